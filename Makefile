@@ -1,0 +1,48 @@
+# Every target creates .venv on first use, so a fresh clone needs nothing but python3 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit run worker sandbox bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/bxhours demo
+
+test: $(STAMP) lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy core bexio storage
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+run: $(STAMP)
+	$(BIN)/bxhours serve
+
+worker: $(STAMP)
+	$(BIN)/bxhours worker
+
+sandbox: $(STAMP)
+	$(BIN)/bxhours sandbox --seed demo
+
+bench: $(STAMP)
+	$(BIN)/python bench/bexio_paging.py
+	$(BIN)/python bench/import.py
+	$(BIN)/python bench/ack_latency.py
+	$(BIN)/python bench/invoice.py
+	$(BIN)/python bench/webhook_flood.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
