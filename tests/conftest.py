@@ -1,0 +1,63 @@
+"""Shared fixtures: a migrated database on SQLite always and on PostgreSQL when TEST_DATABASE_URL is set.
+
+SQLite databases are copied from one template migrated per session (migrating per test would dominate
+the run time); PostgreSQL is migrated once and truncated between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import Database
+from storage.migrate import upgrade_blocking
+from storage.models import Base
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade_blocking(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    upgrade_blocking(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "bxhours.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_migrated")
+        yield url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    if database.is_postgres:
+        await _truncate(database)
+    yield database
+    await database.dispose()
+
+
+async def _truncate(database: Database) -> None:
+    tables = ", ".join(table.name for table in reversed(Base.metadata.sorted_tables))
+    async with database.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
