@@ -68,10 +68,7 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
 
 
 def _touches_tenant_table(state: ORMExecuteState) -> bool:
-    for mapper in state.all_mappers:
-        if issubclass(mapper.class_, TenantScoped):
-            return True
-    return False
+    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
 
 
 @event.listens_for(Session, "before_flush")

@@ -163,7 +163,7 @@ class JobQueue:
                     Job.tenant_id == tenant_id, Job.status == QUEUED, Job.dedup_key.in_(missing)
                 )
             )
-            by_key.update({key: job_id for key, job_id in existing.all()})
+            by_key.update({key: job_id for key, job_id in existing.all() if key is not None})
         # ids of one statement are assigned in row order; RETURNING does not promise to keep it.
         anonymous = iter(sorted(job_id for job_id, key in inserted if key is None))
         result: list[int] = []
@@ -295,7 +295,7 @@ class JobQueue:
         )
 
     def backoff(self, attempts: int) -> float:
-        delay = min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
+        delay: float = min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
         return delay * (0.5 + self._jitter() / 2)
 
     # -- inspection -------------------------------------------------------------------------

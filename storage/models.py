@@ -47,7 +47,11 @@ BigId = BigInteger().with_variant(Integer, "sqlite")  # SQLite only autoincremen
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), Decimal: Money()}
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        Decimal: Money(),
+    }
 
 
 class TenantScoped:

@@ -1,0 +1,21 @@
+"""Slack handlers: one module per command, view or event. Each exposes ``register(app, deps)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot.deps import BotDeps
+from bot.handlers import app_home, bx_sync, errors, invoice, log_expense, log_hours, settings_modal, unknown_command
+
+
+def register_all(app: AsyncApp, deps: BotDeps) -> None:
+    for module in (log_hours, log_expense, invoice, bx_sync, app_home, settings_modal):
+        module.register(app, deps)
+    unknown_command.register(app, deps)  # last: it matches every command
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:
+        await errors.report_failure(error, respond, body)

@@ -1,0 +1,98 @@
+"""The whole service running in-process against a fake Slack (and the bexio sandbox, when given).
+
+`make demo`, the scenario tests and the benchmarks all start bxhours this way: the real Runtime and
+the real aiohttp server on a loopback port, with Slack and bexio replaced by faithful fakes. Nothing
+leaves the machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from bxhours.fakes.slack_api import FakeSlack
+from bxhours.fakes.slack_client import SlackSimulator
+from bxhours.runtime import Runtime
+from bxhours.server import RedactingAccessLogger, create_web_app
+from bxhours.settings import Settings
+from storage.crypto import generate_key
+from storage.jobs import utcnow
+
+SIGNING_SECRET = "demo-signing-secret-0123456789abcdef"
+
+# The people of the demo workspace; their e-mails match users of the sandbox's demo company.
+DEMO_PEOPLE: tuple[tuple[str, str, str], ...] = (
+    ("U01ANNA", "anna.keller@acme-digital.ch", "Anna Keller"),
+    ("U02BEAT", "beat.meier@acme-digital.ch", "Beat Meier"),
+    ("U03CARLA", "carla.rossi@acme-digital.ch", "Carla Rossi"),
+    ("U09GUEST", "guest@example.org", "Gina Guest"),
+)
+
+
+@dataclass
+class Stack:
+    runtime: Runtime
+    fake: FakeSlack
+    slack: SlackSimulator
+    url: str
+
+    @property
+    def tenant_id(self) -> int:
+        return self.runtime.tenant_id
+
+
+@contextlib.asynccontextmanager
+async def run_stack(
+    database_url: str,
+    *,
+    bexio_url: str | None = None,
+    bexio_token: str | None = None,
+    admins: str = "U01ANNA",
+    now: Callable[[], datetime] = utcnow,
+    with_worker: bool = True,
+    people: tuple[tuple[str, str, str], ...] = DEMO_PEOPLE,
+    extra_settings: dict[str, Any] | None = None,
+) -> AsyncIterator[Stack]:
+    fake = FakeSlack()
+    for user_id, email, name in people:
+        fake.add_user(user_id, email, name, is_admin=user_id in admins)
+    fake_runner = await fake.start()
+    settings = Settings(
+        database_url=database_url,
+        slack_bot_token=fake.bot_token,  # type: ignore[arg-type]
+        slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+        slack_api_url=fake.api_url,
+        bexio_api_url=bexio_url or "http://127.0.0.1:9",
+        bexio_access_token=bexio_token,  # type: ignore[arg-type]
+        bxhours_encryption_key=generate_key(),  # type: ignore[arg-type]
+        bexio_webhook_secret="webhook-secret-" + secrets.token_hex(8),  # type: ignore[arg-type]
+        bxhours_admins=admins,
+        **(extra_settings or {}),
+    )
+    runtime = await Runtime.create(settings, now=now)
+    runner = web.AppRunner(create_web_app(runtime), access_log_class=RedactingAccessLogger)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    url = f"http://127.0.0.1:{port}"
+    stop = asyncio.Event()
+    worker_task = asyncio.create_task(runtime.worker.run(stop)) if with_worker else None
+    simulator = SlackSimulator(url, SIGNING_SECRET, fake)
+    try:
+        yield Stack(runtime, fake, simulator, url)
+    finally:
+        stop.set()
+        if worker_task is not None:
+            await worker_task
+        await simulator.aclose()
+        await runner.cleanup()
+        await fake_runner.cleanup()
+        await runtime.close()

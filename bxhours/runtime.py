@@ -1,0 +1,123 @@
+"""The composition root: builds the adapters and services of one process from its settings.
+
+Everything that needs configuration is created here and handed down, so no module below reads the
+environment itself and tests can assemble the same graph around a fake Slack and the bexio sandbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import create_bolt_app
+from bot.deps import BotDeps
+from bot.notifier import SlackNotifier
+from bxhours.logs import register_secret
+from bxhours.settings import ConfigError, Settings
+from services.container import Services
+from services.diagnostics import PING, Diagnostics
+from services.tenants import TenantService
+from storage.crypto import TokenCipher, load_or_create_sqlite_key
+from storage.db import Database
+from storage.jobs import JobQueue, utcnow
+from storage.migrate import upgrade
+from storage.tenants import TenantRepository
+from webhooks.worker import JobHandler, Worker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    queue: JobQueue
+    cipher: TokenCipher
+    slack: AsyncWebClient
+    services: Services
+    bolt: AsyncApp
+    worker: Worker
+    tenant_id: int
+
+    @classmethod
+    async def create(
+        cls,
+        settings: Settings,
+        *,
+        now: Callable[[], datetime] = utcnow,
+        migrate: bool = True,
+        worker_concurrency: int = 2,
+    ) -> Runtime:
+        settings.require("slack_bot_token", "slack_signing_secret")
+        assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+        register_secret(
+            settings.slack_signing_secret.get_secret_value(),
+            settings.bexio_webhook_secret.get_secret_value() if settings.bexio_webhook_secret else None,
+            settings.bexio_access_token.get_secret_value() if settings.bexio_access_token else None,
+        )
+        cipher = TokenCipher(resolve_encryption_key(settings))
+        db = Database(settings.database_url)
+        try:
+            if migrate:
+                await upgrade(db.engine)
+            queue = JobQueue(db, now)
+            slack = AsyncWebClient(
+                token=settings.slack_bot_token.get_secret_value(),
+                base_url=settings.slack_api_url,
+                retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+            )
+            tenants = TenantService(TenantRepository(db, now))
+            tenant_id = await _ensure_tenant(slack, tenants)
+            notifier = SlackNotifier(slack)
+            services = Services(
+                db=db,
+                queue=queue,
+                now=now,
+                timezone=settings.bxhours_timezone,
+                admin_ids=settings.admin_ids,
+                notifier=notifier,
+                tenants=tenants,
+            )
+            notifier.bind(services)
+            bolt = create_bolt_app(
+                signing_secret=settings.slack_signing_secret.get_secret_value(),
+                client=slack,
+                deps=BotDeps(services),
+            )
+            worker = Worker(queue, job_handlers(services), concurrency=worker_concurrency)
+        except BaseException:
+            await db.dispose()
+            raise
+        return cls(settings, db, queue, cipher, slack, services, bolt, worker, tenant_id)
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def job_handlers(services: Services) -> dict[str, JobHandler]:
+    diagnostics = Diagnostics(services.db, services.now)
+    return {PING: diagnostics.run_ping}
+
+
+async def _ensure_tenant(slack: AsyncWebClient, tenants: TenantService) -> int:
+    """The one tenant this process serves is the workspace of SLACK_BOT_TOKEN."""
+    try:
+        identity = await slack.auth_test()
+    except SlackApiError as exc:
+        raise ConfigError("SLACK_BOT_TOKEN", f"was refused by Slack ({exc.response.get('error')})") from None
+    return await tenants.ensure(str(identity["team_id"]), identity.get("team"))
+
+
+def resolve_encryption_key(settings: Settings) -> str:
+    if settings.bxhours_encryption_key is not None:
+        return settings.bxhours_encryption_key.get_secret_value()
+    if not settings.is_sqlite:
+        raise ConfigError("BXHOURS_ENCRYPTION_KEY", "is required with PostgreSQL (every process must share it)")
+    return load_or_create_sqlite_key(settings.database_url)

@@ -1,0 +1,81 @@
+"""The HTTP server: Slack's single endpoint, the health check and the bexio routes, in one aiohttp app.
+
+``bxhours serve`` runs it with the job worker beside it; SIGTERM stops accepting connections, lets
+requests in flight finish, stops the worker after its current jobs, and exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from bot.requests import to_aiohttp_response, to_bolt_request
+from bxhours import __version__
+from bxhours.logs import redact
+
+if TYPE_CHECKING:
+    from bxhours.runtime import Runtime
+
+log = logging.getLogger(__name__)
+RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime")
+MAX_BODY = 1024 * 1024
+
+
+class RedactingAccessLogger(AbstractAccessLogger):
+    """One line per request; paths are redacted because the webhook may carry its secret in the path."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %s %.1fms", request.method, redact(request.path), response.status, time * 1000
+        )
+
+
+async def slack_events(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    bolt_request = await to_bolt_request(request)
+    bolt_response = await runtime.bolt.async_dispatch(bolt_request)
+    return to_aiohttp_response(bolt_response)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    body: dict[str, str] = {"status": "ok", "db": "ok", "version": __version__}
+    try:
+        await asyncio.wait_for(runtime.db.ping(), timeout=5)
+    except Exception as exc:  # any failure to reach the database is "down", with its reason
+        body.update(status="degraded", db=f"down: {type(exc).__name__}")
+        return web.json_response(body, status=503)
+    return web.json_response(body)
+
+
+def create_web_app(runtime: Runtime) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY)
+    app[RUNTIME] = runtime
+    app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool = True) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(
+        create_web_app(runtime), access_log_class=RedactingAccessLogger, shutdown_timeout=25.0, handle_signals=False
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("bxhours %s listening on http://%s:%s", __version__, host, port)
+    worker_task = asyncio.create_task(runtime.worker.run(stop)) if with_worker else None
+    await stop.wait()
+    log.info("shutting down: finishing requests and jobs in flight")
+    await runner.cleanup()
+    if worker_task is not None:
+        await worker_task

@@ -1,0 +1,40 @@
+"""How services talk back to people without knowing about Slack.
+
+The bot implements this with the Slack Web API (``bot.notifier``); services receive it as an argument,
+so an import job running in a worker can update a progress message without importing Bolt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    channel: str
+    ts: str
+
+
+class Notifier(Protocol):
+    async def direct_message(self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None) -> MessageRef:
+        """Post a message to the person's DM with the app and return where it is."""
+
+    async def update(self, ref: MessageRef, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Replace a message posted earlier (progress updates)."""
+
+    async def refresh_home(self, tenant_id: int, user_id: str) -> None:
+        """Re-render the person's App Home after something they see there changed."""
+
+
+class NullNotifier:
+    """For the command line: nobody to notify in Slack."""
+
+    async def direct_message(self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None) -> MessageRef:
+        return MessageRef("", "")
+
+    async def update(self, ref: MessageRef, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        return None
+
+    async def refresh_home(self, tenant_id: int, user_id: str) -> None:
+        return None
