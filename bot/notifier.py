@@ -24,7 +24,9 @@ class SlackNotifier:
         """The home view is built from services, which are built with this notifier: close the loop."""
         self._services = services
 
-    async def direct_message(self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None) -> MessageRef:
+    async def direct_message(
+        self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> MessageRef:
         channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
         posted = await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
         return MessageRef(str(posted["channel"]), str(posted["ts"]))

@@ -27,16 +27,28 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bxhours", description="Slack time tracking and invoicing for bexio.")
+    parser = argparse.ArgumentParser(
+        prog="bxhours", description="Slack time tracking and invoicing for bexio."
+    )
     parser.add_argument("--version", action="version", version=f"bxhours {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="run the HTTP server (Slack, health check, bexio webhook) and a worker")
-    serve.add_argument("--no-worker", action="store_true", help="run the server alone (workers run elsewhere)")
+    serve = sub.add_parser(
+        "serve", help="run the HTTP server (Slack, health check, bexio webhook) and a worker"
+    )
+    serve.add_argument(
+        "--no-worker", action="store_true", help="run the server alone (workers run elsewhere)"
+    )
     serve.add_argument("--concurrency", type=int, default=2, help="jobs the built-in worker runs at once")
 
     worker = sub.add_parser("worker", help="run job workers without the HTTP server")
     worker.add_argument("--concurrency", type=int, default=2, help="jobs this process runs at once")
+    worker.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=60.0,
+        help="how long a claimed job stays reserved without a heartbeat",
+    )
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -68,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        configure_logging(settings.log_format, secrets=_secret_values(settings))
+        quiet = args.command in ("demo", "keygen")
+        level = logging.WARNING if quiet else logging.INFO
+        configure_logging(settings.log_format, level=level, secrets=_secret_values(settings))
         handler = COMMANDS[args.command]
         return asyncio.run(handler(args, settings)) or EXIT_OK
     except ConfigError as exc:
@@ -115,6 +129,7 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from bxhours.runtime import Runtime
 
     runtime = await Runtime.create(settings, worker_concurrency=args.concurrency)
+    runtime.worker.lease_seconds = args.lease_seconds
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -172,7 +187,9 @@ async def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
         queue = runtime.queue
         if args.jobs_command == "list":
             counts = await queue.counts(runtime.tenant_id)
-            print(f"queued {counts.queued} · running {counts.running} · done {counts.done} · failed {counts.failed}")
+            print(
+                f"queued {counts.queued} · running {counts.running} · done {counts.done} · failed {counts.failed}"
+            )
             for job in await queue.parked(runtime.tenant_id):
                 print(f"  #{job.id} {job.kind} failed after {job.attempts} attempts: {job.last_error}")
         elif args.jobs_command == "ping":

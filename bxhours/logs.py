@@ -92,3 +92,4 @@ def configure_logging(
     # httpx logs every request URL at INFO; keep it for debugging only.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -119,5 +119,7 @@ def resolve_encryption_key(settings: Settings) -> str:
     if settings.bxhours_encryption_key is not None:
         return settings.bxhours_encryption_key.get_secret_value()
     if not settings.is_sqlite:
-        raise ConfigError("BXHOURS_ENCRYPTION_KEY", "is required with PostgreSQL (every process must share it)")
+        raise ConfigError(
+            "BXHOURS_ENCRYPTION_KEY", "is required with PostgreSQL (every process must share it)"
+        )
     return load_or_create_sqlite_key(settings.database_url)

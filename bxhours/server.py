@@ -67,7 +67,10 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool = T
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runner = web.AppRunner(
-        create_web_app(runtime), access_log_class=RedactingAccessLogger, shutdown_timeout=25.0, handle_signals=False
+        create_web_app(runtime),
+        access_log_class=RedactingAccessLogger,
+        shutdown_timeout=25.0,
+        handle_signals=False,
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)

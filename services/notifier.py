@@ -17,7 +17,9 @@ class MessageRef:
 
 
 class Notifier(Protocol):
-    async def direct_message(self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None) -> MessageRef:
+    async def direct_message(
+        self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> MessageRef:
         """Post a message to the person's DM with the app and return where it is."""
 
     async def update(self, ref: MessageRef, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
@@ -30,7 +32,9 @@ class Notifier(Protocol):
 class NullNotifier:
     """For the command line: nobody to notify in Slack."""
 
-    async def direct_message(self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None) -> MessageRef:
+    async def direct_message(
+        self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> MessageRef:
         return MessageRef("", "")
 
     async def update(self, ref: MessageRef, text: str, blocks: list[dict[str, Any]] | None = None) -> None:

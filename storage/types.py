@@ -75,5 +75,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value  # raw SQL on SQLite
+        moment: datetime = (
+            datetime.fromisoformat(value) if isinstance(value, str) else value
+        )  # raw SQL on SQLite
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -62,7 +62,9 @@ class Worker:
                 self._wake.clear()
                 waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
                 done, pending = await asyncio.wait(
-                    waiters + list(self._running), timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                    waiters + list(self._running),
+                    timeout=self.poll_interval,
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
                 for waiter in waiters:
                     waiter.cancel()
@@ -75,7 +77,9 @@ class Worker:
         """Run due jobs one batch at a time until none is left (CLI commands and tests)."""
         executed = 0
         while executed < max_jobs:
-            jobs = await self.queue.claim(self.worker_id, limit=self.concurrency, lease_seconds=self.lease_seconds)
+            jobs = await self.queue.claim(
+                self.worker_id, limit=self.concurrency, lease_seconds=self.lease_seconds
+            )
             if not jobs:
                 return executed
             await asyncio.gather(*(self._execute(job) for job in jobs))
@@ -100,7 +104,9 @@ class Worker:
     async def _execute(self, job: ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)
         if handler is None:
-            await self.queue.fail(job.id, self.worker_id, f"no handler for job kind {job.kind!r}", permanent=True)
+            await self.queue.fail(
+                job.id, self.worker_id, f"no handler for job kind {job.kind!r}", permanent=True
+            )
             return
         heartbeat = asyncio.create_task(self._heartbeat(job.id))
         try:

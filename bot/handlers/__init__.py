@@ -8,7 +8,16 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.deps import BotDeps
-from bot.handlers import app_home, bx_sync, errors, invoice, log_expense, log_hours, settings_modal, unknown_command
+from bot.handlers import (
+    app_home,
+    bx_sync,
+    errors,
+    invoice,
+    log_expense,
+    log_hours,
+    settings_modal,
+    unknown_command,
+)
 
 
 def register_all(app: AsyncApp, deps: BotDeps) -> None:

@@ -109,7 +109,9 @@ class FakeSlack:
         self.users[user_id] = user
         return user
 
-    def fail_next(self, method: str, error: str, *, status: int = 200, retry_after: int | None = None) -> None:
+    def fail_next(
+        self, method: str, error: str, *, status: int = 200, retry_after: int | None = None
+    ) -> None:
         """The next call of ``method`` answers with this error (e.g. ``ratelimited`` with 429)."""
         self._script.setdefault(method, []).append(ScriptedError(error, status, retry_after))
 
@@ -142,14 +144,18 @@ class FakeSlack:
             except TimeoutError:
                 pass
 
-    async def wait_for_hook(self, predicate: Callable[[dict[str, Any]], bool], *, timeout: float = 10.0) -> dict[str, Any]:
+    async def wait_for_hook(
+        self, predicate: Callable[[dict[str, Any]], bool], *, timeout: float = 10.0
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             for _path, body in self.hooks:
                 if predicate(body):
                     return body
             if time.monotonic() > deadline:
-                raise AssertionError(f"no response_url post matched; got {[b.get('text') for _p, b in self.hooks]}")
+                raise AssertionError(
+                    f"no response_url post matched; got {[b.get('text') for _p, b in self.hooks]}"
+                )
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), timeout=0.5)
@@ -213,7 +219,9 @@ class FakeSlack:
             "bot_id": "B0BOT",
             "is_enterprise_install": False,
         }
-        return _answer(body, headers={"x-oauth-scopes": "commands,chat:write,users:read,users:read.email,im:write"})
+        return _answer(
+            body, headers={"x-oauth-scopes": "commands,chat:write,users:read,users:read.email,im:write"}
+        )
 
     def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(params.get("user")))
@@ -221,7 +229,7 @@ class FakeSlack:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user.as_slack(self.team_id)}
 
-    def _m_users_lookupByEmail(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802 - Slack's name
+    def _m_users_lookupByEmail(self, params: dict[str, Any]) -> dict[str, Any]:
         email = str(params.get("email", "")).lower()
         for user in self.users.values():
             if user.email.lower() == email and not user.deleted:
@@ -256,12 +264,17 @@ class FakeSlack:
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
 
-    def _m_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _m_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = params.get("channel")
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
         ts = self._next_ts()
-        message = {"type": "message", "text": params.get("text", ""), "blocks": params.get("blocks", []), "ts": ts}
+        message = {
+            "type": "message",
+            "text": params.get("text", ""),
+            "blocks": params.get("blocks", []),
+            "ts": ts,
+        }
         message.update({"user": self.bot_user_id, "bot_id": "B0BOT"})
         self.messages[(str(channel), ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
@@ -271,9 +284,15 @@ class FakeSlack:
         if key not in self.messages:
             return {"ok": False, "error": "message_not_found"}
         self.messages[key].update({"text": params.get("text", ""), "blocks": params.get("blocks", [])})
-        return {"ok": True, "channel": key[0], "ts": key[1], "text": params.get("text", ""), "message": self.messages[key]}
+        return {
+            "ok": True,
+            "channel": key[0],
+            "ts": key[1],
+            "text": params.get("text", ""),
+            "message": self.messages[key],
+        }
 
-    def _m_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _m_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel") or not params.get("user"):
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "message_ts": self._next_ts()}
@@ -329,7 +348,9 @@ class FakeSlack:
     def _m_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
         view_id = params.get("view_id")
         if not view_id and params.get("external_id"):
-            view_id = next((vid for vid, v in self.views.items() if v.get("external_id") == params["external_id"]), None)
+            view_id = next(
+                (vid for vid, v in self.views.items() if v.get("external_id") == params["external_id"]), None
+            )
         current = self.views.get(str(view_id))
         if current is None:
             return {"ok": False, "error": "not_found"}
@@ -388,7 +409,9 @@ async def _merged_params(request: web.Request) -> dict[str, Any]:
     return params
 
 
-def _answer(body: dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def _answer(
+    body: dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     if status == 429 and headers is None:
         headers = {"Retry-After": "1"}
     return web.json_response(body, status=status, headers=headers, content_type=JSON_TYPE)

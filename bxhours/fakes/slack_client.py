@@ -159,7 +159,11 @@ class SlackSimulator:
     ) -> SlackResponse:
         """A click on a button/select in a modal or the App Home (``view``) or in a message."""
         payload = self._envelope(user_id, "block_actions")
-        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "action_ts": f"{time.time():.6f}"}
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": block_id,
+            "action_ts": f"{time.time():.6f}",
+        }
         if selected_option is not None:
             action.update(type="static_select", selected_option=selected_option)
         elif selected_options is not None:
@@ -175,7 +179,12 @@ class SlackSimulator:
         else:
             channel = channel_id or "C0GENERAL"
             ts = (message or {}).get("ts", "1700000000.000100")
-            payload["container"] = {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": True}
+            payload["container"] = {
+                "type": "message",
+                "message_ts": ts,
+                "channel_id": channel,
+                "is_ephemeral": True,
+            }
             payload["channel"] = {"id": channel, "name": "general"}
             payload["message"] = message or {"ts": ts, "text": ""}
             payload["response_url"] = self.fake.response_url("actions")
@@ -190,7 +199,13 @@ class SlackSimulator:
         return await self._interactive(payload)
 
     async def options(
-        self, user_id: str, action_id: str, value: str, *, view: dict[str, Any] | None = None, block_id: str = "b"
+        self,
+        user_id: str,
+        action_id: str,
+        value: str,
+        *,
+        view: dict[str, Any] | None = None,
+        block_id: str = "b",
     ) -> SlackResponse:
         payload = self._envelope(user_id, "block_suggestion")
         payload.update(action_id=action_id, block_id=block_id, value=value)
@@ -223,7 +238,13 @@ class SlackSimulator:
 
     async def open_home(self, user_id: str) -> SlackResponse:
         return await self.event(
-            {"type": "app_home_opened", "user": user_id, "channel": "D" + user_id, "tab": "home", "event_ts": f"{time.time():.6f}"}
+            {
+                "type": "app_home_opened",
+                "user": user_id,
+                "channel": "D" + user_id,
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            }
         )
 
 

@@ -1,0 +1,119 @@
+"""Tenant settings: validated once (``core.settings_schema``), stored as strings, read as typed values.
+
+Used by `bxhours settings`, the Settings modal of the App Home and every service that has a knob
+(default activity, numbering, rounding, per-person rates, polling intervals, …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.settings_schema import SETTINGS, SettingError, spec_for, validate_setting
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import Database
+from storage.models import AuditLog, TenantSetting
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    key: str
+    value: str | None
+    is_set: bool
+    description: str
+
+
+class TenantSettings:
+    """A snapshot of one tenant's settings with typed access; defaults filled in from the schema."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.raw = values
+
+    def get(self, key: str) -> Any:
+        spec = spec_for(key)
+        value = self.raw.get(key, spec.default)
+        return None if value is None else spec.parse(value)
+
+    def text(self, key: str) -> str | None:
+        return self.raw.get(key, spec_for(key).default)
+
+    def __getattr__(self, key: str) -> Any:
+        if key in SETTINGS:
+            return self.get(key)
+        raise AttributeError(key)
+
+
+class SettingsService:
+    def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
+        self.db = db
+        self.now = now
+
+    async def load(self, tenant_id: int, session: AsyncSession | None = None) -> TenantSettings:
+        if session is not None:
+            return TenantSettings(await _values(session))
+        async with self.db.session(tenant_id) as own:
+            return TenantSettings(await _values(own))
+
+    async def list(self, tenant_id: int) -> list[SettingRow]:
+        async with self.db.session(tenant_id) as session:
+            stored = await _values(session)
+        rows = [
+            SettingRow(key, stored.get(key, spec.default), key in stored, spec.description)
+            for key, spec in SETTINGS.items()
+        ]
+        rows += [
+            SettingRow(key, value, True, spec_for(key).description)
+            for key, value in sorted(stored.items())
+            if key not in SETTINGS
+        ]
+        return rows
+
+    async def set(self, tenant_id: int, key: str, value: str, *, actor: str) -> str:
+        """Validate and store; raises ValueError (a SettingError) with a message naming the key."""
+        normalised = validate_setting(key, value)
+        now = self.now()
+        async with self.db.session(tenant_id) as session:
+            row = await session.scalar(select(TenantSetting).where(TenantSetting.key == key))
+            if row is None:
+                session.add(TenantSetting(key=key, value=normalised, updated_by=actor, updated_at=now))
+            else:
+                row.value, row.updated_by, row.updated_at = normalised, actor, now
+            session.add(
+                AuditLog(
+                    actor=actor,
+                    action="setting.set",
+                    subject_type="setting",
+                    subject_id=key,
+                    details={"value": normalised},
+                    created_at=now,
+                )
+            )
+        return normalised
+
+    async def unset(self, tenant_id: int, key: str, *, actor: str) -> None:
+        spec_for(key)  # unknown keys are an error, not a silent no-op
+        now = self.now()
+        async with self.db.session(tenant_id) as session:
+            await session.execute(delete(TenantSetting).where(TenantSetting.key == key))
+            session.add(
+                AuditLog(
+                    actor=actor,
+                    action="setting.unset",
+                    subject_type="setting",
+                    subject_id=key,
+                    details={},
+                    created_at=now,
+                )
+            )
+
+
+async def _values(session: AsyncSession) -> dict[str, str]:
+    rows = await session.execute(select(TenantSetting.key, TenantSetting.value))
+    return dict(rows.tuples().all())
+
+
+__all__ = ["SettingError", "SettingRow", "SettingsService", "TenantSettings"]

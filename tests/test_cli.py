@@ -1,0 +1,175 @@
+"""The `bxhours` process itself: configuration errors, graceful SIGTERM, a worker killed mid-job."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bxhours.fakes.slack_api import FakeSlack
+from storage.crypto import generate_key
+from storage.db import Database
+from storage.jobs import JobQueue
+from storage.models import AuditLog
+from storage.tenants import TenantRepository
+
+BXHOURS = [sys.executable, "-m", "bxhours.cli"]
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(BXHOURS + args, env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BEXIO_", "BXHOURS_", "DATABASE_"))
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "args"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/bx", ["db", "upgrade"]),
+        ("PORT", "not-a-port", ["db", "upgrade"]),
+        ("LOG_FORMAT", "xml", ["db", "upgrade"]),
+        ("BXHOURS_TIMEZONE", "Mars/Olympus", ["db", "upgrade"]),
+        ("BXHOURS_ADMINS", "alice,bob", ["db", "upgrade"]),
+    ],
+)
+def test_invalid_setting_stops_with_one_line(
+    tmp_path: Path, variable: str, value: str, args: list[str]
+) -> None:
+    result = run_cli(args, base_env(**{variable: value}), tmp_path)
+    assert result.returncode == 2
+    assert variable in result.stderr
+    assert "expected" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_slack_token_names_the_variable(tmp_path: Path) -> None:
+    result = run_cli(["serve"], base_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/x.db"), tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade_and_keygen(tmp_path: Path) -> None:
+    env = base_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/up.db")
+    result = run_cli(["db", "upgrade"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "up.db").exists()
+    key = run_cli(["keygen"], env, tmp_path).stdout.strip()
+    assert len(key) == 44
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    runner = await fake.start()
+    yield fake
+    await runner.cleanup()
+
+
+def service_env(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
+    return base_env(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=fake.bot_token,
+        SLACK_SIGNING_SECRET="cli-test-signing-secret",
+        SLACK_API_URL=fake.api_url,
+        BXHOURS_ENCRYPTION_KEY=generate_key(),
+        **extra,
+    )
+
+
+async def test_serve_answers_healthz_and_exits_0_on_sigterm(
+    tmp_path: Path, fake_slack: FakeSlack, database_url: str
+) -> None:
+    port = free_port()
+    env = service_env(fake_slack, database_url, PORT=str(port))
+    process = await asyncio.create_subprocess_exec(
+        *BXHOURS, "serve", env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        body = await _wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        assert body["status"] == "ok"
+        process.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert process.returncode == 0, err.decode()
+        assert b"Traceback" not in err
+        assert fake_slack.bot_token.encode() not in err
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def _wait_healthy(url: str) -> dict[str, str]:
+    async with httpx.AsyncClient() as client:
+        for _ in range(150):
+            try:
+                response = await client.get(url)
+                if response.status_code == 200:
+                    return dict(response.json())
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("server did not become healthy")
+
+
+async def test_job_survives_a_killed_worker(
+    tmp_path: Path, fake_slack: FakeSlack, database_url: str, db: Database
+) -> None:
+    tenant = await TenantRepository(db).ensure(fake_slack.team_id, "Acme")
+    queue = JobQueue(db)
+    job_id = await queue.enqueue(tenant.id, "system.ping", {"seconds": 1.5, "tag": "survivor"})
+    env = service_env(fake_slack, database_url)
+    args = [*BXHOURS, "worker", "--lease-seconds", "2"]
+
+    first = await asyncio.create_subprocess_exec(*args, env=env, cwd=tmp_path, stderr=subprocess.PIPE)
+    await _wait_for_status(queue, job_id, "running")
+    first.kill()  # SIGKILL: no chance to clean up, the lease must expire
+    await first.wait()
+    assert (await queue.get(job_id)).status == "running"  # type: ignore[union-attr]
+
+    second = await asyncio.create_subprocess_exec(*args, env=env, cwd=tmp_path, stderr=subprocess.PIPE)
+    try:
+        job = await _wait_for_status(queue, job_id, "done", timeout=30)
+        assert job.attempts == 2
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.wait(), timeout=30)
+    assert second.returncode == 0
+    async with db.session(tenant.id) as session:
+        pings = await session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.action == "ping")
+        )
+    assert pings == 1
+
+
+async def _wait_for_status(queue: JobQueue, job_id: int, status: str, timeout: float = 20):  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        job = await queue.get(job_id)
+        if job is not None and job.status == status:
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"job {job_id} never became {status}")
