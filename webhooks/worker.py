@@ -61,7 +61,7 @@ class Worker:
                     continue
                 self._wake.clear()
                 waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-                done, pending = await asyncio.wait(
+                _done, _pending = await asyncio.wait(
                     waiters + list(self._running),
                     timeout=self.poll_interval,
                     return_when=asyncio.FIRST_COMPLETED,

@@ -10,6 +10,7 @@ said. It also stands in for ``response_url`` hooks. Point the app at it with ``S
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import secrets
@@ -139,10 +140,8 @@ class FakeSlack:
                 seen = [c.method for c in self.calls]
                 raise AssertionError(f"expected {count} × {method}, saw {len(matching)}; calls: {seen}")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.5))
-            except TimeoutError:
-                pass
 
     async def wait_for_hook(
         self, predicate: Callable[[dict[str, Any]], bool], *, timeout: float = 10.0
@@ -157,10 +156,8 @@ class FakeSlack:
                     f"no response_url post matched; got {[b.get('text') for _p, b in self.hooks]}"
                 )
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=0.5)
-            except TimeoutError:
-                pass
 
     def dm_messages(self, user_id: str) -> list[dict[str, Any]]:
         channel = self._dm_channel(user_id)
