@@ -1,0 +1,59 @@
+"""`bxhours serve` and `bxhours worker`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+from bxhours.commands import EXIT_OK
+from bxhours.settings import Settings
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser(
+        "serve", help="run the HTTP server (Slack, health check, bexio webhook) and a worker"
+    )
+    serve.add_argument(
+        "--no-worker", action="store_true", help="run the server alone (workers run elsewhere)"
+    )
+    serve.add_argument("--concurrency", type=int, default=2, help="jobs the built-in worker runs at once")
+    serve.set_defaults(handler=serve_command)
+
+    worker = sub.add_parser("worker", help="run job workers without the HTTP server")
+    worker.add_argument("--concurrency", type=int, default=2, help="jobs this process runs at once")
+    worker.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=60.0,
+        help="how long a claimed job stays reserved without a heartbeat",
+    )
+    worker.set_defaults(handler=worker_command)
+
+
+async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bxhours.runtime import Runtime
+    from bxhours.server import serve
+
+    runtime = await Runtime.create(settings, worker_concurrency=args.concurrency)
+    try:
+        await serve(runtime, settings.host, settings.port, with_worker=not args.no_worker)
+    finally:
+        await runtime.close()
+    return EXIT_OK
+
+
+async def worker_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bxhours.runtime import Runtime
+
+    runtime = await Runtime.create(settings, worker_concurrency=args.concurrency)
+    runtime.worker.lease_seconds = args.lease_seconds
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await runtime.worker.run(stop)
+    finally:
+        await runtime.close()
+    return EXIT_OK
