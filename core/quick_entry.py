@@ -252,7 +252,7 @@ def _name(text: str, pos: int, *, allow_slash: bool) -> tuple[str, int, str]:
             continue
         if char == ":":
             return _clean(text[start:pos]), pos + 1, ":"
-        if allow_slash and char == "/" and _spaced(text, pos):
+        if allow_slash and char == "/" and _spaced(text, start, pos):
             return _clean(text[start:pos]), pos + 1, "/"
         pos += 1
     return _clean(text[start:]), pos, ""
@@ -276,9 +276,9 @@ def _quoted_name(text: str, pos: int, *, allow_slash: bool) -> tuple[str, int, s
     )
 
 
-def _spaced(text: str, pos: int) -> bool:
+def _spaced(text: str, start: int, pos: int) -> bool:
     """A `/` separates only with whitespace around it, so "A/B Test" stays one project name."""
-    before = pos > 0 and text[pos - 1].isspace()
+    before = pos == start or text[pos - 1].isspace()
     after = pos + 1 >= len(text) or text[pos + 1].isspace()
     return before and after
 
