@@ -16,7 +16,7 @@ person sees it, and comes with a `LineProblem` that says what to fix and where.
 """
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -186,6 +186,7 @@ class _TaxBook:
 class _Group:
     """Entries or expenses that become one line; `finish` turns them into it."""
 
+    key: str
     sort_key: tuple[object, ...]
     finish: Callable[["_Group"], InvoiceLine]
     entries: list[BillableEntry] = field(default_factory=list)
@@ -200,7 +201,7 @@ class _Builder:
         self._taxes = taxes
         self._grouping = grouping
         self._rounding = rounding
-        self._groups: dict[str, _Group] = {}
+        self._groups: dict[tuple[object, ...], _Group] = {}
 
     # --- hours ------------------------------------------------------------------------
 
@@ -208,9 +209,10 @@ class _Builder:
         tax = self._taxes.select(entry.tax_kind, entry.day)
         rate = None if entry.rate is None or entry.rate <= 0 else quantize_money(entry.rate)
         tax_part = tax.bexio_id if isinstance(tax, Tax) else f"?{entry.tax_kind}"
-        identity = (entry.project_id, entry.activity_id, rate, tax_part, entry.account_id)
-        key = self._key("h", entry.entry_id, entry.day, *identity)
-        group = self._group(key, self._project_order(entry, 0), self._finish_hours)
+        parts = (entry.project_id, entry.activity_id, rate, tax_part, entry.account_id)
+        group = self._group(
+            "h", entry.entry_id, entry.day, parts, lambda: self._project_order(entry, 0), self._finish_hours
+        )
         group.entries.append(entry)
         group.rate = rate
         if isinstance(tax, Tax):
@@ -228,7 +230,7 @@ class _Builder:
         quantity = hours_decimal(minutes)
         price = group.rate if group.rate is not None else _ZERO
         return InvoiceLine(
-            key="",
+            key=group.key,
             kind=LineKind.HOURS,
             text=self._entry_text(first, f"{first.project_name} · {first.activity_name}"),
             quantity=quantity,
@@ -247,7 +249,9 @@ class _Builder:
 
     def add_fixed_price(self, project_entries: list[BillableEntry]) -> None:
         latest = max(project_entries, key=lambda e: (e.day, e.entry_id))
-        group = self._group(f"f:{latest.project_id}", self._project_order(latest, 1), self._finish_fixed)
+        # One fixed line per project whatever the grouping, so its key is the project's.
+        group = _Group(f"f:{latest.project_id}", self._project_order(latest, 1), self._finish_fixed)
+        self._groups[("f", latest.project_id)] = group
         group.entries.append(latest)
         tax = self._taxes.select(latest.tax_kind, latest.day)
         if isinstance(tax, Tax):
@@ -266,7 +270,7 @@ class _Builder:
         latest = group.entries[0]
         amount = quantize_money(latest.fixed_amount) if latest.fixed_amount is not None else _ZERO
         return InvoiceLine(
-            key="",
+            key=group.key,
             kind=LineKind.FIXED,
             text=f"{latest.project_name} · {FIXED_PRICE_TEXT}",
             quantity=Decimal(1),
@@ -282,8 +286,11 @@ class _Builder:
         )
 
     def add_hours_as_text(self, entry: BillableEntry) -> None:
-        key = self._key("t", entry.entry_id, entry.day, entry.project_id, entry.activity_id)
-        self._group(key, self._project_order(entry, 2), self._finish_text).entries.append(entry)
+        parts = (entry.project_id, entry.activity_id)
+        group = self._group(
+            "t", entry.entry_id, entry.day, parts, lambda: self._project_order(entry, 2), self._finish_text
+        )
+        group.entries.append(entry)
 
     def _finish_text(self, group: _Group) -> InvoiceLine:
         first = group.entries[0]
@@ -291,12 +298,12 @@ class _Builder:
         quantity = hours_decimal(minutes)
         text = f"{first.project_name} · {first.activity_name}"
         if self._grouping is not Grouping.BY_ACTIVITY:
-            text = f"{text} · {first.day:%d.%m.%Y}"
+            text = f"{text} · {_swiss_date(first.day)}"
         text = f"{text}: {quantity} {HOURS_UNIT}"
         if self._grouping is Grouping.PER_ENTRY and first.note:
             text = f"{text} — {first.note}"
         return InvoiceLine(
-            key="",
+            key=group.key,
             kind=LineKind.TEXT,
             text=text,
             quantity=quantity,
@@ -316,16 +323,21 @@ class _Builder:
     def add_expense(self, expense: BillableExpense) -> None:
         tax = self._taxes.select(expense.tax_kind, expense.day)
         tax_part = tax.bexio_id if isinstance(tax, Tax) else f"?{expense.tax_kind}"
-        identity = (expense.category_id, tax_part, expense.account_id)
-        key = self._key("x", expense.expense_id, expense.day, *identity)
-        order = (
-            1,
-            *self._day_order(expense.day),
-            expense.category_name.casefold(),
-            expense.category_id,
-            *self._item_order(expense.expense_id),
+        parts = (expense.category_id, tax_part, expense.account_id)
+        group = self._group(
+            "x",
+            expense.expense_id,
+            expense.day,
+            parts,
+            lambda: (
+                1,
+                *self._day_order(expense.day),
+                expense.category_name.casefold(),
+                expense.category_id,
+                *self._item_order(expense.expense_id),
+            ),
+            self._finish_expense,
         )
-        group = self._group(key, order, self._finish_expense)
         group.expenses.append(expense)
         if isinstance(tax, Tax):
             group.tax = tax
@@ -340,12 +352,12 @@ class _Builder:
         net = quantize_money(gross if group.tax is None else gross / (1 + group.tax.value / 100))
         text = first.category_name
         if self._grouping is not Grouping.BY_ACTIVITY:
-            text = f"{text} · {first.day:%d.%m.%Y}"
+            text = f"{text} · {_swiss_date(first.day)}"
         if self._grouping is Grouping.PER_ENTRY and first.note:
             text = f"{text}: {first.note}"
         projects = {e.project_id for e in group.expenses}
         return InvoiceLine(
-            key="",
+            key=group.key,
             kind=LineKind.EXPENSE,
             text=text,
             quantity=Decimal(1),
@@ -365,25 +377,41 @@ class _Builder:
     def build(self) -> LineBuild:
         lines: list[InvoiceLine] = []
         problems: list[LineProblem] = []
-        for key, group in sorted(self._groups.items(), key=_line_order):
-            lines.append(replace(group.finish(group), key=key))
-            problems.extend(LineProblem(key, message) for message in group.problems)
+        for group in sorted(self._groups.values(), key=_line_order):
+            lines.append(group.finish(group))
+            problems.extend(LineProblem(group.key, message) for message in group.problems)
         return LineBuild(tuple(lines), tuple(problems))
 
-    def _key(self, prefix: str, item_id: int, day: date, *parts: object) -> str:
+    def _group(
+        self,
+        prefix: str,
+        item_id: int,
+        day: date,
+        parts: tuple[object, ...],
+        sort_key: Callable[[], tuple[object, ...]],
+        finish: Callable[[_Group], InvoiceLine],
+    ) -> _Group:
+        """The group an item belongs to under the grouping; key and order are computed once per
+        group, not per item (10k entries become a few hundred lines)."""
+        if self._grouping is Grouping.PER_ENTRY:
+            identity: tuple[object, ...] = (prefix, item_id)
+        elif self._grouping is Grouping.BY_DAY:
+            identity = (prefix, *parts, day)
+        else:
+            identity = (prefix, *parts)
+        group = self._groups.get(identity)
+        if group is None:
+            group = self._groups[identity] = _Group(
+                self._key(prefix, item_id, day, parts), sort_key(), finish
+            )
+        return group
+
+    def _key(self, prefix: str, item_id: int, day: date, parts: tuple[object, ...]) -> str:
         """`h:42:7:150.00:14:3400`, plus `:2026-11-23` by day; `h:e1234` per entry."""
         if self._grouping is Grouping.PER_ENTRY:
             return f"{prefix}:e{item_id}"
         key = ":".join([prefix, *("-" if p is None else str(p) for p in parts)])
         return f"{key}:{day.isoformat()}" if self._grouping is Grouping.BY_DAY else key
-
-    def _group(
-        self, key: str, sort_key: tuple[object, ...], finish: Callable[[_Group], InvoiceLine]
-    ) -> _Group:
-        group = self._groups.get(key)
-        if group is None:
-            group = self._groups[key] = _Group(sort_key=sort_key, finish=finish)
-        return group
 
     def _project_order(self, entry: BillableEntry, section: int) -> tuple[object, ...]:
         """Projects by name, then expenses; within a project: hours, the fixed price, the hours
@@ -408,18 +436,22 @@ class _Builder:
     def _entry_text(self, entry: BillableEntry, label: str) -> str:
         if self._grouping is Grouping.BY_ACTIVITY:
             return label
-        text = f"{label} · {entry.day:%d.%m.%Y}"
+        text = f"{label} · {_swiss_date(entry.day)}"
         if self._grouping is Grouping.PER_ENTRY and entry.note:
             text = f"{text}: {entry.note}"
         return text
 
 
-def _line_order(item: tuple[str, _Group]) -> tuple[object, ...]:
+def _line_order(group: _Group) -> tuple[object, ...]:
     """Groups in their section order; lines that differ only in rate or tax (a VAT change)
     chronologically; the key last, so the order never depends on the order of the input."""
-    key, group = item
     first_day = min([e.day for e in group.entries] + [x.day for x in group.expenses])
-    return (group.sort_key, first_day, key)
+    return (group.sort_key, first_day, group.key)
+
+
+def _swiss_date(day: date) -> str:
+    """`23.11.2026` as on Swiss invoices (by hand: strftime is locale-bound and slow)."""
+    return f"{day.day:02d}.{day.month:02d}.{day.year}"
 
 
 def _missing_rate(entry: BillableEntry) -> str:
