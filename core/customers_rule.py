@@ -87,14 +87,15 @@ def decide_customer_rule(
     if not category:
         listed = ", ".join(parse_category_names(category_names)) or "(none configured)"
         reason = (
-            f"No contact group is named {listed}, so all {total} non-archived contacts are customers "
+            f"No contact group is named {listed}, so every non-archived contact ({total}) is a customer "
             "(set `customer_category` to the name of your customers group)."
         )
         return CustomerRule("no-category", group_ids, group_names, 0, reason, total)
     if tagged < CUSTOMER_TAG_THRESHOLD:
+        counted = "1 contact is" if tagged == 1 else f"{tagged} contacts are"
         reason = (
-            f"Only {tagged} contacts are in {shown} (fewer than {CUSTOMER_TAG_THRESHOLD}), "
-            f"so all {total} non-archived contacts are customers."
+            f"Only {counted} in {shown} (fewer than {CUSTOMER_TAG_THRESHOLD}), "
+            f"so every non-archived contact ({total}) is a customer."
         )
         return CustomerRule("all", group_ids, group_names, tagged, reason, total)
     reason = (

@@ -197,6 +197,9 @@ class _Group:
 
 
 class _Builder:
+    """Sorts entries and expenses into groups by the grouping's identity, then turns each
+    group into its line; problems are collected per group as items arrive."""
+
     def __init__(self, taxes: _TaxBook, grouping: Grouping, rounding: TimeRounding) -> None:
         self._taxes = taxes
         self._grouping = grouping

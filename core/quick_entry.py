@@ -125,7 +125,7 @@ def parse_log_hours(text: str, today: date) -> LogHoursInput | ParseError:
     return LogHoursInput(
         minutes=minutes,
         billable=billable,
-        day=day or today,
+        day=today if day is None else day,
         project_query=tail.project,
         activity_query=tail.detail,
         note=tail.note,
@@ -149,7 +149,7 @@ def parse_log_expense(text: str, today: date) -> LogExpenseInput | ParseError:
         return ParseError(refused.message)
     return LogExpenseInput(
         amount=amount,
-        day=day or today,
+        day=today if day is None else day,
         project_query=tail.project,
         category_query=tail.detail,
         note=tail.note,

@@ -91,7 +91,7 @@ def test_no_category_imports_all_and_says_why() -> None:
     assert rule.group_ids == frozenset()
     assert rule.includes(ContactRef(1, None, False))
     assert "No contact group is named Kunden, Customers, Clients, Clienti" in rule.reason
-    assert "all 7 non-archived contacts" in rule.reason
+    assert "every non-archived contact (7) is a customer" in rule.reason
 
 
 def test_names_match_case_insensitively_and_several_groups_form_the_category() -> None:
@@ -112,11 +112,12 @@ def test_custom_category_setting() -> None:
 
 
 def test_reasons_are_sentences_with_the_counts() -> None:
+    one = decide_customer_rule(GROUPS, contacts(1), DEFAULT_CATEGORY_NAMES)
     few = decide_customer_rule(GROUPS, contacts(9), DEFAULT_CATEGORY_NAMES)
     many = decide_customer_rule(GROUPS, contacts(11), DEFAULT_CATEGORY_NAMES)
-    assert (
-        few.reason
-        == "Only 9 contacts are in “Kunden” (fewer than 10), so all 14 non-archived contacts are customers."
+    assert one.reason.startswith("Only 1 contact is in “Kunden”")
+    assert few.reason == (
+        "Only 9 contacts are in “Kunden” (fewer than 10), so every non-archived contact (14) is a customer."
     )
     assert (
         many.reason

@@ -112,6 +112,13 @@ def test_every_accepted_form_round_trips(minutes: int) -> None:
         assert parse_duration(form) == minutes, form
 
 
+def test_format_then_parse_for_every_minute_of_a_day() -> None:
+    for minutes in range(1, MAX_MINUTES + 1):
+        assert parse_duration(format_duration(minutes)) == minutes
+        assert parse_duration(f"{minutes}m") == minutes
+        assert parse_duration(f"{minutes // 60}h{minutes % 60:02d}") == minutes
+
+
 @given(valid_minutes)
 def test_decimal_hours_round_to_the_nearest_minute(minutes: int) -> None:
     assert parse_duration(f"{hours_decimal(minutes)}h") in range(minutes - 1, minutes + 2)
