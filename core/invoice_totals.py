@@ -46,7 +46,7 @@ def compute_totals(lines: Iterable[InvoiceLine], round_factor: Decimal) -> Invoi
     for line in lines:
         net += line.amount
         if line.tax is not None:
-            rate = line.tax.value.normalize()
+            rate = line.tax.value  # Decimal hashes by value: 8.1 and 8.10 share a bucket
             bases[rate] = bases.get(rate, _ZERO) + line.amount
             codes.setdefault(rate, set()).add(line.tax.code)
     vat = tuple(

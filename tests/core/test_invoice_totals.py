@@ -54,6 +54,12 @@ def test_vat_is_computed_on_the_net_sum_of_a_rate_not_per_line() -> None:
     assert totals.vat == (VatLine("UN81, UO81", D("8.1"), D("0.12"), D("0.01")),)
 
 
+def test_equal_rates_written_differently_share_one_vat_line() -> None:
+    un81_again = Tax(99, "UN81", D("8.10"), 2024, 1, None, None, True, "sales_tax")
+    totals = compute_totals([line("100.00"), line("100.00", un81_again)], CHF)
+    assert [(v.code, v.base, v.amount) for v in totals.vat] == [("UN81", D("200.00"), D("16.20"))]
+
+
 def test_rounding_up_to_five_rappen() -> None:
     totals = compute_totals([line("100.00", U00), line("0.03", U00)], CHF)
     assert (totals.total_unrounded, totals.total, totals.rounding_difference) == (
