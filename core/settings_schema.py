@@ -1,0 +1,295 @@
+"""Every tenant setting, validated in one place.
+
+Settings are stored as key/value strings. `validate_setting` turns what an admin typed into the
+canonical string to store (or a `SettingError` naming the key and what it expects); the
+`parse` of each spec turns a stored string back into a typed value for the services.
+
+Pattern keys carry a name after the colon — `activity_rate:<activity>`, `person_rate:<e-mail>`,
+`activity_tax:<activity>`. Names are compared case-insensitively, so store *and* read these
+keys through `normalise_setting_key` (or `activity_rate_key` & co.).
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from core.customers_rule import DEFAULT_CATEGORY_NAMES, parse_category_names
+from core.dates import DateError, parse_iso_date
+from core.errors import DomainError
+from core.money import AmountError, parse_amount
+from core.numbering import DEFAULT_INVOICE_NUMBER_FORMAT, validate_invoice_number_format
+from core.time_rounding import parse_time_rounding
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+_TAX_CODE = re.compile(r"[A-Z]+[0-9]*", re.ASCII)
+_SLACK_USER = re.compile(r"<?@?(?P<id>[UW][A-Z0-9]{2,})(?:\|[^>]*)?>?", re.ASCII)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class SettingError(DomainError):
+    """A setting value or key that cannot be used; the message names the key and what it expects."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    key: str
+    """The key, or for pattern keys its form, e.g. `activity_rate:<name>`."""
+    description: str
+    default: str | None
+    parse: Callable[[str], object]
+    """Stored (or typed) string → typed value; raises ValueError with a message when invalid."""
+    render: Callable[[Any], str] = str
+    """Typed value → the canonical string that is stored."""
+
+
+# --- value parsers: each raises ValueError with a sentence saying what it expects ---------
+
+
+def parse_bool(text: str) -> bool:
+    word = text.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError("expects true or false (also yes/no, on/off, 1/0)")
+
+
+def render_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        raw = text.strip()
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
+            raise ValueError(f"expects a whole number of at least {minimum}")
+        return int(raw)
+
+    return parse
+
+
+def parse_money_setting(text: str) -> Decimal:
+    try:
+        return parse_amount(text)
+    except AmountError as exc:
+        raise ValueError(f"expects an amount in CHF like 150 or 142.50 ({exc.message})") from None
+
+
+def parse_tax_code(text: str) -> str:
+    code = text.strip().upper()
+    if not _TAX_CODE.fullmatch(code):
+        raise ValueError("expects a bexio sales tax code such as UN81 or UR26")
+    return code
+
+
+def parse_date_setting(text: str) -> date:
+    try:
+        return parse_iso_date(text)
+    except DateError:
+        raise ValueError("expects a date as YYYY-MM-DD, e.g. 2026-01-01") from None
+
+
+def parse_category_setting(text: str) -> tuple[str, ...]:
+    names = parse_category_names(text)
+    if not names:
+        raise ValueError("expects one or more contact group names, separated by commas")
+    return names
+
+
+def parse_slack_user_ids(text: str) -> tuple[str, ...]:
+    """`U1, <@U2|bob>` → ("U1", "U2"): ids typed or pasted as mentions; empty means nobody."""
+    ids: dict[str, None] = {}
+    for piece in re.split(r"[,\s]+", text.strip()):
+        if not piece:
+            continue
+        m = _SLACK_USER.fullmatch(piece)
+        if m is None:
+            raise ValueError(f"expects Slack user ids like U012AB3CD, separated by commas (not {piece!r})")
+        ids[m["id"]] = None
+    return tuple(ids)
+
+
+def parse_activity_name(text: str) -> str:
+    name = " ".join(text.split())
+    if not name:
+        raise ValueError("expects the name of a bexio business activity")
+    return name
+
+
+def parse_invoice_number_format(text: str) -> str:
+    return validate_invoice_number_format(text.strip())
+
+
+SETTINGS: dict[str, SettingSpec] = {
+    spec.key: spec
+    for spec in (
+        SettingSpec(
+            "customer_category",
+            "Names of the bexio contact group that marks customers, comma-separated, case-insensitive.",
+            DEFAULT_CATEGORY_NAMES,
+            parse_category_setting,
+            ", ".join,
+        ),
+        SettingSpec(
+            "default_activity",
+            "Business activity used when /log-hours names none and the person has no previous one.",
+            None,
+            parse_activity_name,
+        ),
+        SettingSpec(
+            "default_sales_tax",
+            "Sales tax code for lines without their own, e.g. UN81; its kind (UN) picks the rate of the day.",
+            "UN81",
+            parse_tax_code,
+        ),
+        SettingSpec(
+            "allow_future_dates",
+            "Whether hours may be logged for days after today.",
+            "false",
+            parse_bool,
+            render_bool,
+        ),
+        SettingSpec(
+            "invoice_imported_hours_since",
+            "Hours imported from bexio on or after this date are offered for invoicing (unset: none are).",
+            None,
+            parse_date_setting,
+        ),
+        SettingSpec(
+            "use_bexio_numbering",
+            "Default of the invoice modal's “Use bexio invoice number” box.",
+            "true",
+            parse_bool,
+            render_bool,
+        ),
+        SettingSpec(
+            "invoice_number_format",
+            "bxhours' own invoice numbers: {year} and {seq}, e.g. RE-{year}-{seq:04}.",
+            DEFAULT_INVOICE_NUMBER_FORMAT,
+            parse_invoice_number_format,
+        ),
+        SettingSpec(
+            "time_rounding",
+            "Rounding of each entry before invoicing: 15:up, 6:nearest, 30:down … (unset: none).",
+            None,
+            parse_time_rounding,
+        ),
+        SettingSpec(
+            "billing_users",
+            "Slack user ids besides the admins who may create invoices, comma-separated.",
+            "",
+            parse_slack_user_ids,
+            ",".join,
+        ),
+        SettingSpec(
+            "write_back_hours",
+            "Whether hours logged in bxhours are written back to bexio as timesheets.",
+            "false",
+            parse_bool,
+            render_bool,
+        ),
+        SettingSpec(
+            "poll_contacts_seconds",
+            "Seconds between polls of bexio contacts (at least 10).",
+            "60",
+            _int_at_least(10),
+        ),
+        SettingSpec(
+            "poll_full_minutes",
+            "Minutes between full re-reads of bexio master data (at least 1).",
+            "15",
+            _int_at_least(1),
+        ),
+        SettingSpec(
+            "poll_timesheets_full_hours",
+            "Hours between full re-reads of bexio timesheets (at least 1).",
+            "24",
+            _int_at_least(1),
+        ),
+    )
+}
+
+PATTERN_SETTINGS: dict[str, SettingSpec] = {
+    "activity_rate": SettingSpec(
+        "activity_rate:<name>",
+        "Hourly rate of a business activity; wins over bexio's default_price_per_hour.",
+        None,
+        parse_money_setting,
+    ),
+    "person_rate": SettingSpec(
+        "person_rate:<e-mail>",
+        "Hourly rate of a person, for projects billed per employee (bexio keeps none).",
+        None,
+        parse_money_setting,
+    ),
+    "activity_tax": SettingSpec(
+        "activity_tax:<name>",
+        "Sales tax code for an activity's lines instead of default_sales_tax, e.g. UR26.",
+        None,
+        parse_tax_code,
+    ),
+}
+
+
+def spec_for(key: str) -> SettingSpec:
+    """The spec of a key, pattern keys included; SettingError for an unknown key."""
+    if key in SETTINGS:
+        return SETTINGS[key]
+    prefix, colon, _ = key.partition(":")
+    if colon and prefix in PATTERN_SETTINGS:
+        return PATTERN_SETTINGS[prefix]
+    known = ", ".join([*SETTINGS, *(spec.key for spec in PATTERN_SETTINGS.values())])
+    raise SettingError(f"There is no setting {key!r}. Known settings: {known}.")
+
+
+def normalise_setting_key(key: str) -> str:
+    """The stored form of a key: pattern names trimmed and case-folded (e-mail addresses and
+    activity names are compared case-insensitively)."""
+    raw = key.strip()
+    spec = spec_for(raw)
+    if spec.key == raw:
+        return raw
+    prefix, _, name = raw.partition(":")
+    folded = " ".join(name.split()).casefold()
+    if not folded:
+        raise SettingError(f"{prefix}: needs a name after the colon, e.g. {prefix}:{_example_name(prefix)}.")
+    if prefix == "person_rate" and not _EMAIL.fullmatch(folded):
+        raise SettingError(f"{raw!r}: person_rate needs the person's e-mail after the colon.")
+    return f"{prefix}:{folded}"
+
+
+def activity_rate_key(activity_name: str) -> str:
+    return normalise_setting_key(f"activity_rate:{activity_name}")
+
+
+def person_rate_key(email: str) -> str:
+    return normalise_setting_key(f"person_rate:{email}")
+
+
+def activity_tax_key(activity_name: str) -> str:
+    return normalise_setting_key(f"activity_tax:{activity_name}")
+
+
+def validate_setting(key: str, value: str) -> str:
+    """The canonical string to store for `value`, or SettingError naming the key and what it expects."""
+    stored_key = normalise_setting_key(key)
+    spec = spec_for(stored_key)
+    try:
+        return spec.render(spec.parse(value))
+    except DomainError as exc:
+        raise SettingError(f"{key.strip()}: {exc.message}") from None
+    except ValueError as exc:
+        raise SettingError(f"{key.strip()}: {exc}") from None
+
+
+def default_for(key: str) -> str | None:
+    """The value that applies while a setting is unset."""
+    return spec_for(key.strip()).default
+
+
+def _example_name(prefix: str) -> str:
+    return "anna@example.ch" if prefix == "person_rate" else "Umsetzung"
