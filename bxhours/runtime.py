@@ -23,6 +23,7 @@ from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from services.container import Services
 from services.diagnostics import PING, Diagnostics
+from services.settings import SettingsService
 from services.tenants import TenantService
 from storage.crypto import TokenCipher, load_or_create_sqlite_key
 from storage.db import Database
@@ -84,6 +85,7 @@ class Runtime:
                 admin_ids=settings.admin_ids,
                 notifier=notifier,
                 tenants=tenants,
+                settings=SettingsService(db, now),
             )
             notifier.bind(services)
             bolt = create_bolt_app(

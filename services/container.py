@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifier import Notifier
+from services.settings import SettingsService
 from services.tenants import TenantService
 from storage.db import Database
 from storage.jobs import JobQueue
@@ -21,6 +22,7 @@ class Services:
     admin_ids: frozenset[str]
     notifier: Notifier
     tenants: TenantService
+    settings: SettingsService
 
     def is_admin(self, slack_user_id: str) -> bool:
         return slack_user_id in self.admin_ids

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.settings_schema import SETTINGS, SettingError, spec_for, validate_setting
+from core.settings_schema import SETTINGS, SettingError, normalise_setting_key, spec_for, validate_setting
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,11 +34,13 @@ class TenantSettings:
         self.raw = values
 
     def get(self, key: str) -> Any:
+        key = normalise_setting_key(key)
         spec = spec_for(key)
         value = self.raw.get(key, spec.default)
         return None if value is None else spec.parse(value)
 
     def text(self, key: str) -> str | None:
+        key = normalise_setting_key(key)
         return self.raw.get(key, spec_for(key).default)
 
     def __getattr__(self, key: str) -> Any:
@@ -75,6 +77,7 @@ class SettingsService:
     async def set(self, tenant_id: int, key: str, value: str, *, actor: str) -> str:
         """Validate and store; raises ValueError (a SettingError) with a message naming the key."""
         normalised = validate_setting(key, value)
+        key = normalise_setting_key(key)
         now = self.now()
         async with self.db.session(tenant_id) as session:
             row = await session.scalar(select(TenantSetting).where(TenantSetting.key == key))
@@ -95,6 +98,7 @@ class SettingsService:
         return normalised
 
     async def unset(self, tenant_id: int, key: str, *, actor: str) -> None:
+        key = normalise_setting_key(key)
         spec_for(key)  # unknown keys are an error, not a silent no-op
         now = self.now()
         async with self.db.session(tenant_id) as session:

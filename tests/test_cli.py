@@ -173,3 +173,31 @@ async def _wait_for_status(queue: JobQueue, job_id: int, status: str, timeout: f
             return job
         await asyncio.sleep(0.05)
     raise AssertionError(f"job {job_id} never became {status}")
+
+
+async def test_settings_list_set_unset(tmp_path: Path, fake_slack: FakeSlack, database_url: str) -> None:
+    env = service_env(fake_slack, database_url)
+
+    async def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(run_cli, list(args), env, tmp_path)
+
+    listed = await run("settings", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "default_sales_tax = UN81  (default)" in listed.stdout
+    changed = await run("settings", "set", "time_rounding", "15:UP")
+    assert changed.returncode == 0, changed.stderr
+    assert changed.stdout.strip() == "time_rounding = 15:up"
+    rate = await run("settings", "set", "activity_rate:Umsetzung", "150")
+    assert rate.returncode == 0, rate.stderr
+    bad = await run("settings", "set", "time_rounding", "7:sideways")
+    assert bad.returncode == 1
+    assert "time_rounding" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    unknown = await run("settings", "set", "colour", "blue")
+    assert unknown.returncode == 1
+    assert "There is no setting 'colour'" in unknown.stderr
+    listed = (await run("settings", "list")).stdout
+    assert "time_rounding = 15:up\n" in listed
+    assert "activity_rate:umsetzung = 150.00" in listed
+    assert (await run("settings", "unset", "time_rounding")).returncode == 0
+    assert "time_rounding = " in (await run("settings", "list")).stdout
