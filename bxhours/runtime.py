@@ -23,6 +23,8 @@ from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from services.container import Services
 from services.diagnostics import PING, Diagnostics
+from services.home import HomeService
+from services.people import PeopleService
 from services.settings import SettingsService
 from services.tenants import TenantService
 from storage.crypto import TokenCipher, load_or_create_sqlite_key
@@ -77,6 +79,7 @@ class Runtime:
             tenants = TenantService(TenantRepository(db, now))
             tenant_id = await _ensure_tenant(slack, tenants)
             notifier = SlackNotifier(slack)
+            people = PeopleService(db, settings.admin_ids)
             services = Services(
                 db=db,
                 queue=queue,
@@ -86,6 +89,8 @@ class Runtime:
                 notifier=notifier,
                 tenants=tenants,
                 settings=SettingsService(db, now),
+                people=people,
+                home=HomeService(people),
             )
             notifier.bind(services)
             bolt = create_bolt_app(

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.home import HomeService
 from services.notifier import Notifier
+from services.people import PeopleService
 from services.settings import SettingsService
 from services.tenants import TenantService
 from storage.db import Database
@@ -23,6 +25,5 @@ class Services:
     notifier: Notifier
     tenants: TenantService
     settings: SettingsService
-
-    def is_admin(self, slack_user_id: str) -> bool:
-        return slack_user_id in self.admin_ids
+    people: PeopleService
+    home: HomeService

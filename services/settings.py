@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.settings_schema import SETTINGS, SettingError, normalise_setting_key, spec_for, validate_setting
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.settings_schema import SETTINGS, SettingError, normalise_setting_key, spec_for, validate_setting
 from storage.db import Database
 from storage.models import AuditLog, TenantSetting
 
@@ -117,7 +117,7 @@ class SettingsService:
 
 async def _values(session: AsyncSession) -> dict[str, str]:
     rows = await session.execute(select(TenantSetting.key, TenantSetting.value))
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows}
 
 
 __all__ = ["SettingError", "SettingRow", "SettingsService", "TenantSettings"]

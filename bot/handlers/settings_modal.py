@@ -1,11 +1,74 @@
-"""Settings modal opened from the App Home (admins only)."""
+"""Settings modal: opened from the App Home by admins, validated field by field on submit."""
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
+from bot.views import settings_modal
+from core.errors import DomainError
 
 
 def register(app: AsyncApp, deps: BotDeps) -> None:
-    return None
+    services = deps.services
+
+    @app.action(settings_modal.OPEN_ACTION)
+    async def open_settings(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ) -> None:
+        await ack()
+        tenant_id = await deps.tenant_id(context.get("team_id"))
+        if not await services.people.is_admin(tenant_id, body["user"]["id"]):
+            return
+        rows = await services.settings.list(tenant_id)
+        await client.views_open(trigger_id=body["trigger_id"], view=settings_modal.build(rows))
+
+    @app.view(settings_modal.CALLBACK_ID)
+    async def save_settings(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
+    ) -> None:
+        tenant_id = await deps.tenant_id(context.get("team_id"))
+        user_id = body["user"]["id"]
+        if not await services.people.is_admin(tenant_id, user_id):
+            await ack(
+                response_action="errors",
+                errors={settings_modal.NEW_KEY_BLOCK: "Only admins can change settings."},
+            )
+            return
+        values = settings_modal.submitted_values(view["state"]["values"])
+        current = {row.key: row for row in await services.settings.list(tenant_id)}
+        errors: dict[str, str] = {}
+        changes: list[tuple[str, str | None]] = []
+        for block_id, value in values.items():
+            if not block_id.startswith(settings_modal.SETTING_BLOCK_PREFIX):
+                continue
+            key = block_id.removeprefix(settings_modal.SETTING_BLOCK_PREFIX)
+            row = current.get(key)
+            if row is None or (row.is_set and value == row.value) or (not row.is_set and value is None):
+                continue
+            changes.append((key, value))
+        new_key = values.get(settings_modal.NEW_KEY_BLOCK)
+        new_value = values.get(settings_modal.NEW_VALUE_BLOCK)
+        if new_key and new_value is None:
+            errors[settings_modal.NEW_VALUE_BLOCK] = "Give a value for the new key."
+        elif new_value and not new_key:
+            errors[settings_modal.NEW_KEY_BLOCK] = "Give the key this value belongs to."
+        elif new_key and new_value:
+            changes.append((new_key, new_value))
+        for key, value in changes:
+            block_id = settings_modal.block_id_for(key) if key in current else settings_modal.NEW_KEY_BLOCK
+            try:
+                if value is None:
+                    await services.settings.unset(tenant_id, key, actor=user_id)
+                else:
+                    await services.settings.set(tenant_id, key, value, actor=user_id)
+            except DomainError as exc:
+                errors[block_id] = exc.message[:2000]
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        await services.notifier.refresh_home(tenant_id, user_id)

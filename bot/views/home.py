@@ -1,18 +1,40 @@
-"""The App Home view."""
+"""The App Home: what the person needs at a glance, and the admin tools.
+
+Sections are rendered from ``services.home.HomeData`` so that loading (services) and layout (here)
+stay apart; each feature adds its section here and its data there.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.views import settings_modal
+from bot.views.blocks import Block, actions, button, context, divider, header, section
 from services.container import Services
+from services.home import HomeData
 
 
 async def build(services: Services, tenant_id: int, user_id: str) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "bxhours"}},
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": "Log time with `/log-hours`, expenses with `/log-expense`."},
-        },
-    ]
-    return {"type": "home", "blocks": blocks}
+    data = await services.home.load(tenant_id, user_id)
+    return render(data)
+
+
+def render(data: HomeData) -> dict[str, Any]:
+    blocks: list[Block] = [header("bxhours")]
+    if data.person_name:
+        blocks.append(
+            section(f"Hi {data.person_name}. Log time with `/log-hours`, expenses with `/log-expense`.")
+        )
+    else:
+        blocks.append(
+            section(
+                "You are not linked to a bexio user yet, so you cannot log time. "
+                "An admin can link you with `/bx-sync link @you your-bexio-email`."
+            )
+        )
+    if data.is_admin:
+        blocks += [divider(), header("Admin")]
+        blocks.append(actions(button("Settings", settings_modal.OPEN_ACTION, "open"), block_id="home_admin"))
+    blocks.append(divider())
+    blocks.append(context(data.connection_line))
+    return {"type": "home", "blocks": blocks[:100]}

@@ -159,6 +159,15 @@ class FakeSlack:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=0.5)
 
+    def modal(self, view_id: str | None = None) -> dict[str, Any]:
+        """The current state of a modal as Slack holds it (id, hash, blocks): what the user sees now."""
+        if view_id is not None:
+            return self.views[view_id]
+        modals = [view for view in self.views.values() if view.get("type") == "modal"]
+        if not modals:
+            raise AssertionError("no modal is open")
+        return modals[-1]
+
     def dm_messages(self, user_id: str) -> list[dict[str, Any]]:
         channel = self._dm_channel(user_id)
         return [message for (chan, _ts), message in self.messages.items() if chan == channel]

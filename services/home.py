@@ -1,0 +1,27 @@
+"""What the App Home shows one person, loaded in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.people import PeopleService
+
+
+@dataclass(frozen=True)
+class HomeData:
+    is_admin: bool
+    person_name: str | None
+    connection_line: str
+
+
+class HomeService:
+    def __init__(self, people: PeopleService) -> None:
+        self.people = people
+
+    async def load(self, tenant_id: int, slack_user_id: str) -> HomeData:
+        person = await self.people.by_slack_id(tenant_id, slack_user_id)
+        return HomeData(
+            is_admin=await self.people.is_admin(tenant_id, slack_user_id),
+            person_name=person.display_name if person else None,
+            connection_line="bexio: not connected yet — run `/bx-sync` after setting BEXIO_ACCESS_TOKEN",
+        )
