@@ -190,8 +190,10 @@ def test_timesheet_reads_durations_and_tracking() -> None:
 def test_tax_validity_by_month() -> None:
     old = models.Tax(id=1, value=Decimal("7.7"), start_year=2018, start_month=1, end_year=2023, end_month=12)
     new = models.Tax(id=2, value=Decimal("8.1"), start_year=2024, start_month=1)
-    assert old.valid_on(date(2023, 12, 31)) and not old.valid_on(date(2024, 1, 1))
-    assert new.valid_on(date(2024, 1, 1)) and not new.valid_on(date(2023, 12, 31))
+    assert old.valid_on(date(2023, 12, 31))
+    assert not old.valid_on(date(2024, 1, 1))
+    assert new.valid_on(date(2024, 1, 1))
+    assert not new.valid_on(date(2023, 12, 31))
     assert models.Tax(id=3, value=Decimal(0)).valid_on(date(1990, 1, 1))
 
 

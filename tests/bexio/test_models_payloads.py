@@ -117,7 +117,8 @@ def test_edit_sends_exactly_what_was_set_including_clearing() -> None:
 
 def test_create_leaves_out_empty_fields_so_bexio_applies_its_defaults() -> None:
     body = InvoiceCreate(contact_id=1, user_id=1, header=None, footer=None).to_body()
-    assert "header" not in body and "footer" not in body
+    assert "header" not in body
+    assert "footer" not in body
 
 
 def test_contact_groups_are_sent_as_comma_string() -> None:

@@ -53,8 +53,8 @@ NOT_MODELLED: dict[str, str] = {
     "OAuth/openid-configuration.json": "OpenID discovery document: the client is configured with auth_url",
     "OAuth/end-session.json": "HTML logout page of the identity provider",
     "Taxes/delete-a-tax.json": "error-only (409); its mapping is tested in test_client_errors",
-    "Currencies/fetch-all-possible-currency-codes.json": "list of ISO codes; bxhours never creates currencies",
-    "Currencies/fetch-currency-codes-for-delete.json": "list of ISO codes; bxhours never creates currencies",
+    "Currencies/fetch-all-possible-currency-codes.json": "ISO code list; bxhours never creates currencies",
+    "Currencies/fetch-currency-codes-for-delete.json": "ISO code list; bxhours never creates currencies",
     "Currencies/fetch-exchange-rates-for-currencies.json": "exchange rates are not used by bxhours",
     "LICENSE.md": "licence of the recordings",
 }
