@@ -320,8 +320,9 @@ class BexioClient:
                 continue
 
             self.stats.bytes_received += len(response.content)
-            self._pacer.observe(route, response.headers)
             status = response.status_code
+            if status != 429:  # a 429's wait is decided below (Retry-After first)
+                self._pacer.observe(route, response.headers)
             logger.debug("bexio %s → %s in %.3fs", stats_key, status, time.perf_counter() - started)
 
             if status == 429:

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 Clock = Callable[[], float]
+
+# Waits shorter than this are rounding noise (a float clock cannot even advance by them).
+_NEGLIGIBLE = 1e-6
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -51,7 +54,7 @@ class TokenBucket:
 
     def delay(self, now: float) -> float:
         self._refill(now)
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        return 0.0 if self.tokens >= 1 - _NEGLIGIBLE else (1 - self.tokens) / self.rate
 
     def take(self, now: float) -> None:
         self._refill(now)
@@ -109,7 +112,7 @@ class Pacer:
         while True:
             now = self._now()
             delay = self._delay(route, now)
-            if delay <= 0:
+            if delay <= _NEGLIGIBLE:
                 self._grant(route, now)
                 return waited
             await self._sleep(delay)
@@ -128,9 +131,13 @@ class Pacer:
         window.reset_at = self._now() + max(0, reset)
 
     def hold(self, route: RouteClass, seconds: float) -> None:
-        """After a 429: no call of this route class leaves this process for ``seconds``."""
+        """After a 429: no call of this route class leaves this process for ``seconds``.
+
+        The hold replaces what we knew of bexio's count; the next answer will tell it afresh.
+        """
         window = self._windows[route]
         window.held_until = max(window.held_until, self._now() + max(0.0, seconds))
+        window.remaining = window.reset_at = None
 
     def _now(self) -> float:
         return max(self._clock(), self._floor)

@@ -21,9 +21,11 @@ class FakeTime:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
+        """Wake ``seconds`` after the call; tasks sleeping side by side wake together, as in real time."""
         self.sleeps.append(seconds)
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)  # still let other tasks run, as a real sleep would
+        wake = self.now + max(0.0, seconds)
+        await asyncio.sleep(0)  # let other tasks run (and start their own sleeps) meanwhile
+        self.now = max(self.now, wake)
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
