@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 #: bexio's identity provider; the sandbox serves the same paths under its own base URL.
 DEFAULT_AUTH_URL = "https://auth.bexio.com/realms/bexio"
 
+_TOKEN_PATH = "/protocol/openid-connect/token"  # noqa: S105 - a URL path, not a secret
+
 #: Refresh this long before the access token expires, so a call never races the expiry.
 EXPIRY_MARGIN = timedelta(seconds=60)
 
@@ -195,7 +197,7 @@ class OAuthAuth:
 
     @property
     def token_url(self) -> str:
-        return f"{self.auth_url}/protocol/openid-connect/token"
+        return f"{self.auth_url}{_TOKEN_PATH}"
 
     @property
     def expires_at(self) -> datetime | None:
@@ -246,7 +248,7 @@ class OAuthAuth:
     async def bearer_token(self) -> str:
         tokens = self._tokens or await self._store.load()
         if tokens is None:
-            raise BexioAuthError("bexio is not connected", method="AUTH", path="/token", status=None)
+            raise BexioAuthError("bexio is not connected", method="POST", path=_TOKEN_PATH, status=None)
         if tokens.expires_within(EXPIRY_MARGIN, self._clock()):
             tokens = await self._refresh(stale_access_token=tokens.access_token)
         self._tokens = tokens
@@ -262,14 +264,14 @@ class OAuthAuth:
     async def _refresh(self, *, stale_access_token: str) -> OAuthTokens:
         async with self._store.refresh_lock() as current:
             if current is None:
-                raise BexioAuthError("bexio is not connected", method="POST", path="/token", status=None)
+                raise BexioAuthError("bexio is not connected", method="POST", path=_TOKEN_PATH, status=None)
             if current.access_token != stale_access_token and not current.expires_within(
                 EXPIRY_MARGIN, self._clock()
             ):
                 # Another process (or task) refreshed while we waited for the lock: use its token.
                 return current
             if current.refresh_token is None:
-                raise BexioAuthError(method="POST", path="/token")
+                raise BexioAuthError(method="POST", path=_TOKEN_PATH)
             tokens = await self._token_call(
                 {"grant_type": "refresh_token", "refresh_token": current.refresh_token},
                 previous_refresh_token=current.refresh_token,
@@ -280,7 +282,7 @@ class OAuthAuth:
             return tokens
 
     async def _token_call(self, form: dict[str, str], *, previous_refresh_token: str | None) -> OAuthTokens:
-        path = "/protocol/openid-connect/token"
+        path = _TOKEN_PATH
         body = {**form, "client_id": self._client_id, "client_secret": self._client_secret}
         try:
             # Keycloak takes these parameters only in a form-encoded body, never in the query.

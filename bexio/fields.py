@@ -42,11 +42,12 @@ def _attach_bexio_tz(value: datetime | None) -> datetime | None:
 
 
 def parse_minutes(value: Any) -> Any:
-    """``"1:15"`` / ``"01:40"`` → 75 / 100 whole minutes; ints pass through."""
-    value = blank_to_none(value)
+    """``"1:15"`` / ``"01:40"`` → 75 / 100 whole minutes; ints and None pass through."""
     if not isinstance(value, str):
         return value
-    match = _DURATION.match(value.strip())
+    if not value:
+        return None
+    match = _DURATION.match(value)
     if match is None:
         raise ValueError(f"not a bexio duration (H:MM): {value!r}")
     minutes = int(match["hours"]) * 60 + int(match["minutes"])
