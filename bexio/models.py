@@ -12,12 +12,23 @@ from __future__ import annotations
 
 import base64
 from datetime import date
+from decimal import Decimal
 from enum import IntEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
 
-from bexio.fields import LocalDateTime, Minutes, Money, OptBool, OptDate, OptInt, OptMoney, Text
+from bexio.fields import (
+    LocalDateTime,
+    Minutes,
+    Money,
+    OptBool,
+    OptDate,
+    OptInt,
+    OptMoney,
+    Text,
+    blank_to_none,
+)
 
 
 class BexioModel(BaseModel):
@@ -662,7 +673,8 @@ class PayrollAbsence(BexioModel):
     start_date: OptDate = None
     end_date: OptDate = None
     half_day: OptBool = None
-    continued_pay: OptMoney = None
+    #: Unconfirmed shape: third-party clients read a percentage, others a flag; both are kept.
+    continued_pay: Annotated[Decimal | bool | None, BeforeValidator(blank_to_none)] = None
     disability: OptMoney = None
     paid_hours: OptMoney = None
 

@@ -211,3 +211,10 @@ def test_payroll_ids_are_uuids_and_numbers_are_decimals() -> None:
     )
     assert absence.paid_hours == Decimal("8.5")
     assert absence.end_date == date(2026, 7, 17)
+
+
+def test_absence_continued_pay_is_read_as_a_rate_or_a_flag() -> None:
+    as_rate = models.PayrollAbsence.model_validate_json(b'{"id":"a","continued_pay":80.5}')
+    as_flag = models.PayrollAbsence.model_validate_json(b'{"id":"a","continued_pay":true}')
+    assert as_rate.continued_pay == Decimal("80.5")
+    assert as_flag.continued_pay is True
