@@ -159,13 +159,15 @@ async def test_pages_are_fetched_only_when_the_caller_asks(
     )
     client.page_size = 4
 
-    pages = client.contacts.pages(order_by="name_1_desc")
-    first = await anext(pages)
-    assert len(first) == 4
-    assert route.call_count == 1  # streaming: nothing is read ahead or buffered
-    await anext(pages)
-    assert route.call_count == 2
-    await pages.aclose()
+    calls_seen = []
+    async for page in client.contacts.pages(order_by="name_1_desc"):
+        assert len(page) == 4
+        calls_seen.append(route.call_count)
+        if len(calls_seen) == 2:
+            break
+
+    assert calls_seen == [1, 2]  # streaming: nothing is read ahead or buffered
+    assert route.call_count == 2  # stopping early costs no further call
     assert route.calls.last.request.url.params["order_by"] == "name_1_desc"
 
 

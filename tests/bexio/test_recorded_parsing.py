@@ -112,9 +112,7 @@ def test_recorded_response_parses(name: str) -> None:
     if isinstance(body, list):
         parsed = TypeAdapter(list[model]).validate_json(recorded.body)  # type: ignore[valid-type]
         assert len(parsed) == len(body)
-        assert [item.id for item in parsed if hasattr(item, "id")] == [
-            item["id"] for item in body if "id" in item
-        ]
+        assert [getattr(item, "id", None) for item in parsed] == [item.get("id") for item in body]
     else:
         parsed_one = model.model_validate_json(recorded.body)
         if "id" in body:
