@@ -1,0 +1,53 @@
+"""Which OAuth scope each bexio route needs.
+
+bexio answers 403 both when the token lacks a scope and when the bexio user lacks the right, and
+says neither. Knowing the scope a route needs lets the error tell an admin what to check.
+Write scopes imply the read scope (``contact_edit`` ⊃ ``contact_show``). Routes not listed here
+(users, business activities, units, languages, …) are open to any token and depend only on the
+user's rights (bexio's pseudo-scope ``general``).
+"""
+
+from __future__ import annotations
+
+import re
+
+# (path pattern, read scope, write scope); the first match wins, so specific paths come first.
+_ROUTE_SCOPES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(pattern), read, write)
+    for pattern, read, write in (
+        (r"^/2\.0/contact(_group|_branch)?(/|$)", "contact_show", "contact_edit"),
+        (r"^/2\.0/pr_project", "project_show", "project_edit"),
+        (r"^/2\.0/timesheet", "monitoring_show", "monitoring_edit"),
+        (r"^/2\.0/kb_invoice", "kb_invoice_show", "kb_invoice_edit"),
+        (r"^/2\.0/(accounts|account_groups)(/|$)", "accounting", "accounting"),
+        (r"^/3\.0/taxes(/|$)", "accounting", "accounting"),
+        (r"^/3\.0/banking/accounts(/|$)", "bank_account_show", "bank_account_show"),
+        (r"^/4\.0/payroll/employees/[^/]+/absences", "payroll_absence_show", "payroll_absence_edit"),
+        (r"^/4\.0/payroll/employees", "payroll_employee_show", "payroll_employee_edit"),
+    )
+)
+
+#: What bxhours asks for when it connects through OAuth, as suggested in the API notes
+#: (``offline_access`` for refresh tokens, ``company_profile`` so userinfo names the company).
+#: Add ``contact_edit`` / ``monitoring_edit`` only if bxhours starts writing contacts or timesheets.
+BXHOURS_SCOPES: tuple[str, ...] = (
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "company_profile",
+    "contact_show",
+    "project_show",
+    "monitoring_show",
+    "kb_invoice_edit",
+    "accounting",
+    "bank_account_show",
+)
+
+
+def required_scope(path: str, *, write: bool) -> str | None:
+    """The scope a call needs, or None for routes governed only by user rights."""
+    for pattern, read_scope, write_scope in _ROUTE_SCOPES:
+        if pattern.search(path):
+            return write_scope if write else read_scope
+    return None
