@@ -21,6 +21,7 @@ from bot.deps import BotDeps
 from bot.notifier import SlackNotifier
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
+from services.bexio_access import BexioAccess, BexioConfig
 from services.container import Services
 from services.diagnostics import PING, Diagnostics
 from services.home import HomeService
@@ -87,6 +88,7 @@ class Runtime:
                 timezone=settings.bxhours_timezone,
                 admin_ids=settings.admin_ids,
                 notifier=notifier,
+                bexio=BexioAccess(bexio_config(settings), db, cipher, now),
                 tenants=tenants,
                 settings=SettingsService(db, now),
                 people=people,
@@ -105,6 +107,7 @@ class Runtime:
         return cls(settings, db, queue, cipher, slack, services, bolt, worker, tenant_id)
 
     async def close(self) -> None:
+        await self.services.bexio.aclose()
         await self.db.dispose()
 
 
@@ -120,6 +123,18 @@ async def _ensure_tenant(slack: AsyncWebClient, tenants: TenantService) -> int:
     except SlackApiError as exc:
         raise ConfigError("SLACK_BOT_TOKEN", f"was refused by Slack ({exc.response.get('error')})") from None
     return await tenants.ensure(str(identity["team_id"]), identity.get("team"))
+
+
+def bexio_config(settings: Settings) -> BexioConfig:
+    return BexioConfig(
+        api_url=settings.bexio_api_url,
+        auth_url=settings.bexio_auth_url,
+        access_token=settings.bexio_access_token.get_secret_value() if settings.bexio_access_token else None,
+        client_id=settings.bexio_client_id,
+        client_secret=settings.bexio_client_secret.get_secret_value()
+        if settings.bexio_client_secret
+        else None,
+    )
 
 
 def resolve_encryption_key(settings: Settings) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.bexio_access import BexioAccess
 from services.home import HomeService
 from services.notifier import Notifier
 from services.people import PeopleService
@@ -23,6 +24,7 @@ class Services:
     timezone: str
     admin_ids: frozenset[str]
     notifier: Notifier
+    bexio: BexioAccess
     tenants: TenantService
     settings: SettingsService
     people: PeopleService
