@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bexio.sandbox.resources import json_response
 from bexio.sandbox.routing import Routes, state_of
+from bexio.sandbox.seed_data import openid_configuration
 from bexio.sandbox.state import SandboxState
 from bexio.sandbox.tokens import (
     AUTH_CODE_LIFETIME,
@@ -32,6 +33,7 @@ from bexio.sandbox.tokens import (
 )
 
 REALM: Final = "/realms/bexio"
+BEXIO_ISSUER: Final = "https://auth.bexio.com" + REALM
 OIDC: Final = REALM + "/protocol/openid-connect"
 FORM_CONTENT_TYPE: Final = "application/x-www-form-urlencoded"
 _LOGOUT_PAGE: Final = """<!DOCTYPE html>
@@ -90,42 +92,19 @@ def user_claims(state: SandboxState, user_id: int, scopes: frozenset[str] | None
     return claims
 
 
+def _rebased(value: Any, base: str) -> Any:
+    if isinstance(value, str):
+        return base + value.removeprefix(BEXIO_ISSUER) if value.startswith(BEXIO_ISSUER) else value
+    if isinstance(value, dict):
+        return {key: _rebased(item, base) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rebased(item, base) for item in value]
+    return value
+
+
 async def discovery(request: web.Request) -> web.StreamResponse:
-    base = issuer(request)
-    return json_response(
-        {
-            "issuer": base,
-            "authorization_endpoint": f"{base}/protocol/openid-connect/auth",
-            "token_endpoint": f"{base}/protocol/openid-connect/token",
-            "introspection_endpoint": f"{base}/protocol/openid-connect/token/introspect",
-            "userinfo_endpoint": f"{base}/protocol/openid-connect/userinfo",
-            "end_session_endpoint": f"{base}/protocol/openid-connect/logout",
-            "revocation_endpoint": f"{base}/protocol/openid-connect/revoke",
-            "jwks_uri": f"{base}/protocol/openid-connect/certs",
-            "grant_types_supported": ["authorization_code", "refresh_token"],
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["HS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "code_challenge_methods_supported": ["plain", "S256"],
-            "scopes_supported": sorted(KNOWN_SCOPES),
-            "claims_supported": [
-                "sub",
-                "iss",
-                "aud",
-                "email",
-                "email_verified",
-                "given_name",
-                "family_name",
-                "gender",
-                "locale",
-                "company_id",
-                "company_name",
-                "company_user_id",
-            ],
-        }
-    )
+    """bexio's recorded discovery document, its URLs pointing at this sandbox."""
+    return json_response(_rebased(openid_configuration(), issuer(request)))
 
 
 async def authorize(request: web.Request) -> web.StreamResponse:
@@ -148,7 +127,7 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     if query.get("response_type") != "code":
         raise back(error="unsupported_response_type", error_description="Only the code flow is supported.")
     scopes = frozenset(query.get("scope", "").split())
-    unknown = scopes - KNOWN_SCOPES
+    unknown = scopes - KNOWN_SCOPES - set(openid_configuration()["scopes_supported"])
     if not scopes or unknown:
         raise back(error="invalid_scope", error_description=f"Invalid scopes: {' '.join(sorted(unknown))}")
     method = query.get("code_challenge_method")

@@ -36,7 +36,7 @@ class RouteMeta:
 STATE: web.AppKey[SandboxState] = web.AppKey("bexio_sandbox_state", SandboxState)
 ROUTES: web.AppKey[dict[AbstractRoute, RouteMeta]] = web.AppKey("bexio_sandbox_routes", dict)
 #: Request key under which the gateway leaves the accepted token.
-TOKEN = "bexio_sandbox_token"  # noqa: S105 - a dictionary key, not a secret
+TOKEN: web.RequestKey[IssuedToken] = web.RequestKey("bexio_sandbox_token", IssuedToken)
 #: Set when the app shuts down, so hanging "timeout" faults end with it.
 STOPPING: web.AppKey[asyncio.Event] = web.AppKey("bexio_sandbox_stopping", asyncio.Event)
 
@@ -69,8 +69,7 @@ def state_of(request: web.Request) -> SandboxState:
 
 def token_of(request: web.Request) -> IssuedToken | None:
     """The token the gateway accepted for this call (None on OAuth and admin routes)."""
-    token = request.get(TOKEN)
-    return token if isinstance(token, IssuedToken) else None
+    return request.get(TOKEN)
 
 
 def record_id(request: web.Request, name: str = "id") -> int:

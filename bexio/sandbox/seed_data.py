@@ -32,6 +32,14 @@ def records(name: str) -> list[Record]:
     return copy.deepcopy(loaded)
 
 
+def openid_configuration() -> dict[str, Any]:
+    """bexio's recorded OpenID discovery document (auth.bexio.com URLs)."""
+    document = _load("openid_configuration")
+    if not isinstance(document, dict):
+        raise TypeError("data/openid_configuration.json must hold an object")
+    return copy.deepcopy(document)
+
+
 def currency_codes() -> list[str]:
     codes = _load("currency_codes")
     return list(codes)
