@@ -139,7 +139,8 @@ def _vacation_days_used(state: SandboxState, employee_id: str, year: int) -> flo
 async def list_employees(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
     _ensure_enabled(state)
-    return json_response({"data": list(state.payroll_employees.values())})
+    employees = [e for e in state.payroll_employees.values() if e["id"] not in state.payroll_removed]
+    return json_response({"data": employees})
 
 
 async def create_employee(request: web.Request) -> web.StreamResponse:

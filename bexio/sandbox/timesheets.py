@@ -202,6 +202,7 @@ def register(routes: Routes) -> None:
     routes.add("GET", "/2.0/timesheet_status", list_handler(STATUSES), scope=show)
 
     activity_defaults: Record = {
+        "name": "",
         "default_is_billable": True,
         "default_price_per_hour": None,
         "account_id": None,
