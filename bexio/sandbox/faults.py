@@ -85,8 +85,9 @@ class Faults:
         method, _, path = route.partition(" ")
         if not path.startswith("/") or not method.isalpha():
             raise ValueError(f'script route must look like "POST /2.0/kb_invoice", got {route!r}')
-        key = f"{method.upper()} {path}"
-        self.scripts.setdefault(key, deque()).extend(parse_outcome(o) for o in outcomes)
+        parsed = [parse_outcome(outcome) for outcome in outcomes]
+        if parsed:
+            self.scripts.setdefault(f"{method.upper()} {path}", deque()).extend(parsed)
 
     def clear(self) -> None:
         """Back to a well-behaved bexio (keeps the seed)."""
