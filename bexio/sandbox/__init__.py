@@ -9,7 +9,7 @@ so every bexio feature of bxhours is proven against this sandbox.
         state.calls_to("POST", "/2.0/kb_invoice")
 """
 
-from bexio.sandbox.app import create_app
+from bexio.sandbox.app import create_app, precompute_json
 from bexio.sandbox.clock import Clock, ManualClock, SystemClock
 from bexio.sandbox.faults import Faults
 from bexio.sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SEEDS, build_state
@@ -32,6 +32,7 @@ __all__ = [
     "SystemClock",
     "build_state",
     "create_app",
+    "precompute_json",
     "run_standalone",
     "serve_sandbox",
 ]

@@ -218,6 +218,20 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
+def precompute_json(state: SandboxState) -> int:
+    """Encode every record of the big lists (contacts, projects, timesheets) ahead of time.
+
+    A benchmark's first pass then pages at cached speed instead of paying for the sandbox's
+    own JSON encoding. Returns how many records were encoded.
+    """
+    count = 0
+    for listing in (contacts.CONTACTS, projects.PROJECTS, timesheets.TIMESHEETS):
+        for record in state.tables[listing.table].values():
+            state.json_cache.text(listing.table, "list", record, listing.list_view)
+            count += 1
+    return count
+
+
 def create_app(state: SandboxState) -> web.Application:
     """The bexio sandbox as an aiohttp application serving `state`."""
     app = web.Application(middlewares=[gateway], client_max_size=32 * 1024**2)

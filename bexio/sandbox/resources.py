@@ -134,9 +134,13 @@ def _select(
     include = listing.include
     need_total = listing.style == "3.0"
     if candidates is None and is_id_order(keys):
-        # Fast path for paging big tables: ids are already near-sorted, so this is ~linear,
+        # Fast path for paging big tables: ids are already near-sorted, so sorting is ~linear,
         # and a 2.0 list stops reading as soon as the page is full.
-        ordered = (table[i] for i in sorted(table, reverse=keys[0].descending))
+        ids = sorted(table, reverse=keys[0].descending)
+        if include is None:
+            page_ids = ids[page.offset : page.offset + page.limit]
+            return [table[i] for i in page_ids], len(ids) if need_total else None
+        ordered = (table[i] for i in ids)
         selected: list[Record] = []
         seen = 0
         end = page.offset + page.limit

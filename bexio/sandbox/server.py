@@ -7,6 +7,7 @@ ready for `.env` and serves until SIGINT or SIGTERM.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from typing import TextIO
 
 from aiohttp import web
 
-from bexio.sandbox.app import create_app
+from bexio.sandbox.app import create_app, precompute_json
 from bexio.sandbox.seed import build_state
 from bexio.sandbox.state import SandboxState
 from bexio.sandbox.tokens import DEMO_TOKEN
@@ -78,4 +79,7 @@ def run_standalone(
 ) -> None:
     """Build a seeded company and serve it until SIGINT/SIGTERM (blocking)."""
     state = build_state(seed, contacts=contacts, projects=projects, timesheets=timesheets)
+    precompute_json(state)
+    # This process serves one company for its whole life: keep the collector off its records.
+    gc.freeze()
     asyncio.run(_serve_until_stopped(state, port, host, out or sys.stdout))

@@ -345,3 +345,13 @@ async def test_header_and_position_errors_come_together(api: httpx.AsyncClient) 
         api, user_id=None, positions=[line("1", "100"), {**line("1", "100"), "account_id": 105}]
     )
     assert errors == ["user_id: Pflichtfeld", "positions: 1 [account_id [Diese Eingabe ist nicht korrekt.]]"]
+
+
+async def test_a_fresh_account_starts_at_re_00001() -> None:
+    async with serve_sandbox(build_state("empty")) as sandbox:
+        headers = {"Accept": "application/json", "Authorization": f"Bearer {sandbox.token}"}
+        async with httpx.AsyncClient(base_url=sandbox.url, headers=headers) as api:
+            first = await create(api, contact_id=1, positions=[line("1", "100")])
+            second = await create(api, contact_id=1, positions=[line("1", "100")])
+    assert (first["document_nr"], second["document_nr"]) == ("RE-00001", "RE-00002")
+    assert first["positions"][0]["id"] == 1
