@@ -5,7 +5,8 @@ missing, unknown, expired or revoked token → injected faults (latency, scripte
 429/5xx/timeouts) → the company's per-minute rate limit (429) → 415 without
 `Accept: application/json` → 403 when the token lacks the route's scope → the handler.
 Successful and refused answers alike carry the rate-limit headers; every call except the
-admin API's is recorded in `state.calls`.
+admin API's is recorded in `state.calls`. The identity provider's routes take scripted
+faults only, and neither rate limits nor the Accept rule.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from http import HTTPStatus
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
@@ -75,14 +77,13 @@ def _rate_limited(decision: RateDecision, state: SandboxState) -> ApiError:
     return ApiError(429, RATE_LIMITED_MESSAGE, headers=headers)
 
 
-def _server_error(status: int) -> ApiError:
-    messages = {
-        500: "Internal Server Error",
-        502: "Bad Gateway",
-        503: "Service Unavailable",
-        504: "Gateway Timeout",
-    }
-    return ApiError(status, messages.get(status, "Server Error"))
+def _status_error(status: int) -> ApiError:
+    """An injected failure, worded like the status it is (bexio sends nothing more specific)."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return ApiError(status, phrase)
 
 
 async def _logged_body(request: web.Request) -> Any:
@@ -98,13 +99,39 @@ async def _logged_body(request: web.Request) -> Any:
         return None
 
 
-async def _hang(request: web.Request, call: RecordedCall, fault: str) -> web.Response:
+async def _hang(request: web.Request, call: RecordedCall, kind: RouteKind | None, fault: str) -> web.Response:
     """Outlast the client's timeout; end early only when the sandbox shuts down."""
     state = request.app[STATE]
     call.status, call.fault = 504, fault
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(request.app[STOPPING].wait(), timeout=state.faults.hang_seconds)
-    return _error("api", _server_error(504))
+    return _error(kind, _status_error(504))
+
+
+def _next_fault(request: web.Request, meta: RouteMeta | None, *, randomised: bool) -> Outcome:
+    if meta is None:
+        return "pass"
+    return request.app[STATE].faults.next_outcome(
+        request.method,
+        request.path,
+        meta.pattern,
+        is_write=request.method in WRITE_METHODS,
+        is_create=meta.creates,
+        randomised=randomised,
+    )
+
+
+async def _after_write_fault(
+    request: web.Request, response: web.StreamResponse, outcome: Outcome, call: RecordedCall, kind: RouteKind
+) -> web.StreamResponse:
+    """The faults that strike after the handler ran: the write happened, its answer is lost."""
+    if outcome not in ("partial", "timeout_after_write") or response.status >= 300:
+        return response
+    if outcome == "partial":
+        # A bare server error, without the id of what was just created.
+        call.fault = "partial"
+        return _error(kind, _status_error(500))
+    return await _hang(request, call, kind, "timeout_after_write")
 
 
 async def _api_call(
@@ -124,17 +151,7 @@ async def _api_call(
         return _error(kind, ApiError(401, "Invalid token."))
     request[TOKEN] = token
 
-    outcome: Outcome = "pass"
-    if meta is not None:
-        is_write = request.method in WRITE_METHODS
-        outcome = state.faults.next_outcome(
-            request.method,
-            request.path,
-            meta.pattern,
-            is_write=is_write,
-            is_create=meta.creates,
-            randomised=True,
-        )
+    outcome = _next_fault(request, meta, randomised=True)
     if state.faults.latency_ms:
         await asyncio.sleep(state.faults.latency_ms / 1000)
     group = meta.rate_group if meta is not None else DEFAULT_GROUP
@@ -142,9 +159,9 @@ async def _api_call(
         call.fault = str(outcome)
         if outcome == 429:
             return _error(kind, _rate_limited(state.rate_limiter.exhausted(group, state.now()), state))
-        return _error(kind, ApiError(outcome, _server_error(outcome).message))
+        return _error(kind, _status_error(outcome))
     if outcome == "timeout":
-        return await _hang(request, call, "timeout")
+        return await _hang(request, call, kind, "timeout")
 
     decision = state.rate_limiter.hit(state.company_id, group, state.now())
     if not decision.allowed:
@@ -167,14 +184,21 @@ async def _api_call(
     except ApiError as error:
         response = _error(kind, error)
     response.headers.update(decision.headers())
+    return await _after_write_fault(request, response, outcome, call, kind)
 
-    if outcome in ("partial", "timeout_after_write") and response.status < 300:
-        if outcome == "partial":
-            # The write happened; the answer is a bare error without the new record's id.
-            call.fault = "partial"
-            return _error(kind, _server_error(500))
-        return await _hang(request, call, "timeout_after_write")
-    return response
+
+async def _oauth_call(
+    request: web.Request, handler: Handler, meta: RouteMeta | None, call: RecordedCall
+) -> web.StreamResponse:
+    """The identity provider: no rate limit and no random faults, but scripted ones — a
+    refresh whose answer is lost ("timeout_after_write") costs the client its connection."""
+    outcome = _next_fault(request, meta, randomised=False)
+    if isinstance(outcome, int) and outcome >= 400:
+        call.fault = str(outcome)
+        return _error("oauth", _status_error(outcome))
+    if outcome == "timeout":
+        return await _hang(request, call, "oauth", "timeout")
+    return await _after_write_fault(request, await handler(request), outcome, call, "oauth")
 
 
 @web.middleware
@@ -201,6 +225,8 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         if kind in ("api", "payroll"):
             response = await _api_call(request, handler, meta, kind, call)
+        elif kind == "oauth":
+            response = await _oauth_call(request, handler, meta, call)
         else:
             response = await handler(request)
     except web.HTTPException as exc:
@@ -212,7 +238,7 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
     except Exception:
         log.exception("sandbox handler failed: %s %s", request.method, request.path)
         call.status = 500
-        return _error(kind, _server_error(500))
+        return _error(kind, _status_error(500))
     if not call.status:
         call.status = response.status
     return response

@@ -251,3 +251,31 @@ async def test_revocation_and_discovery(http: httpx.AsyncClient, sandbox: Runnin
     assert discovery["token_endpoint"] == f"{sandbox.url}{OIDC}/token"
     assert discovery["mtls_endpoint_aliases"]["token_endpoint"] == f"{sandbox.url}{OIDC}/token"
     assert "S256" in discovery["code_challenge_methods_supported"]
+
+
+async def test_a_lost_refresh_answer_costs_the_connection(
+    http: httpx.AsyncClient, sandbox: RunningSandbox
+) -> None:
+    tokens = await code_grant(http)
+    faults = sandbox.state.faults
+    faults.hang_seconds = 20
+    faults.script(f"POST {OIDC}/token", [503, "timeout_after_write"])
+    unavailable = await token(http, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert unavailable.status_code == 503
+    with pytest.raises(httpx.ReadTimeout):
+        await http.post(
+            f"{OIDC}/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": DEMO_CLIENT_ID,
+                "client_secret": DEMO_CLIENT_SECRET,
+            },
+            timeout=0.3,
+        )
+    # The refresh happened although its answer never arrived: the old refresh token is spent.
+    retried = await token(http, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert retried.json()["error"] == "invalid_grant"
+    calls = sandbox.state.calls_to("POST", f"{OIDC}/token")
+    assert [call.fault for call in calls[-3:]] == ["503", "timeout_after_write", None]
+    assert calls[-1].json_body["client_secret"] == "***"
