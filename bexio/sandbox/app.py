@@ -77,6 +77,16 @@ def _rate_limited(decision: RateDecision, state: SandboxState) -> ApiError:
     return ApiError(429, RATE_LIMITED_MESSAGE, headers=headers)
 
 
+def _injected(kind: RouteKind | None, status: int) -> web.Response:
+    """An injected failure. Gateway errors (502, 504) come as the HTML page a proxy in front
+    of bexio would send, so clients meet a non-JSON error body too."""
+    if status in (502, 504):
+        title = f"{status} {HTTPStatus(status).phrase}"
+        page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
+        return web.Response(text=page, status=status, content_type="text/html")
+    return _error(kind, _status_error(status))
+
+
 def _status_error(status: int) -> ApiError:
     """An injected failure, worded like the status it is (bexio sends nothing more specific)."""
     try:
@@ -105,7 +115,7 @@ async def _hang(request: web.Request, call: RecordedCall, kind: RouteKind | None
     call.status, call.fault = 504, fault
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(request.app[STOPPING].wait(), timeout=state.faults.hang_seconds)
-    return _error(kind, _status_error(504))
+    return _injected(kind, 504)
 
 
 def _next_fault(request: web.Request, meta: RouteMeta | None, *, randomised: bool) -> Outcome:
@@ -159,7 +169,7 @@ async def _api_call(
         call.fault = str(outcome)
         if outcome == 429:
             return _error(kind, _rate_limited(state.rate_limiter.exhausted(group, state.now()), state))
-        return _error(kind, _status_error(outcome))
+        return _injected(kind, outcome)
     if outcome == "timeout":
         return await _hang(request, call, kind, "timeout")
 
@@ -195,7 +205,7 @@ async def _oauth_call(
     outcome = _next_fault(request, meta, randomised=False)
     if isinstance(outcome, int) and outcome >= 400:
         call.fault = str(outcome)
-        return _error("oauth", _status_error(outcome))
+        return _injected("oauth", outcome)
     if outcome == "timeout":
         return await _hang(request, call, "oauth", "timeout")
     return await _after_write_fault(request, await handler(request), outcome, call, "oauth")

@@ -1,6 +1,7 @@
 """Fault injection: the failures real bexio produces, on demand.
 
-Two ways to fail a call, both consulted before a request reaches its handler:
+Two ways to fail a call, both consulted before a request reaches its handler (random faults
+hit the API routes only; scripts also the identity provider's):
 
 * **scripted** — `faults.script("POST /2.0/kb_invoice", [500, "timeout", 201])`: the next
   three matching calls fail with a 500, hang, then pass; scripts are consumed in order and
@@ -9,8 +10,9 @@ Two ways to fail a call, both consulted before a request reaches its handler:
   be replayed.
 
 Outcomes:
-  an int ≥ 400   answer with that status (429 carries the rate-limit headers, 5xx a bexio
-                 error body) without touching any data;
+  an int ≥ 400   answer with that status without touching any data (429 carries the
+                 rate-limit headers, 502 and 504 an HTML proxy page, others a bexio error
+                 body);
   an int < 400   or "pass": handle the call normally;
   "timeout"      hang for `hang_seconds` (longer than the client's timeout) before any write;
   "partial"      perform the write, then answer 500 without the created id — what bexio does

@@ -200,11 +200,11 @@ def search_handler(listing: Listing) -> Handler:
     return handle
 
 
-def get_handler(table: str, view: View = identity) -> Handler:
+def get_handler(table: str) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         state = state_of(request)
         record = get_record(state, table, record_id(request))
-        return text_response(state.json_cache.text(table, "single", record, view))
+        return text_response(state.json_cache.text(table, "single", record, identity))
 
     return handle
 

@@ -201,3 +201,13 @@ def test_fault_settings_are_validated() -> None:
     assert (faults.rate_429, faults.seed) == (0.25, 3)
     faults.update({"clear": True})
     assert (faults.rate_429, faults.scripts) == (0.0, {})
+
+
+async def test_gateway_errors_come_as_html(api: httpx.AsyncClient, sandbox: RunningSandbox) -> None:
+    sandbox.state.faults.script("GET /2.0/contact", [502, 500])
+    gateway = await api.get("/2.0/contact")
+    assert gateway.status_code == 502
+    assert gateway.headers["Content-Type"].startswith("text/html")
+    assert "502 Bad Gateway" in gateway.text
+    server = await api.get("/2.0/contact")
+    assert (server.status_code, server.json()["error_code"]) == (500, 500)
