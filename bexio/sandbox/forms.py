@@ -179,7 +179,8 @@ def check_form(
     for name, field in by_name.items():
         present = name in body
         value = body.get(name)
-        if value is None or (field.required and value == ""):
+        # An empty string is no value, except for an optional text field (PHP forms alike).
+        if value is None or (value == "" and (field.required or field.kind != "str")):
             if field.required and (creating or present):
                 errors.append(f"{name}: {REQUIRED}")
             elif present:

@@ -192,3 +192,15 @@ async def test_contact_groups_are_plain_crud(api: httpx.AsyncClient) -> None:
     assert (await api.delete("/2.0/contact_group/7")).json() == {"success": True}
     assert (await api.get("/2.0/contact_group/7")).status_code == 404
     assert (await api.get("/2.0/contact_branch")).json() == []
+
+
+async def test_empty_strings_clear_optional_fields(api: httpx.AsyncClient) -> None:
+    created = await api.post(
+        "/2.0/contact", json={**NEW_CONTACT, "country_id": "", "birthday": "", "city": ""}
+    )
+    assert created.status_code == 201
+    assert (created.json()["country_id"], created.json()["birthday"], created.json()["city"]) == (
+        None,
+        None,
+        "",
+    )
