@@ -31,6 +31,8 @@ from bexio.sandbox.query import (
 from bexio.sandbox.routing import Handler, record_id, state_of
 from bexio.sandbox.state import SandboxState
 
+#: "2.0": a bare array; "3.0": with X-Limit/X-Offset/X-Total-Count; "3.0-bare": a 3.0 list
+#: that bexio sends without those headers (taxes).
 ListStyle = Literal["2.0", "3.0", "3.0-bare"]
 Include = Callable[[SandboxState, web.Request, Record], bool]
 

@@ -30,15 +30,8 @@ from typing import Final
 from bexio.sandbox.clock import Clock, SystemClock
 from bexio.sandbox.contacts import blank_contact
 from bexio.sandbox.documents import default_logo
-from bexio.sandbox.invoices import (
-    PAID,
-    PENDING,
-    build_positions,
-    check_positions,
-    new_invoice,
-    next_document_nr,
-    recompute_totals,
-)
+from bexio.sandbox.invoice_positions import build_positions, check_positions
+from bexio.sandbox.invoices import PAID, PENDING, new_invoice, next_document_nr, recompute_totals
 from bexio.sandbox.json_cache import Record
 from bexio.sandbox.payroll import ADDRESS_KEYS, blank_employee
 from bexio.sandbox.projects import blank_project
