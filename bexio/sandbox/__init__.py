@@ -2,11 +2,15 @@
 so every bexio feature of bxhours is proven against this sandbox.
 
     state = build_state("demo", clock=ManualClock())
-    async with serve_sandbox(state) as sandbox:
-        httpx.get(f"{sandbox.url}/2.0/contact", headers={"Accept": "application/json",
-                  "Authorization": f"Bearer {sandbox.token}"})
+    async with serve_sandbox(state) as sandbox, httpx.AsyncClient(base_url=sandbox.url) as http:
+        headers = {"Accept": "application/json", "Authorization": f"Bearer {sandbox.token}"}
+        contacts = (await http.get("/2.0/contact", headers=headers)).json()
         state.faults.script("POST /2.0/kb_invoice", [500, "timeout", 201])
-        state.calls_to("POST", "/2.0/kb_invoice")
+        ...
+        assert len(state.calls_to("POST", "/2.0/kb_invoice")) == 3
+
+Outside a test: `python -m bexio.sandbox --seed demo` (or `run_standalone`) prints the
+`BEXIO_API_URL` and `BEXIO_ACCESS_TOKEN` lines for `.env` and serves until stopped.
 """
 
 from bexio.sandbox.app import create_app, precompute_json
