@@ -1,0 +1,37 @@
+"""`python -m bexio.sandbox [--port N] [--seed demo|empty|large] [--contacts N] …`
+
+The same as `bxhours sandbox`, for running the sandbox before (or without) the CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from bexio.sandbox.seed import SEEDS
+from bexio.sandbox.server import run_standalone
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bexio.sandbox", description="Serve a bexio sandbox.")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free port)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--seed", choices=SEEDS, default="demo")
+    parser.add_argument("--contacts", type=int, help="number of contacts (demo/large)")
+    parser.add_argument("--projects", type=int, help="number of projects (demo/large)")
+    parser.add_argument("--timesheets", type=int, help="number of timesheets (demo/large)")
+    args = parser.parse_args(argv)
+    try:
+        run_standalone(
+            args.port,
+            args.seed,
+            contacts=args.contacts,
+            projects=args.projects,
+            timesheets=args.timesheets,
+            host=args.host,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+
+
+if __name__ == "__main__":
+    main()
