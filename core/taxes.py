@@ -65,8 +65,13 @@ def select_tax(kind: str, taxes: Sequence[Tax], day: date) -> Tax:
     ]
     active = [t for t in valid if t.is_active]
     if active:
-        # Overlapping validity: the most recently started tax is the one meant.
-        return max(active, key=lambda t: (t.start_year or 0, t.start_month or 0, t.bexio_id))
+        # Overlapping validity happens at a rate change: bexio opens the new rate early (UN81 from
+        # 07.2023, for invoices issued in advance) while the old one still runs to its end (UN77 to
+        # 12.2023). Services rendered before the change owe the old rate, so a tax whose period ends
+        # is preferred over an open-ended one; among equals, the most recently started.
+        return max(
+            active, key=lambda t: (t.end_year is not None, t.start_year or 0, t.start_month or 0, t.bexio_id)
+        )
     shown_day = day.strftime("%d.%m.%Y")
     if valid:
         codes = ", ".join(sorted({t.code for t in valid}))

@@ -91,6 +91,13 @@ def test_overlapping_validity_prefers_the_latest_start() -> None:
     assert select_tax("UN", (UN81, newer), date(2030, 5, 1)) == newer
 
 
+def test_rate_opened_early_does_not_apply_before_the_old_one_ends() -> None:
+    """bexio's real UN81 starts 07.2023 (recorded) while UN77 runs to 12.2023: 2023 work owes 7.7 %."""
+    early_un81 = Tax(14, "UN81", Decimal("8.1"), 2023, 7, None, None, True, "sales_tax")
+    assert select_tax("UN", (UN77, early_un81), date(2023, 11, 20)) == UN77
+    assert select_tax("UN", (UN77, early_un81), date(2024, 1, 2)) == early_un81
+
+
 def test_a_bad_kind_is_a_selection_error() -> None:
     with pytest.raises(TaxSelectionError, match="not a bexio tax code"):
         select_tax("", TAXES, date(2024, 1, 1))
