@@ -15,7 +15,7 @@ from typing import Any
 
 from bxhours.fakes.slack_api import SlackCall
 from bxhours.fakes.slack_client import SlackResponse
-from bxhours.fakes.stack import Stack, run_stack
+from bxhours.fakes.stack import ANDREA, Stack, run_stack
 
 WIDTH = 100
 
@@ -80,10 +80,10 @@ async def run_demo(*, database_url: str | None = None) -> int:
 async def _help_tour(stack: Stack, transcript: Transcript) -> None:
     transcript.section("Slack plumbing")
     for command, text in (("/log-hours", "help"), ("/bx-sync", "help"), ("/timesheet", "")):
-        transcript.request("Anna", f"{command} {text}".strip())
-        transcript.reply(await stack.slack.command(command, text, user_id="U01ANNA"))
-    transcript.request("Anna", "opens the bxhours App Home")
-    await stack.slack.open_home("U01ANNA")
+        transcript.request("Andrea", f"{command} {text}".strip())
+        transcript.reply(await stack.slack.command(command, text, user_id=ANDREA))
+    transcript.request("Andrea", "opens the bxhours App Home")
+    await stack.slack.open_home(ANDREA)
     await stack.fake.wait_for("views.publish")
     transcript.slack_calls(stack, ("views.publish",))
 

@@ -27,12 +27,14 @@ from storage.jobs import utcnow
 
 SIGNING_SECRET = "demo-signing-secret-0123456789abcdef"
 
-# The people of the demo workspace; their e-mails match users of the sandbox's demo company.
+# The people of the demo workspace; their e-mails match users of the sandbox's demo company
+# (Andrea is its bexio superadmin; Gina has no bexio user). E-mail case differs on purpose.
+ANDREA, MIA, NOAH, GUEST = "U01ANDREA", "U02MIA", "U03NOAH", "U09GUEST"
 DEMO_PEOPLE: tuple[tuple[str, str, str], ...] = (
-    ("U01ANNA", "anna.keller@acme-digital.ch", "Anna Keller"),
-    ("U02BEAT", "beat.meier@acme-digital.ch", "Beat Meier"),
-    ("U03CARLA", "carla.rossi@acme-digital.ch", "Carla Rossi"),
-    ("U09GUEST", "guest@example.org", "Gina Guest"),
+    (ANDREA, "Andrea.Keller@alpenblick.example", "Andrea Keller"),
+    (MIA, "mia.schmid@alpenblick.example", "Mia Schmid"),
+    (NOAH, "noah.keller@alpenblick.example", "Noah Keller"),
+    (GUEST, "gina@guest.example", "Gina Guest"),
 )
 
 
@@ -54,7 +56,7 @@ async def run_stack(
     *,
     bexio_url: str | None = None,
     bexio_token: str | None = None,
-    admins: str = "U01ANNA",
+    admins: str = ANDREA,
     now: Callable[[], datetime] = utcnow,
     with_worker: bool = True,
     people: tuple[tuple[str, str, str], ...] = DEMO_PEOPLE,

@@ -1,4 +1,8 @@
-"""Scenario fixtures: the real server on loopback, a fake Slack, and (later) the bexio sandbox."""
+"""Scenario fixtures: the real server on loopback, a fake Slack and the bexio sandbox (demo company).
+
+Each test gets its own sandbox state, so a test may change bexio data (``sandbox.state.tables``),
+inject faults (``sandbox.state.faults``) and read the recorded bexio calls (``sandbox.state.calls``).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,22 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bexio.sandbox import RunningSandbox, build_state, serve_sandbox
 from bxhours.fakes.stack import Stack, run_stack
 
 
+@pytest.fixture(scope="session")
+def demo_state_factory():  # type: ignore[no-untyped-def]
+    return lambda: build_state("demo")
+
+
 @pytest.fixture
-async def stack(database_url: str) -> AsyncIterator[Stack]:
-    async with run_stack(database_url) as running:
+async def sandbox(demo_state_factory) -> AsyncIterator[RunningSandbox]:  # type: ignore[no-untyped-def]
+    async with serve_sandbox(demo_state_factory()) as running:
+        yield running
+
+
+@pytest.fixture
+async def stack(database_url: str, sandbox: RunningSandbox) -> AsyncIterator[Stack]:
+    async with run_stack(database_url, bexio_url=sandbox.url, bexio_token=sandbox.token) as running:
         yield running

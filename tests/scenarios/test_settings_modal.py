@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from bot.views import settings_modal
 from bxhours.fakes.slack_client import text_value
-from bxhours.fakes.stack import Stack
+from bxhours.fakes.stack import ANDREA, MIA, Stack
 
-ANNA = "U01ANNA"  # in BXHOURS_ADMINS
-BEAT = "U02BEAT"
 
 
 async def _open_settings(stack: Stack, user_id: str) -> dict:  # type: ignore[type-arg]
@@ -22,22 +20,22 @@ async def _open_settings(stack: Stack, user_id: str) -> dict:  # type: ignore[ty
 
 
 async def test_admin_sees_settings_button_member_does_not(stack: Stack) -> None:
-    await stack.slack.open_home(ANNA)
-    await stack.slack.open_home(BEAT)
+    await stack.slack.open_home(ANDREA)
+    await stack.slack.open_home(MIA)
     await stack.fake.wait_for("views.publish", count=2)
-    assert "Settings" in str(stack.fake.home[ANNA]["blocks"])
-    assert "Settings" not in str(stack.fake.home[BEAT]["blocks"])
+    assert "Settings" in str(stack.fake.home[ANDREA]["blocks"])
+    assert "Settings" not in str(stack.fake.home[MIA]["blocks"])
 
 
 async def test_settings_modal_saves_and_reports_field_errors(stack: Stack) -> None:
-    view = await _open_settings(stack, ANNA)
+    view = await _open_settings(stack, ANDREA)
     state = {
         settings_modal.block_id_for("time_rounding"): {"value": text_value("7:sideways")},
         settings_modal.block_id_for("default_sales_tax"): {"value": text_value("UN81")},
         settings_modal.NEW_KEY_BLOCK: {"value": text_value("activity_rate:Umsetzung")},
         settings_modal.NEW_VALUE_BLOCK: {"value": text_value("150")},
     }
-    response = await stack.slack.submit_view(ANNA, view, state)
+    response = await stack.slack.submit_view(ANDREA, view, state)
     assert response.status == 200
     body = response.json
     assert body["response_action"] == "errors"
@@ -48,7 +46,7 @@ async def test_settings_modal_saves_and_reports_field_errors(stack: Stack) -> No
     assert rows["activity_rate:umsetzung"].value == "150.00"
 
     state[settings_modal.block_id_for("time_rounding")] = {"value": text_value("15:up")}
-    response = await stack.slack.submit_view(ANNA, view, state)
+    response = await stack.slack.submit_view(ANDREA, view, state)
     assert response.status == 200
     assert response.text == ""
     rows = {row.key: row for row in await stack.runtime.services.settings.list(stack.tenant_id)}
@@ -58,13 +56,13 @@ async def test_settings_modal_saves_and_reports_field_errors(stack: Stack) -> No
 
 async def test_member_cannot_open_or_submit_settings(stack: Stack) -> None:
     response = await stack.slack.block_action(
-        BEAT, settings_modal.OPEN_ACTION, value="open", view={"id": "VHOME", "type": "home"}
+        MIA, settings_modal.OPEN_ACTION, value="open", view={"id": "VHOME", "type": "home"}
     )
     assert response.status == 200
     assert stack.fake.calls_to("views.open") == []
     state = {settings_modal.block_id_for("time_rounding"): {"value": text_value("30:up")}}
     response = await stack.slack.submit_view(
-        BEAT, {"id": "V1", "type": "modal", "callback_id": settings_modal.CALLBACK_ID}, state
+        MIA, {"id": "V1", "type": "modal", "callback_id": settings_modal.CALLBACK_ID}, state
     )
     assert response.json["response_action"] == "errors"
     rows = {row.key: row for row in await stack.runtime.services.settings.list(stack.tenant_id)}

@@ -6,14 +6,13 @@ import time
 
 import httpx
 
-from bxhours.fakes.stack import Stack
+from bxhours.fakes.stack import ANDREA, Stack
 
-ANNA = "U01ANNA"
 
 
 async def test_signed_command_is_answered_quickly(stack: Stack) -> None:
     started = time.monotonic()
-    response = await stack.slack.command("/log-hours", "help", user_id=ANNA)
+    response = await stack.slack.command("/log-hours", "help", user_id=ANDREA)
     elapsed = time.monotonic() - started
     assert response.status == 200
     assert "/log-hours DURATION" in response.text
@@ -21,13 +20,13 @@ async def test_signed_command_is_answered_quickly(stack: Stack) -> None:
 
 
 async def test_wrong_signature_is_refused(stack: Stack) -> None:
-    response = await stack.slack.command("/log-hours", "help", user_id=ANNA, signature="v0=" + "0" * 64)
+    response = await stack.slack.command("/log-hours", "help", user_id=ANDREA, signature="v0=" + "0" * 64)
     assert response.status == 401
     assert response.json == {"error": "invalid request"}
 
 
 async def test_stale_timestamp_is_refused(stack: Stack) -> None:
-    response = await stack.slack.command("/log-hours", "help", user_id=ANNA, timestamp=int(time.time()) - 360)
+    response = await stack.slack.command("/log-hours", "help", user_id=ANDREA, timestamp=int(time.time()) - 360)
     assert response.status == 401
 
 
@@ -38,14 +37,14 @@ async def test_unsigned_request_is_refused(stack: Stack) -> None:
 
 
 async def test_unknown_command_gets_friendly_answer(stack: Stack) -> None:
-    response = await stack.slack.command("/timesheet", "", user_id=ANNA)
+    response = await stack.slack.command("/timesheet", "", user_id=ANDREA)
     assert response.status == 200
     assert "I don't know the command `/timesheet`" in response.text
     assert "Traceback" not in response.text
 
 
 async def test_unknown_subcommand_gets_the_help(stack: Stack) -> None:
-    response = await stack.slack.command("/bx-sync", "frobnicate", user_id=ANNA)
+    response = await stack.slack.command("/bx-sync", "frobnicate", user_id=ANDREA)
     assert response.status == 200
     assert "`/bx-sync frobnicate` is not something I know" in response.text
     assert "/bx-sync status" in response.text
@@ -53,7 +52,7 @@ async def test_unknown_subcommand_gets_the_help(stack: Stack) -> None:
 
 async def test_word_payload_in_a_command_still_works(stack: Stack) -> None:
     """Bolt 1.30 answers 404 to any form body containing "payload"; bxhours must not."""
-    response = await stack.slack.command("/bx-sync", "payload", user_id=ANNA)
+    response = await stack.slack.command("/bx-sync", "payload", user_id=ANDREA)
     assert response.status == 200
     assert "`/bx-sync payload` is not something I know" in response.text
 
@@ -65,16 +64,16 @@ async def test_each_command_has_help(stack: Stack) -> None:
         ("/invoice", "draft invoice"),
         ("/bx-sync", "/bx-sync status"),
     ]:
-        response = await stack.slack.command(command, "help", user_id=ANNA)
+        response = await stack.slack.command(command, "help", user_id=ANDREA)
         assert response.status == 200
         assert expected in response.text
 
 
 async def test_app_home_is_published(stack: Stack) -> None:
-    response = await stack.slack.open_home(ANNA)
+    response = await stack.slack.open_home(ANDREA)
     assert response.status == 200
     calls = await stack.fake.wait_for("views.publish")
-    assert calls[0].params["user_id"] == ANNA
+    assert calls[0].params["user_id"] == ANDREA
     assert calls[0].params["view"]["type"] == "home"
 
 
