@@ -7,7 +7,6 @@ from bxhours.fakes.slack_client import text_value
 from bxhours.fakes.stack import ANDREA, MIA, Stack
 
 
-
 async def _open_settings(stack: Stack, user_id: str) -> dict:  # type: ignore[type-arg]
     await stack.slack.open_home(user_id)
     await stack.fake.wait_for("views.publish", lambda c: c.params["user_id"] == user_id)

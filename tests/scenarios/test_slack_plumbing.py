@@ -9,7 +9,6 @@ import httpx
 from bxhours.fakes.stack import ANDREA, Stack
 
 
-
 async def test_signed_command_is_answered_quickly(stack: Stack) -> None:
     started = time.monotonic()
     response = await stack.slack.command("/log-hours", "help", user_id=ANDREA)
@@ -26,7 +25,9 @@ async def test_wrong_signature_is_refused(stack: Stack) -> None:
 
 
 async def test_stale_timestamp_is_refused(stack: Stack) -> None:
-    response = await stack.slack.command("/log-hours", "help", user_id=ANDREA, timestamp=int(time.time()) - 360)
+    response = await stack.slack.command(
+        "/log-hours", "help", user_id=ANDREA, timestamp=int(time.time()) - 360
+    )
     assert response.status == 401
 
 
