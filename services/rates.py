@@ -1,0 +1,29 @@
+"""The hourly rate of an entry, loaded from storage and settings and decided by ``core.rates``.
+
+One function for new entries (``/log-hours``) and imported bexio timesheets alike, so both carry
+the same rate snapshot for the same work.
+"""
+
+from __future__ import annotations
+
+from core.rates import InvoiceType, RateResolution, resolve_rate
+from core.settings_schema import activity_rate_key, person_rate_key
+from services.settings import TenantSettings
+from storage.models import Activity, Project, User
+
+
+def rate_for(
+    settings: TenantSettings, *, project: Project, activity: Activity, user: User | None
+) -> RateResolution:
+    invoice_type = InvoiceType(project.invoice_type) if project.invoice_type in (1, 2, 3, 4) else None
+    email = user.email if user is not None else None
+    return resolve_rate(
+        invoice_type,
+        activity_name=activity.name,
+        activity_rate=activity.default_rate,
+        activity_rate_setting=settings.get(activity_rate_key(activity.name)),
+        person_email=email,
+        person_rate=settings.get(person_rate_key(email)) if email else None,
+        project_amount=project.invoice_amount,
+        project_name=project.name,
+    )
