@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 
 from bxhours import __version__
-from bxhours.commands import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, CommandError, admin, demo, server
+from bxhours.commands import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, CommandError, admin, demo, sandbox, server
 from bxhours.logs import configure_logging
 from bxhours.settings import ConfigError, Settings, load_settings
 
-COMMAND_MODULES = (server, admin, demo)
+COMMAND_MODULES = (server, admin, sandbox, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         level = logging.WARNING if getattr(args, "quiet", False) else logging.INFO
         configure_logging(settings.log_format, level=level, secrets=_secret_values(settings))
+        if getattr(args, "blocking", False):
+            return int(args.handler(args, settings) or EXIT_OK)
         return asyncio.run(args.handler(args, settings)) or EXIT_OK
     except ConfigError as exc:
         print(f"bxhours: configuration error: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import httpx
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bexio.auth import BexioAuth, OAuthAuth, OAuthTokens, StaticTokenAuth
 from bexio.client import BexioClient
@@ -56,6 +57,9 @@ class DatabaseTokenStore:
         self.cipher = cipher
         self.tenant_id = tenant_id
         self.now = now
+        # While the refresh lock is held, saves must go through the locking transaction: a second
+        # connection would wait for our own lock.
+        self._locked_session: AsyncSession | None = None
 
     async def load(self) -> OAuthTokens | None:
         async with self.db.session(self.tenant_id) as session:
@@ -63,6 +67,11 @@ class DatabaseTokenStore:
             return self._tokens(row)
 
     async def save(self, tokens: OAuthTokens) -> None:
+        if self._locked_session is not None:
+            row = await self._locked_session.scalar(select(BexioConnection))
+            self._write(row, tokens, self._locked_session)
+            await self._locked_session.flush()
+            return
         async with self.db.session(self.tenant_id) as session:
             row = await session.scalar(select(BexioConnection))
             self._write(row, tokens, session)
@@ -77,7 +86,11 @@ class DatabaseTokenStore:
                 .execution_options(synchronize_session=False)
             )
             row = await session.scalar(select(BexioConnection).with_for_update())
-            yield self._tokens(row)
+            self._locked_session = session
+            try:
+                yield self._tokens(row)
+            finally:
+                self._locked_session = None
 
     def refresh_lock(self) -> contextlib.AbstractAsyncContextManager[OAuthTokens | None]:
         return self._locked()
@@ -92,10 +105,7 @@ class DatabaseTokenStore:
             scope=row.scopes or "",
         )
 
-    def _write(self, row: BexioConnection | None, tokens: OAuthTokens, session: object) -> None:
-        from sqlalchemy.ext.asyncio import AsyncSession
-
-        assert isinstance(session, AsyncSession)
+    def _write(self, row: BexioConnection | None, tokens: OAuthTokens, session: AsyncSession) -> None:
         if row is None:
             row = BexioConnection(auth_kind="oauth", updated_at=self.now())
             session.add(row)
