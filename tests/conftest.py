@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,26 +34,34 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_migrated() -> str:
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set")
-    upgrade_blocking(PG_URL)
+    # First requested from inside an async fixture: migrate on a thread with its own event loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(upgrade_blocking, PG_URL).result()
     return PG_URL
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> AsyncIterator[str]:
+    """A migrated, empty database: a fresh SQLite file, or the shared PostgreSQL one truncated."""
     if request.param == "sqlite":
         path = tmp_path / "bxhours.db"
         shutil.copy(sqlite_template, path)
         yield f"sqlite+aiosqlite:///{path}"
     else:
         url = request.getfixturevalue("postgres_migrated")
+        database = Database(url)
+        try:
+            await _truncate(database)
+        finally:
+            await database.dispose()
         yield url
 
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)
-    if database.is_postgres:
-        await _truncate(database)
     yield database
     await database.dispose()
 
