@@ -33,6 +33,8 @@ from storage.db import Database
 from storage.jobs import JobQueue, utcnow
 from storage.migrate import upgrade
 from storage.tenants import TenantRepository
+from webhooks.batching import BatchingEnqueuer
+from webhooks.endpoint import WebhookEndpoint
 from webhooks.worker import JobHandler, Worker
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class Runtime:
     services: Services
     bolt: AsyncApp
     worker: Worker
+    webhook: WebhookEndpoint
     tenant_id: int
 
     @classmethod
@@ -101,12 +104,18 @@ class Runtime:
                 deps=BotDeps(services),
             )
             worker = Worker(queue, job_handlers(services), concurrency=worker_concurrency)
+            webhook = WebhookEndpoint(
+                settings.bexio_webhook_secret.get_secret_value() if settings.bexio_webhook_secret else None,
+                BatchingEnqueuer(queue, on_enqueued=worker.wake),
+                lambda: tenant_id,
+            )
         except BaseException:
             await db.dispose()
             raise
-        return cls(settings, db, queue, cipher, slack, services, bolt, worker, tenant_id)
+        return cls(settings, db, queue, cipher, slack, services, bolt, worker, webhook, tenant_id)
 
     async def close(self) -> None:
+        await self.webhook.enqueuer.close()
         await self.services.bexio.aclose()
         await self.db.dispose()
 

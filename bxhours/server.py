@@ -58,6 +58,7 @@ def create_web_app(runtime: Runtime) -> web.Application:
     app[RUNTIME] = runtime
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    app.router.add_routes(runtime.webhook.routes())
     return app
 
 
@@ -80,5 +81,6 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool = T
     await stop.wait()
     log.info("shutting down: finishing requests and jobs in flight")
     await runner.cleanup()
+    await runtime.webhook.enqueuer.close()
     if worker_task is not None:
         await worker_task

@@ -1,0 +1,116 @@
+"""``POST /bexio/webhook``: change notifications in, durable jobs out, 202 at once.
+
+Two ways to authenticate, both kept: an HMAC-SHA256 signature over ``<timestamp>.<raw body>`` with
+``BEXIO_WEBHOOK_SECRET`` (headers ``X-Bxhours-Timestamp`` and ``X-Bxhours-Signature: sha256=<hex>``;
+the timestamp is signed, and more than 5 minutes off is refused as a replay), or the secret as a path
+token ``/bexio/webhook/<token>`` for senders that cannot sign. Secrets are compared in constant time and
+the path token is masked in every log line. Anything wrong is a 4xx with a JSON body, and nothing is
+queued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import Callable
+
+from aiohttp import web
+
+from storage.jobs import NewJob
+from webhooks.batching import BatchingEnqueuer
+from webhooks.notifications import CHANGE_JOB, NotificationError, parse_notifications
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+MAX_SKEW_SECONDS = 300
+TIMESTAMP_HEADER = "X-Bxhours-Timestamp"
+SIGNATURE_HEADER = "X-Bxhours-Signature"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature a sender puts in X-Bxhours-Signature."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+class WebhookEndpoint:
+    def __init__(
+        self,
+        secret: str | None,
+        enqueuer: BatchingEnqueuer,
+        tenant_id: Callable[[], int],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.secret = secret
+        self.enqueuer = enqueuer
+        self.tenant_id = tenant_id
+        self.clock = clock
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/bexio/webhook", self.signed), web.post("/bexio/webhook/{token}", self.with_token)]
+
+    async def signed(self, request: web.Request) -> web.Response:
+        if self.secret is None:
+            return _error(503, "the webhook is not configured: set BEXIO_WEBHOOK_SECRET on the server")
+        body = await _read_body(request)
+        if isinstance(body, web.Response):
+            return body
+        timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not timestamp or not signature:
+            return _error(401, f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header")
+        try:
+            skew = abs(self.clock() - int(timestamp))
+        except ValueError:
+            return _error(401, f"{TIMESTAMP_HEADER} must be unix seconds")
+        if skew > MAX_SKEW_SECONDS:
+            return _error(401, "the timestamp is more than 5 minutes off: refused as a possible replay")
+        if not hmac.compare_digest(sign(self.secret, timestamp, body), signature):
+            return _error(401, "the signature does not match")
+        return await self._accept(body)
+
+    async def with_token(self, request: web.Request) -> web.Response:
+        if self.secret is None:
+            return _error(503, "the webhook is not configured: set BEXIO_WEBHOOK_SECRET on the server")
+        if not hmac.compare_digest(request.match_info["token"].encode(), self.secret.encode()):
+            return _error(401, "the token in the URL is not valid")
+        body = await _read_body(request)
+        if isinstance(body, web.Response):
+            return body
+        return await self._accept(body)
+
+    async def _accept(self, body: bytes) -> web.Response:
+        try:
+            batch = parse_notifications(body)
+        except NotificationError as exc:
+            return _error(400, str(exc))
+        jobs = [
+            NewJob(CHANGE_JOB, note.model_dump(mode="json"), note.dedup_key) for note in batch.notifications
+        ]
+        try:
+            ids = await self.enqueuer.submit(self.tenant_id(), jobs)
+        except Exception:
+            log.exception("webhook notifications could not be queued")
+            return _error(503, "the notifications could not be stored; send them again")
+        return web.json_response({"accepted": len(jobs), "jobs": len(set(ids))}, status=202)
+
+
+async def _read_body(request: web.Request) -> bytes | web.Response:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return _error(413, f"the body is larger than {MAX_BODY} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(65536):
+        size += len(chunk)
+        if size > MAX_BODY:
+            return _error(413, f"the body is larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)

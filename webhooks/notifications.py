@@ -1,0 +1,80 @@
+"""The change-notification format of ``POST /bexio/webhook`` and its validation.
+
+bexio itself pushes nothing; notifications come from whatever the customer connects (an automation
+platform, a partner hook, another system). They are only hints: the worker re-reads bexio and never
+trusts data in the payload, so the format carries nothing but what changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+
+Resource = Literal[
+    "contact", "project", "business_activity", "user", "timesheet", "account", "tax", "invoice"
+]
+Action = Literal["created", "updated", "deleted"]
+RESOURCES: tuple[str, ...] = Resource.__args__  # type: ignore[attr-defined]
+MAX_NOTIFICATIONS = 1000
+CHANGE_JOB = "change.process"
+
+
+class Notification(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    resource: Resource
+    id: StrictInt | None = Field(default=None, gt=0)
+    action: Action = "updated"
+
+    @property
+    def dedup_key(self) -> str:
+        """One pending job per entity (or per whole resource): a burst about one contact is one re-read."""
+        return f"{self.resource}:{self.id if self.id is not None else '*'}"
+
+
+class NotificationError(ValueError):
+    """The body is not a valid notification; the message says what is wrong (for the 400 answer)."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    notifications: tuple[Notification, ...]
+
+
+def parse_notifications(raw: bytes) -> Batch:
+    try:
+        data: Any = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise NotificationError(f"the body is not valid JSON ({exc.__class__.__name__}: {exc})") from None
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise NotificationError("the array is empty: send at least one notification")
+    if len(items) > MAX_NOTIFICATIONS:
+        raise NotificationError(
+            f"too many notifications in one request: {len(items)} (at most {MAX_NOTIFICATIONS})"
+        )
+    parsed: list[Notification] = []
+    for index, item in enumerate(items):
+        where = f"notification {index}" if isinstance(data, list) else "the notification"
+        if not isinstance(item, dict):
+            raise NotificationError(f"{where} must be a JSON object with resource, id and action")
+        try:
+            parsed.append(Notification.model_validate(item))
+        except ValidationError as exc:
+            raise NotificationError(f"{where}: {_describe(exc)}") from None
+    return Batch(tuple(parsed))
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = ".".join(str(part) for part in error["loc"]) or "body"
+    if field == "resource":
+        return f"resource must be one of {', '.join(RESOURCES)}"
+    if field == "action":
+        return "action must be created, updated or deleted"
+    if field == "id":
+        return "id must be a positive integer (or left out to mean the whole resource)"
+    return f"{field}: {error['msg']}"
