@@ -77,6 +77,7 @@ class JobQueue:
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
         self._jitter = jitter
+        self._next_sweep: datetime | None = None
 
     # -- enqueue ---------------------------------------------------------------------------
 
@@ -187,7 +188,9 @@ class JobQueue:
         """Take up to ``limit`` due jobs (or jobs whose lease expired) for ``worker_id``."""
         now = self.now()
         async with self.db.system_session() as session:
-            await self._park_exhausted(session, now)
+            if self._next_sweep is None or now >= self._next_sweep:
+                await self._park_exhausted(session, now)
+                self._next_sweep = now + timedelta(seconds=5)
             due = or_(
                 and_(Job.status == QUEUED, Job.run_at <= now),
                 and_(Job.status == RUNNING, Job.lease_until < now, Job.attempts < Job.max_attempts),

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bxhours.fakes.slack_api import FakeSlack
 from storage.db import Database
 from storage.migrate import upgrade_blocking
 from storage.models import Base
@@ -70,3 +71,12 @@ async def _truncate(database: Database) -> None:
     tables = ", ".join(table.name for table in reversed(Base.metadata.sorted_tables))
     async with database.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    """A fake Slack Web API on a free port, for tests that start `bxhours` processes."""
+    fake = FakeSlack()
+    runner = await fake.start()
+    yield fake
+    await runner.cleanup()

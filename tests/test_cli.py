@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import subprocess
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -16,25 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bxhours.fakes.slack_api import FakeSlack
-from storage.crypto import generate_key
 from storage.db import Database
 from storage.jobs import JobQueue
 from storage.models import AuditLog
 from storage.tenants import TenantRepository
-
-BXHOURS = [sys.executable, "-m", "bxhours.cli"]
-
-
-def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(BXHOURS + args, env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
-
-
-def base_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BEXIO_", "BXHOURS_", "DATABASE_"))
-    }
-    env.update(extra)
-    return env
+from tests.processes import BXHOURS, base_env, free_port, run_cli, service_env
 
 
 @pytest.mark.parametrize(
@@ -72,31 +54,6 @@ def test_db_upgrade_and_keygen(tmp_path: Path) -> None:
     assert (tmp_path / "up.db").exists()
     key = run_cli(["keygen"], env, tmp_path).stdout.strip()
     assert len(key) == 44
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    runner = await fake.start()
-    yield fake
-    await runner.cleanup()
-
-
-def service_env(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
-    return base_env(
-        DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=fake.bot_token,
-        SLACK_SIGNING_SECRET="cli-test-signing-secret",
-        SLACK_API_URL=fake.api_url,
-        BXHOURS_ENCRYPTION_KEY=generate_key(),
-        **extra,
-    )
 
 
 async def test_serve_answers_healthz_and_exits_0_on_sigterm(
