@@ -7,6 +7,7 @@ import time
 import httpx
 
 from bxhours.fakes.stack import ANDREA, Stack
+from storage.db import Database
 
 
 async def test_signed_command_is_answered_quickly(stack: Stack) -> None:
@@ -86,3 +87,18 @@ async def test_healthz(stack: Stack) -> None:
     assert body["status"] == "ok"
     assert body["db"] == "ok"
     assert body["version"]
+
+
+async def test_healthz_names_the_database_when_it_is_down(stack: Stack) -> None:
+    working = stack.runtime.db
+    stack.runtime.db = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    try:
+        async with httpx.AsyncClient() as client:
+            response = await client.get(stack.url + "/healthz")
+    finally:
+        await stack.runtime.db.dispose()
+        stack.runtime.db = working
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["db"].startswith("down")
