@@ -69,9 +69,9 @@ class Reply:
                 block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory")]
             )
             for element in elements:
-                if element and element.get("action_id") == action_id:
-                    if label is None or label in element["text"]["text"]:
-                        return element
+                wanted = element and element.get("action_id") == action_id
+                if wanted and (label is None or label in element["text"]["text"]):
+                    return element
         raise AssertionError(f"no {action_id} button {label or ''} in {self.hook}")
 
     def buttons(self, action_id: str) -> list[str]:
