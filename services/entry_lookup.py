@@ -60,7 +60,12 @@ def future_refusal(day: date, today: date, allowed: bool, what: str) -> Refusal 
 
 
 def project_label(project: Project) -> str:
-    return f"{project.name} · {project.nr}" if project.nr else project.name
+    return label_of(project.name, project.nr)
+
+
+def label_of(name: str, nr: str | None) -> str:
+    """`Website Relaunch · 000042`: the name people know, the number that tells twins apart."""
+    return f"{name} · {nr}" if nr else name
 
 
 def inactive_project(project: Project) -> Refusal:
@@ -83,19 +88,22 @@ async def resolve_project(
             return Refusal("That project no longer exists in bxhours — run `/bx-sync` and try again.")
         return project if project.active else inactive_project(project)
     typed = (query or "").strip()
-    projects = list(await session.scalars(select(Project).order_by(Project.name, Project.id)))
-    found = match(typed, [_candidate(p) for p in projects])
-    by_id = {p.id: p for p in projects}
+    # Plain columns, not entities: a company may have hundreds of projects and one is meant.
+    rows = await session.execute(
+        select(Project.id, Project.name, Project.nr, Project.active).order_by(Project.name, Project.id)
+    )
+    found = match(typed, [Candidate(key=r.id, name=r.name, nr=r.nr, active=r.active) for r in rows])
     if found.kind is MatchKind.NONE:
         return Refusal(no_such("project", typed, found.suggestions))
     if found.kind is MatchKind.AMBIGUOUS:
         chosen = found.found[:MAX_PROJECT_CHOICES]
         return Ambiguous(
             typed,
-            tuple(Choice(c.key, project_label(by_id[c.key])) for c in chosen),
+            tuple(Choice(c.key, label_of(c.name, c.nr)) for c in chosen),
             more=len(found.found) > len(chosen),
         )
-    project = by_id[found.found[0].key]
+    project = await session.get(Project, found.found[0].key)
+    assert project is not None
     return project if project.active else inactive_project(project)
 
 
@@ -115,10 +123,6 @@ def shown_input(typed: str) -> str:
 def shown_name(name: str) -> str:
     """A name from bexio or a person, with Slack's three markup characters made literal."""
     return name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _candidate(project: Project) -> Candidate:
-    return Candidate(key=project.id, name=project.name, nr=project.nr, active=project.active)
 
 
 async def invoice_numbers(session: AsyncSession, invoice_ids: Iterable[int | None]) -> dict[int, str | None]:

@@ -27,6 +27,7 @@ from services.entry_lookup import (
     Ambiguous,
     future_refusal,
     invoice_numbers,
+    label_of,
     linked_person,
     lock_reason,
     no_such,
@@ -419,7 +420,7 @@ class TimeEntryService:
             ).all()
         ranked: list[tuple[int, str, Choice]] = []
         for project_id, nr, name in rows:
-            label = f"{name} · {nr}" if nr else name
+            label = label_of(name, nr)
             folded = normalise_name(name)
             if not wanted or (number is not None and nr is not None and nr.lstrip("0").startswith(number)):
                 rank = 0

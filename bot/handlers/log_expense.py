@@ -44,9 +44,10 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             await ack(parsed.message)
             return
         await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        outcome = await services.expenses.log(tenant_id, user_id, ExpenseRequest.from_input(parsed))
-        await respond(**log_expense.reply(outcome))
+        async with deps.ack_first.turn():
+            tenant_id = await deps.tenant_id(context.get("team_id"))
+            outcome = await services.expenses.log(tenant_id, user_id, ExpenseRequest.from_input(parsed))
+            await respond(**log_expense.reply(outcome))
 
     @app.action(log_expense.PICK_PROJECT_ACTION)
     @app.action(log_expense.PICK_CATEGORY_ACTION)
@@ -58,8 +59,9 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         what = "project" if action["action_id"] == log_expense.PICK_PROJECT_ACTION else "category"
         tenant_id = await deps.tenant_id(context.get("team_id"))
         request = log_expense.picked(action["value"], what)
-        outcome = await services.expenses.log(tenant_id, body["user"]["id"], request)
-        await respond(**log_expense.reply(outcome, replace=True))
+        async with deps.ack_first.turn():
+            outcome = await services.expenses.log(tenant_id, body["user"]["id"], request)
+            await respond(**log_expense.reply(outcome, replace=True))
 
     @app.action(log_expense.OPEN_FORM_ACTION)
     async def open_form(

@@ -57,9 +57,10 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             await ack(parsed.message)
             return
         await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        outcome = await services.time_entries.log(tenant_id, user_id, HoursRequest.from_input(parsed))
-        await respond(**log_hours.reply(outcome))
+        async with deps.ack_first.turn():
+            tenant_id = await deps.tenant_id(context.get("team_id"))
+            outcome = await services.time_entries.log(tenant_id, user_id, HoursRequest.from_input(parsed))
+            await respond(**log_hours.reply(outcome))
 
     @app.action(log_hours.PICK_PROJECT_ACTION)
     @app.action(log_hours.PICK_ACTIVITY_ACTION)
@@ -71,8 +72,9 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         what = "project" if action["action_id"] == log_hours.PICK_PROJECT_ACTION else "activity"
         tenant_id = await deps.tenant_id(context.get("team_id"))
         request = log_hours.picked(action["value"], what)
-        outcome = await services.time_entries.log(tenant_id, body["user"]["id"], request)
-        await respond(**log_hours.reply(outcome, replace=True))
+        async with deps.ack_first.turn():
+            outcome = await services.time_entries.log(tenant_id, body["user"]["id"], request)
+            await respond(**log_hours.reply(outcome, replace=True))
 
     @app.action(log_hours.OPEN_FORM_ACTION)
     async def open_form(
