@@ -44,7 +44,7 @@ async def _demo_project(stack: Stack) -> Project | None:
         return await session.scalar(
             select(Project)
             .where(Project.active.is_(True))
-            .order_by((Project.invoice_type == 1).desc(), Project.nr, Project.id)
+            .order_by((Project.invoice_type == 1).desc(), Project.bexio_id, Project.id)
             .limit(1)
         )
 

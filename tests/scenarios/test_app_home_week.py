@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.views import hours_modal
+from bot.views import expense_modal, hours_modal
 from bot.views import week as week_view
+from bot.views.form_state import ModalContext
 from bxhours.fakes.slack_client import checkboxes_value, date_value, select_value, text_value
 from bxhours.fakes.stack import ANDREA, GUEST, MIA
 from storage.db import Database
@@ -255,3 +256,108 @@ async def test_a_busy_week_fits_the_home_tab(ls: LoggingStack) -> None:
     ]
     assert len(menus) == 7 and all(m["type"] == "static_select" for m in menus)
     assert sum(len(m["options"]) for m in menus) == 240
+
+
+async def test_log_hours_from_home_then_undo_in_the_modal(ls: LoggingStack) -> None:
+    home = await _home(ls, ANDREA)
+    nav = next(b for b in home["blocks"] if b.get("block_id") == week_view.NAV_BLOCK)
+    log_button = next(e for e in nav["elements"] if e["action_id"] == week_view.LOG_HOURS_ACTION)
+    await ls.stack.slack.block_action(
+        ANDREA, week_view.LOG_HOURS_ACTION, value=log_button["value"], view=home
+    )
+    await ls.stack.fake.wait_for("views.update")
+    view = ls.stack.fake.modal()
+    assert ModalContext.load(view["private_metadata"]).week == "2026-11-23"
+    blocks = {str(b.get("block_id", "")).split(".")[0]: b for b in view["blocks"]}
+    state = {
+        hours_modal.DAY_BLOCK: {hours_modal.DAY_ACTION: date_value("2026-11-23")},
+        hours_modal.PROJECT_BLOCK: {
+            hours_modal.PROJECT_ACTION: select_value(
+                str(ls.company.projects["Cloud-Migration"]), kind="external_select"
+            )
+        },
+        blocks[hours_modal.ACTIVITY_BLOCK]["block_id"]: {
+            hours_modal.ACTIVITY_ACTION: select_value(str(ls.company.activities["Meeting"]))
+        },
+        hours_modal.DURATION_BLOCK: {hours_modal.DURATION_ACTION: text_value("1:15")},
+        hours_modal.NOTE_BLOCK: {hours_modal.NOTE_ACTION: text_value(None)},
+        blocks[hours_modal.BILLABLE_BLOCK]["block_id"]: {
+            hours_modal.BILLABLE_ACTION: checkboxes_value(["billable"])
+        },
+    }
+    publishes = len(ls.stack.fake.calls_to("views.publish"))
+    response = await ls.stack.slack.submit_view(ANDREA, view, state)
+    done = response.json["view"]
+    assert "✓ 1:15 h · Cloud-Migration / Meeting · Mon 23.11. · CHF 193.75 billable" in str(done)
+    await ls.stack.fake.wait_for("views.publish", count=publishes + 1)
+    assert "1:15 h · *Cloud-Migration* / Meeting" in str(ls.stack.fake.home[ANDREA]["blocks"])
+
+    [entry] = await entries(ls.db, ls.tenant_id)
+    undo = done["blocks"][0]["accessory"]
+    assert undo["action_id"] == hours_modal.UNDO_ACTION and undo["value"] == str(entry.id)
+    shown = ls.stack.fake.views  # the modal as Slack holds it after the update
+    modal_id = next(vid for vid, v in shown.items() if v.get("type") == "modal")
+    await ls.stack.slack.block_action(
+        ANDREA, hours_modal.UNDO_ACTION, value=undo["value"], view={**done, "id": modal_id}
+    )
+    await ls.stack.fake.wait_for("views.publish", count=publishes + 2)
+    assert "Undone — 1:15 h · Cloud-Migration / Meeting · Mon 23.11. is deleted" in str(
+        ls.stack.fake.modal()["blocks"]
+    )
+    assert await entries(ls.db, ls.tenant_id) == []
+
+
+async def test_edit_an_expense_from_home(ls: LoggingStack) -> None:
+    await _mia_week(ls)
+    home = await _home(ls, MIA)
+    menu = _section(home, "🧾 CHF 84.50")["accessory"]
+    edit = next(o for o in menu["options"] if o["text"]["text"] == "Edit")
+    await ls.stack.slack.block_action(MIA, week_view.MENU_ACTION, selected_option=edit, view=home)
+    await ls.stack.fake.wait_for("views.update")
+    view = ls.stack.fake.modal()
+    assert view["title"]["text"] == "Edit expense"
+    blocks = {str(b.get("block_id", "")).split(".")[0]: b for b in view["blocks"]}
+    assert blocks[expense_modal.AMOUNT_BLOCK]["element"]["initial_value"] == "84.50"
+    assert blocks[expense_modal.CATEGORY_BLOCK]["element"]["initial_option"]["text"]["text"] == "Reisekosten"
+    state = {
+        expense_modal.DAY_BLOCK: {expense_modal.DAY_ACTION: date_value("2026-11-23")},
+        expense_modal.PROJECT_BLOCK: {
+            expense_modal.PROJECT_ACTION: select_value(
+                str(ls.company.projects["Website Relaunch"]), kind="external_select"
+            )
+        },
+        expense_modal.AMOUNT_BLOCK: {expense_modal.AMOUNT_ACTION: text_value("94.50")},
+        expense_modal.NOTE_BLOCK: {expense_modal.NOTE_ACTION: text_value("Zug, 1. Klasse")},
+        blocks[expense_modal.BILLABLE_BLOCK]["block_id"]: {
+            expense_modal.BILLABLE_ACTION: checkboxes_value(["billable"])
+        },
+    }
+    category = blocks[expense_modal.CATEGORY_BLOCK]
+    state[category["block_id"]] = {
+        expense_modal.CATEGORY_ACTION: select_value(category["element"]["initial_option"]["value"])
+    }
+    publishes = len(ls.stack.fake.calls_to("views.publish"))
+    response = await ls.stack.slack.submit_view(MIA, view, state)
+    assert "Expense saved" in str(response.json["view"])
+    await ls.stack.fake.wait_for("views.publish", count=publishes + 1)
+    assert "🧾 CHF 94.50 · *Website Relaunch* / Reisekosten" in str(ls.stack.fake.home[MIA]["blocks"])
+
+
+async def test_delete_from_a_week_message_updates_that_message(ls: LoggingStack) -> None:
+    await _mia_week(ls)
+    reply = await send(ls, MIA, "/log-hours", "week")
+    assert reply.hook is not None
+    item = next(b for b in reply.hook["blocks"] if b["type"] == "section" and "2:30 h" in b["text"]["text"])
+    delete = next(o for o in item["accessory"]["options"] if o["text"]["text"] == "Delete")
+    await ls.stack.slack.block_action(
+        MIA, week_view.MENU_ACTION, selected_option=delete, block_id=item["block_id"]
+    )
+    await ls.stack.fake.wait_for("views.open")
+    confirm = ls.stack.fake.modal()
+    assert ModalContext.load(confirm["private_metadata"]).response_url is not None
+    before = len(ls.stack.fake.hooks)
+    response = await ls.stack.slack.submit_view(MIA, confirm, {})
+    assert response.status == 200
+    body = await ls.stack.fake.wait_for_hook(lambda b: any(b is h for _p, h in ls.stack.fake.hooks[before:]))
+    assert body["replace_original"] is True
+    assert "Week 48" in str(body["blocks"]) and "2:30 h" not in str(body["blocks"])
