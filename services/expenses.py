@@ -150,6 +150,7 @@ class ExpenseService:
             category = await self._resolve_category(session, request, project)
             if not isinstance(category, ExpenseCategory):
                 return category
+            stamp = self.now()
             expense = Expense(
                 user_id=person.id,
                 project_id=project.id,
@@ -159,8 +160,8 @@ class ExpenseService:
                 currency=HOME_CURRENCY,
                 note=request.note,
                 billable=category.billable_default,
-                created_at=self.now(),
-                updated_at=self.now(),
+                created_at=stamp,
+                updated_at=stamp,
             )
             session.add(expense)
             await session.flush()

@@ -164,9 +164,7 @@ class TimeEntryService:
 
     # -- logging ------------------------------------------------------------------------------
 
-    async def log(
-        self, tenant_id: int, slack_user_id: str, request: HoursRequest, *, source: str = "slack"
-    ) -> HoursOutcome:
+    async def log(self, tenant_id: int, slack_user_id: str, request: HoursRequest) -> HoursOutcome:
         """Store what the person asked for, or say what is missing or wrong."""
         async with self.db.session(tenant_id) as session:
             person = await linked_person(session, slack_user_id)
@@ -188,6 +186,7 @@ class TimeEntryService:
             if not isinstance(activity, Activity):
                 return activity
             billable = activity.default_is_billable if request.billable is None else request.billable
+            stamp = self.now()
             entry = TimeEntry(
                 user_id=person.id,
                 project_id=project.id,
@@ -196,9 +195,9 @@ class TimeEntryService:
                 minutes=request.minutes,
                 note=request.note,
                 billable=billable,
-                source=source,
-                created_at=self.now(),
-                updated_at=self.now(),
+                source="slack",
+                created_at=stamp,
+                updated_at=stamp,
             )
             return await self._store(session, entry, settings, person, project, activity)
 
