@@ -18,7 +18,7 @@ async def _pending_request(gate: AckFirst, answered: asyncio.Event) -> BoltRespo
 
 
 async def test_work_waits_until_every_request_is_answered() -> None:
-    gate = AckFirst(slots=4, patience=30)
+    gate = AckFirst(slots=4, patience=30, grace=0)
     answered = asyncio.Event()
     request = asyncio.create_task(_pending_request(gate, answered))
     await asyncio.sleep(0)
@@ -40,7 +40,7 @@ async def test_work_waits_until_every_request_is_answered() -> None:
 
 
 async def test_patience_bounds_the_wait() -> None:
-    gate = AckFirst(slots=1, patience=0.01)
+    gate = AckFirst(slots=1, patience=0.01, grace=0)
     never = asyncio.Event()
     request = asyncio.create_task(_pending_request(gate, never))
     await asyncio.sleep(0)
@@ -50,7 +50,7 @@ async def test_patience_bounds_the_wait() -> None:
 
 
 async def test_slots_limit_concurrent_work() -> None:
-    gate = AckFirst(slots=2, patience=0)
+    gate = AckFirst(slots=2, patience=0, grace=0)
     inside = 0
     most = 0
     release = asyncio.Event()
