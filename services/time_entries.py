@@ -253,7 +253,7 @@ class TimeEntryService:
                     entry.updated_at = self.now()
                     self._audit(session, slack_user_id, "time_entry.changed", entry)
                     missing = rate_for(settings, project=project, activity=activity, user=person).missing
-                    return self._stored(entry, person, project, activity, missing=missing)
+                    return self._stored(entry, project, activity, missing=missing)
                 self._audit(session, slack_user_id, "time_entry.changed", entry)
             entry.project_id, entry.activity_id = project.id, activity.id
             entry.day, entry.minutes, entry.note, entry.billable = form.day, minutes, form.note, form.billable
@@ -275,10 +275,10 @@ class TimeEntryService:
         if entry.id is None:
             session.add(entry)
         await session.flush()
-        return self._stored(entry, person, project, activity, missing=resolution.missing)
+        return self._stored(entry, project, activity, missing=resolution.missing)
 
     def _stored(
-        self, entry: TimeEntry, person: User, project: Project, activity: Activity, *, missing: str | None
+        self, entry: TimeEntry, project: Project, activity: Activity, *, missing: str | None
     ) -> StoredEntry:
         rate = entry.rate
         return StoredEntry(

@@ -28,7 +28,6 @@ from bot.views.blocks import (
     text_input,
 )
 from bot.views.form_state import ModalContext, versioned
-from core.durations import format_duration
 from core.quick_entry import MAX_NOTE_LENGTH
 from services.entry_outcomes import Choice
 from services.time_entries import HoursForm
@@ -174,10 +173,6 @@ def errors_by_block(view: dict[str, Any], errors: dict[str, str]) -> dict[str, s
         for field, message in errors.items()
         if field in FIELD_BLOCKS
     }
-
-
-def duration_text(minutes: int) -> str:
-    return format_duration(minutes)
 
 
 def done(title: str, line: str, *, undo: int | None, ctx: ModalContext) -> dict[str, Any]:
