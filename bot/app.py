@@ -25,5 +25,6 @@ def create_bolt_app(*, signing_secret: str, client: AsyncWebClient, deps: BotDep
         process_before_response=False,
         logger=logging.getLogger("bxhours.bolt"),
     )
+    app.middleware(deps.ack_first.middleware)
     register_all(app, deps)
     return app

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.ack_first import AckFirst
 from services.container import Services
 
 
 @dataclass(frozen=True)
 class BotDeps:
     services: Services
+    ack_first: AckFirst = field(default_factory=AckFirst)
+    """Gate for the work handlers do after acknowledging (``async with deps.ack_first.turn()``)."""
 
     async def tenant_id(self, team_id: str | None) -> int:
         return await self.services.tenants.resolve(team_id)

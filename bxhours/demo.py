@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bxhours.demo_logging import logging_tour
 from bxhours.fakes.slack_api import SlackCall
 from bxhours.fakes.slack_client import SlackResponse
 from bxhours.fakes.stack import ANDREA, Stack, run_stack
@@ -73,6 +74,7 @@ async def run_demo(*, database_url: str | None = None) -> int:
         async with run_stack(url) as stack:
             transcript.note(f"server {stack.url} · database {url}")
             await _help_tour(stack, transcript)
+            await logging_tour(stack, transcript)
     transcript.section(f"Done in {time.monotonic() - transcript.started:.1f} s")
     return 0
 

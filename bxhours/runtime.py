@@ -24,10 +24,14 @@ from bxhours.settings import ConfigError, Settings
 from services.bexio_access import BexioAccess, BexioConfig
 from services.container import Services
 from services.diagnostics import PING, Diagnostics
+from services.expense_categories import ExpenseCategoryService
+from services.expenses import ExpenseService
 from services.home import HomeService
 from services.people import PeopleService
 from services.settings import SettingsService
 from services.tenants import TenantService
+from services.time_entries import TimeEntryService
+from services.week import WeekService
 from storage.crypto import TokenCipher, load_or_create_sqlite_key
 from storage.db import Database
 from storage.jobs import JobQueue, utcnow
@@ -84,6 +88,8 @@ class Runtime:
             tenant_id = await _ensure_tenant(slack, tenants)
             notifier = SlackNotifier(slack)
             people = PeopleService(db, settings.admin_ids)
+            tenant_settings = SettingsService(db, now)
+            week = WeekService(db, now, settings.bxhours_timezone)
             services = Services(
                 db=db,
                 queue=queue,
@@ -93,9 +99,17 @@ class Runtime:
                 notifier=notifier,
                 bexio=BexioAccess(bexio_config(settings), db, cipher, now),
                 tenants=tenants,
-                settings=SettingsService(db, now),
+                settings=tenant_settings,
                 people=people,
-                home=HomeService(people),
+                home=HomeService(people, week),
+                time_entries=TimeEntryService(
+                    db, tenant_settings, settings.admin_ids, now, settings.bxhours_timezone
+                ),
+                expenses=ExpenseService(
+                    db, tenant_settings, settings.admin_ids, now, settings.bxhours_timezone
+                ),
+                expense_categories=ExpenseCategoryService(db, now),
+                week=week,
             )
             notifier.bind(services)
             bolt = create_bolt_app(

@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.bexio_access import BexioAccess
+from services.expense_categories import ExpenseCategoryService
+from services.expenses import ExpenseService
 from services.home import HomeService
 from services.notifier import Notifier
 from services.people import PeopleService
 from services.settings import SettingsService
 from services.tenants import TenantService
+from services.time_entries import TimeEntryService
+from services.week import WeekService
 from storage.db import Database
 from storage.jobs import JobQueue
 
@@ -29,3 +33,7 @@ class Services:
     settings: SettingsService
     people: PeopleService
     home: HomeService
+    time_entries: TimeEntryService
+    expenses: ExpenseService
+    expense_categories: ExpenseCategoryService
+    week: WeekService

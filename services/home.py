@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from services.people import PeopleService
+from services.week import WeekService, WeekView
 
 
 @dataclass(frozen=True)
@@ -12,16 +14,20 @@ class HomeData:
     is_admin: bool
     person_name: str | None
     connection_line: str
+    week: WeekView | None = None
+    """The person's week (None when they are not linked to a bexio user)."""
 
 
 class HomeService:
-    def __init__(self, people: PeopleService) -> None:
+    def __init__(self, people: PeopleService, week: WeekService | None = None) -> None:
         self.people = people
+        self.week = week
 
-    async def load(self, tenant_id: int, slack_user_id: str) -> HomeData:
+    async def load(self, tenant_id: int, slack_user_id: str, week_of: date | None = None) -> HomeData:
         person = await self.people.by_slack_id(tenant_id, slack_user_id)
         return HomeData(
             is_admin=await self.people.is_admin(tenant_id, slack_user_id),
             person_name=person.display_name if person else None,
             connection_line="bexio: not connected yet — run `/bx-sync` after setting BEXIO_ACCESS_TOKEN",
+            week=await self.week.load(tenant_id, slack_user_id, week_of) if self.week and person else None,
         )

@@ -12,16 +12,29 @@ from bot.handlers import (
     app_home,
     bx_sync,
     errors,
+    expense_modal,
+    hours_modal,
     invoice,
     log_expense,
     log_hours,
     settings_modal,
     unknown_command,
+    week,
 )
 
 
 def register_all(app: AsyncApp, deps: BotDeps) -> None:
-    for module in (log_hours, log_expense, invoice, bx_sync, app_home, settings_modal):
+    for module in (
+        log_hours,
+        log_expense,
+        invoice,
+        bx_sync,
+        app_home,
+        settings_modal,
+        hours_modal,
+        expense_modal,
+        week,
+    ):
         module.register(app, deps)
     unknown_command.register(app, deps)  # last: it matches every command
 

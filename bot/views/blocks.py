@@ -7,6 +7,11 @@ from typing import Any
 Block = dict[str, Any]
 
 
+def escape(text: str) -> str:
+    """Text shown in mrkdwn exactly as written: Slack reads only `&`, `<` and `>` as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def plain(text: str, *, emoji: bool = True) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": emoji}
 
@@ -73,10 +78,13 @@ def text_input(
     optional: bool = False,
     multiline: bool = False,
     hint: str | None = None,
+    max_length: int | None = None,
 ) -> Block:
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline}
     if initial:
         element["initial_value"] = initial
+    if max_length:
+        element["max_length"] = max_length
     if placeholder:
         element["placeholder"] = plain(placeholder[:150])
     block: Block = {"type": "input", "block_id": block_id, "label": plain(label[:2000]), "element": element}
@@ -84,6 +92,87 @@ def text_input(
     if hint:
         block["hint"] = plain(hint[:2000])
     return block
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch_action: bool = False,
+) -> Block:
+    """An input block around any element; ``dispatch_action`` sends a block action on change."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label[:2000]),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint[:2000])
+    if dispatch_action:
+        block["dispatch_action"] = True
+    return block
+
+
+def datepicker(action_id: str, initial: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "datepicker", "action_id": action_id}
+    if initial:
+        element["initial_date"] = initial
+    return element
+
+
+def static_select(
+    action_id: str,
+    options: list[dict[str, Any]],
+    *,
+    placeholder: str,
+    initial: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": action_id,
+        "placeholder": plain(_fit(placeholder, 150)),
+        "options": options[:100],
+    }
+    if initial is not None:
+        element["initial_option"] = initial
+    return element
+
+
+def external_select(
+    action_id: str,
+    *,
+    placeholder: str,
+    initial: dict[str, Any] | None = None,
+    min_query_length: int = 0,
+) -> dict[str, Any]:
+    """A select whose options come from the app as the person types (an options handler)."""
+    element: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": action_id,
+        "placeholder": plain(_fit(placeholder, 150)),
+        "min_query_length": min_query_length,
+    }
+    if initial is not None:
+        element["initial_option"] = initial
+    return element
+
+
+def checkboxes(
+    action_id: str, options: list[dict[str, Any]], *, initial: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": action_id, "options": options[:10]}
+    if initial:
+        element["initial_options"] = initial
+    return element
+
+
+def overflow(action_id: str, options: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "overflow", "action_id": action_id, "options": options[:5]}
 
 
 def modal(
@@ -105,6 +194,11 @@ def modal(
     if submit:
         view["submit"] = plain(_fit(submit, 24))
     return view
+
+
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    """A modal that only says something (a refusal, a confirmation) and can be closed."""
+    return modal(title, [section(text)], callback_id="notice")
 
 
 def _fit(text: str, limit: int) -> str:

@@ -6,16 +6,19 @@ stay apart; each feature adds its section here and its data there.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from bot.views import settings_modal
+from bot.views import settings_modal, week
 from bot.views.blocks import Block, actions, button, context, divider, header, section
 from services.container import Services
 from services.home import HomeData
 
 
-async def build(services: Services, tenant_id: int, user_id: str) -> dict[str, Any]:
-    data = await services.home.load(tenant_id, user_id)
+async def build(
+    services: Services, tenant_id: int, user_id: str, week_of: date | None = None
+) -> dict[str, Any]:
+    data = await services.home.load(tenant_id, user_id, week_of)
     return render(data)
 
 
@@ -37,4 +40,10 @@ def render(data: HomeData) -> dict[str, Any]:
         blocks.append(actions(button("Settings", settings_modal.OPEN_ACTION, "open"), block_id="home_admin"))
     blocks.append(divider())
     blocks.append(context(data.connection_line))
-    return {"type": "home", "blocks": blocks[:100]}
+    if data.week is not None:
+        budget = week.HOME_BLOCK_LIMIT - len(blocks) - 1
+        blocks[2:2] = [divider(), *week.blocks(data.week, budget=budget)]
+    view: dict[str, Any] = {"type": "home", "blocks": blocks[:100]}
+    if data.week is not None:
+        view["private_metadata"] = data.week.monday.isoformat()
+    return view

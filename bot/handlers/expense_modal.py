@@ -1,0 +1,156 @@
+"""The log-expense modal: opened like the hours modal, refreshed when the category changes."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deps import BotDeps
+from bot.handlers import refresh
+from bot.views import expense_modal, log_expense
+from bot.views.blocks import notice_modal, option
+from bot.views.expense_modal import ExpenseModal
+from bot.views.form_state import ModalContext
+from core.money import format_amount
+from services.container import Services
+from services.entry_outcomes import FieldErrors, Refusal
+from services.expenses import ExpenseRequest
+
+log = logging.getLogger(__name__)
+TITLE = "Log an expense"
+
+
+async def open_modal(
+    client: AsyncWebClient,
+    services: Services,
+    tenant_id: int,
+    user_id: str,
+    trigger_id: str,
+    *,
+    request: ExpenseRequest | None = None,
+    ctx: ModalContext | None = None,
+) -> None:
+    ctx = ctx or ModalContext()
+    expenses = services.expenses
+    state = ExpenseModal(day=expenses.today(), context=ctx)
+    if request is not None:
+        state = dataclasses.replace(state, day=request.day, amount=f"{request.amount:.2f}", note=request.note)
+    opened = await client.views_open(trigger_id=trigger_id, view=expense_modal.build(state))
+    view_id = opened["view"]["id"]
+    keep_billable = False
+    if ctx.entry_id is not None:
+        draft = await expenses.draft(tenant_id, user_id, ctx.entry_id)
+        if isinstance(draft, Refusal):
+            await client.views_update(view_id=view_id, view=notice_modal("Edit expense", draft.message))
+            return
+        state = dataclasses.replace(
+            state,
+            day=draft.day,
+            project=draft.project,
+            category_id=draft.category_id,
+            amount=format_amount(draft.amount).replace("'", ""),
+            note=draft.note,
+            billable=draft.billable,
+        )
+        keep_billable = True
+    elif request is not None and request.project_id is not None:
+        state = dataclasses.replace(
+            state, project=await services.time_entries.project_choice(tenant_id, request.project_id)
+        )
+    defaults = await expenses.form_defaults(tenant_id, state.category_id)
+    state = dataclasses.replace(
+        state,
+        categories=defaults.categories,
+        category_id=state.category_id or defaults.category_id,
+        billable=state.billable if keep_billable else defaults.billable,
+        context=dataclasses.replace(ctx, version=ctx.version + 1),
+    )
+    await client.views_update(view_id=view_id, view=expense_modal.build(state))
+
+
+def register(app: AsyncApp, deps: BotDeps) -> None:
+    services = deps.services
+
+    @app.options(expense_modal.PROJECT_ACTION)
+    async def project_options(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
+        tenant_id = await deps.tenant_id(context.get("team_id"))
+        found = await services.time_entries.search_projects(tenant_id, str(body.get("value", "")))
+        await ack(options=[option(choice.label, str(choice.id)) for choice in found])
+
+    @app.action(expense_modal.CATEGORY_ACTION)
+    async def refresh_billable(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ) -> None:
+        await ack()
+        tenant_id = await deps.tenant_id(context.get("team_id"))
+        view = body["view"]
+        state = expense_modal.current(view, services.expenses.today())
+        defaults = await services.expenses.form_defaults(tenant_id, state.category_id)
+        new_view = expense_modal.build(
+            dataclasses.replace(
+                state,
+                categories=defaults.categories,
+                category_id=defaults.category_id,
+                billable=defaults.billable,
+                context=dataclasses.replace(state.context, version=state.context.version + 1),
+            )
+        )
+        try:
+            await client.views_update(view_id=view["id"], view=new_view)
+        except SlackApiError as exc:
+            log.info("could not refresh the expense modal: %s", exc.response.get("error"))
+
+    @app.view(expense_modal.CALLBACK_ID)
+    async def submit(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: dict[str, Any],
+    ) -> None:
+        tenant_id = await deps.tenant_id(context.get("team_id"))
+        user_id = body["user"]["id"]
+        form, ctx = expense_modal.submitted(view)
+        result = await services.expenses.submit_form(tenant_id, user_id, form, expense_id=ctx.entry_id)
+        if isinstance(result, FieldErrors):
+            errors = expense_modal.errors_by_block(view, result.errors)
+            if errors:
+                await ack(response_action="errors", errors=errors)
+            else:
+                await ack(
+                    response_action="update", view=notice_modal(TITLE, " ".join(result.errors.values()))
+                )
+            return
+        if isinstance(result, Refusal):
+            await ack(response_action="update", view=notice_modal(TITLE, result.message))
+            return
+        editing = ctx.entry_id is not None
+        done = expense_modal.done(
+            "Expense saved" if editing else "Expense logged",
+            log_expense.confirmation_line(result),
+            undo=None if editing else result.expense_id,
+            ctx=ctx,
+        )
+        await ack(response_action="update", view=done)
+        await refresh.after_change(client, services, tenant_id, user_id, ctx)
+
+    @app.action(expense_modal.UNDO_ACTION)
+    async def undo(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ) -> None:
+        await ack()
+        tenant_id = await deps.tenant_id(context.get("team_id"))
+        user_id = body["user"]["id"]
+        removed = await services.expenses.delete(tenant_id, user_id, int(body["actions"][0]["value"]))
+        text = (
+            removed.message if isinstance(removed, Refusal) else f"↩️ Undone — {removed.summary} is deleted."
+        )
+        await client.views_update(view_id=body["view"]["id"], view=notice_modal("Expense logged", text))
+        await refresh.after_change(
+            client, services, tenant_id, user_id, ModalContext.load(body["view"].get("private_metadata"))
+        )

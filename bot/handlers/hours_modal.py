@@ -1,0 +1,181 @@
+"""The log-hours modal: open it inside the trigger window, fill it, refresh its defaults, save it."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deps import BotDeps
+from bot.handlers import refresh
+from bot.views import hours_modal, log_hours
+from bot.views.blocks import notice_modal, option
+from bot.views.form_state import ModalContext
+from bot.views.hours_modal import HoursModal
+from core.durations import format_duration
+from services.container import Services
+from services.entry_outcomes import FieldErrors, Refusal
+from services.time_entries import HoursRequest
+
+log = logging.getLogger(__name__)
+TITLE = "Log hours"
+
+
+async def open_modal(
+    client: AsyncWebClient,
+    services: Services,
+    tenant_id: int,
+    user_id: str,
+    trigger_id: str,
+    *,
+    request: HoursRequest | None = None,
+    ctx: ModalContext | None = None,
+) -> None:
+    """Open at once with what needs no database (the trigger dies after 3 s), then fill it."""
+    ctx = ctx or ModalContext()
+    state = HoursModal(day=services.time_entries.today(), context=ctx)
+    if request is not None:
+        state = dataclasses.replace(
+            state,
+            day=request.day,
+            duration=format_duration(request.minutes),
+            note=request.note,
+            billable=request.billable is not False,
+        )
+    opened = await client.views_open(trigger_id=trigger_id, view=hours_modal.build(state))
+    view_id = opened["view"]["id"]
+    entries = services.time_entries
+    if ctx.entry_id is not None:
+        draft = await entries.draft(tenant_id, user_id, ctx.entry_id)
+        if isinstance(draft, Refusal):
+            await client.views_update(view_id=view_id, view=notice_modal("Edit hours", draft.message))
+            return
+        state = dataclasses.replace(
+            state,
+            day=draft.day,
+            project=draft.project,
+            activity_id=draft.activity_id,
+            duration=format_duration(draft.minutes),
+            note=draft.note,
+            billable=draft.billable,
+        )
+    elif request is not None and request.project_id is not None:
+        state = dataclasses.replace(
+            state, project=await entries.project_choice(tenant_id, request.project_id)
+        )
+    project_id = state.project.id if state.project else None
+    defaults = await entries.form_defaults(tenant_id, user_id, project_id, state.activity_id)
+    if isinstance(defaults, Refusal):
+        await client.views_update(view_id=view_id, view=notice_modal(TITLE, defaults.message))
+        return
+    keep_billable = ctx.entry_id is not None or (request is not None and request.billable is not None)
+    state = dataclasses.replace(
+        state,
+        activities=defaults.activities,
+        activity_id=state.activity_id or defaults.activity_id,
+        billable=state.billable if keep_billable else defaults.billable,
+        context=dataclasses.replace(ctx, version=ctx.version + 1),
+    )
+    await client.views_update(view_id=view_id, view=hours_modal.build(state))
+
+
+def register(app: AsyncApp, deps: BotDeps) -> None:
+    services = deps.services
+
+    @app.options(hours_modal.PROJECT_ACTION)
+    async def project_options(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
+        tenant_id = await deps.tenant_id(context.get("team_id"))
+        found = await services.time_entries.search_projects(tenant_id, str(body.get("value", "")))
+        await ack(options=[option(choice.label, str(choice.id)) for choice in found])
+
+    @app.action(hours_modal.PROJECT_ACTION)
+    @app.action(hours_modal.ACTIVITY_ACTION)
+    async def refresh_defaults(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ) -> None:
+        """A new project brings its activities and the person's usual one; a new activity its
+        billable default."""
+        await ack()
+        tenant_id = await deps.tenant_id(context.get("team_id"))
+        view = body["view"]
+        state = hours_modal.current(view, services.time_entries.today())
+        activity_changed = body["actions"][0]["action_id"] == hours_modal.ACTIVITY_ACTION
+        defaults = await services.time_entries.form_defaults(
+            tenant_id,
+            body["user"]["id"],
+            state.project.id if state.project else None,
+            state.activity_id if activity_changed else None,
+        )
+        if isinstance(defaults, Refusal):
+            new_view = notice_modal(TITLE, defaults.message)
+        else:
+            new_view = hours_modal.build(
+                dataclasses.replace(
+                    state,
+                    activities=defaults.activities,
+                    activity_id=defaults.activity_id,
+                    billable=defaults.billable,
+                    context=dataclasses.replace(state.context, version=state.context.version + 1),
+                )
+            )
+        try:
+            await client.views_update(view_id=view["id"], view=new_view)
+        except SlackApiError as exc:  # the modal was closed or submitted meanwhile
+            log.info("could not refresh the hours modal: %s", exc.response.get("error"))
+
+    @app.view(hours_modal.CALLBACK_ID)
+    async def submit(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: dict[str, Any],
+    ) -> None:
+        tenant_id = await deps.tenant_id(context.get("team_id"))
+        user_id = body["user"]["id"]
+        form, ctx = hours_modal.submitted(view)
+        result = await services.time_entries.submit_form(tenant_id, user_id, form, entry_id=ctx.entry_id)
+        if isinstance(result, FieldErrors):
+            errors = hours_modal.errors_by_block(view, result.errors)
+            if errors:
+                await ack(response_action="errors", errors=errors)
+            else:
+                await ack(
+                    response_action="update", view=notice_modal(TITLE, " ".join(result.errors.values()))
+                )
+            return
+        if isinstance(result, Refusal):
+            await ack(response_action="update", view=notice_modal(TITLE, result.message))
+            return
+        line = log_hours.confirmation_line(result)
+        if result.missing_rate:
+            line += f"\n⚠️ {result.missing_rate}."
+        editing = ctx.entry_id is not None
+        done = hours_modal.done(
+            "Hours saved" if editing else "Hours logged",
+            line,
+            undo=None if editing else result.entry_id,
+            ctx=ctx,
+        )
+        await ack(response_action="update", view=done)
+        await refresh.after_change(client, services, tenant_id, user_id, ctx)
+
+    @app.action(hours_modal.UNDO_ACTION)
+    async def undo(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ) -> None:
+        await ack()
+        tenant_id = await deps.tenant_id(context.get("team_id"))
+        user_id = body["user"]["id"]
+        removed = await services.time_entries.delete(tenant_id, user_id, int(body["actions"][0]["value"]))
+        text = (
+            removed.message if isinstance(removed, Refusal) else f"↩️ Undone — {removed.summary} is deleted."
+        )
+        await client.views_update(view_id=body["view"]["id"], view=notice_modal("Hours logged", text))
+        await refresh.after_change(
+            client, services, tenant_id, user_id, ModalContext.load(body["view"].get("private_metadata"))
+        )

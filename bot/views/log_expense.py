@@ -1,0 +1,68 @@
+"""The ephemeral replies of `/log-expense`: confirmation with Undo, choices, and the request codec."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from bot.views import choices
+from services.entry_outcomes import ChooseOne, Refusal
+from services.expenses import ExpenseOutcome, ExpenseRequest, StoredExpense
+
+UNDO_ACTION = "log_expense_undo"
+PICK_PROJECT_ACTION = "log_expense_pick_project"
+PICK_CATEGORY_ACTION = "log_expense_pick_category"
+OPEN_FORM_ACTION = "log_expense_open_form"
+CHOICE_ACTIONS = choices.ChoiceActions(
+    pick={"project": PICK_PROJECT_ACTION, "category": PICK_CATEGORY_ACTION}, open_form=OPEN_FORM_ACTION
+)
+
+
+def confirmation_line(stored: StoredExpense) -> str:
+    """`✓ CHF 84.50 · Website Relaunch / Reisekosten · Mon 23.11. · billable`."""
+    return f"✓ {stored.summary} · {'billable' if stored.billable else 'not billable'}"
+
+
+def reply(outcome: ExpenseOutcome, *, replace: bool = False) -> dict[str, Any]:
+    if isinstance(outcome, Refusal):
+        return choices.refusal(outcome, replace=replace)
+    if isinstance(outcome, ChooseOne):
+        return choices.choose(outcome, request_to_dict(outcome.request), CHOICE_ACTIONS, replace=replace)
+    return choices.confirmation(
+        confirmation_line(outcome), UNDO_ACTION, str(outcome.expense_id), replace=replace
+    )
+
+
+def request_to_dict(request: ExpenseRequest) -> dict[str, Any]:
+    return {
+        "amount": str(request.amount),
+        "day": request.day.isoformat(),
+        "note": request.note,
+        "project_id": request.project_id,
+        "project_query": request.project_query,
+        "category_id": request.category_id,
+        "category_query": request.category_query,
+    }
+
+
+def request_from_dict(data: dict[str, Any]) -> ExpenseRequest:
+    return ExpenseRequest(
+        amount=Decimal(str(data["amount"])),
+        day=date.fromisoformat(data["day"]),
+        note=str(data.get("note", "")),
+        project_id=data.get("project_id"),
+        project_query=data.get("project_query"),
+        category_id=data.get("category_id"),
+        category_query=data.get("category_query"),
+    )
+
+
+def picked(value: str, what: str) -> ExpenseRequest:
+    payload = choices.decode(value)
+    request = request_from_dict(payload["request"])
+    pick = int(payload["pick"])
+    if what == "project":
+        return dataclasses.replace(request, project_id=pick, project_query=None)
+    return dataclasses.replace(request, category_id=pick, category_query=None)

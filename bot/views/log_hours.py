@@ -1,0 +1,81 @@
+"""The ephemeral replies of `/log-hours`: confirmation with Undo, choices, and the request codec."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any
+
+from bot.views import choices
+from core.money import format_money
+from services.entry_outcomes import ChooseOne, Refusal
+from services.time_entries import HoursOutcome, HoursRequest, StoredEntry
+
+UNDO_ACTION = "log_hours_undo"
+PICK_PROJECT_ACTION = "log_hours_pick_project"
+PICK_ACTIVITY_ACTION = "log_hours_pick_activity"
+OPEN_FORM_ACTION = "log_hours_open_form"
+CHOICE_ACTIONS = choices.ChoiceActions(
+    pick={"project": PICK_PROJECT_ACTION, "activity": PICK_ACTIVITY_ACTION}, open_form=OPEN_FORM_ACTION
+)
+
+
+def confirmation_line(stored: StoredEntry) -> str:
+    """`✓ 2:30 h · Website Relaunch / Umsetzung · Mon 23.11. · CHF 375.00 billable`."""
+    if not stored.billable:
+        price = "not billable"
+    elif stored.amount is not None:
+        price = f"{format_money(stored.amount)} billable"
+    elif stored.fixed_price:
+        price = "billable (fixed price)"
+    else:
+        price = "billable, no rate yet"
+    return f"✓ {stored.summary} · {price}"
+
+
+def reply(outcome: HoursOutcome, *, replace: bool = False) -> dict[str, Any]:
+    """Keyword arguments for ``respond`` that show what became of a request."""
+    if isinstance(outcome, Refusal):
+        return choices.refusal(outcome, replace=replace)
+    if isinstance(outcome, ChooseOne):
+        return choices.choose(outcome, request_to_dict(outcome.request), CHOICE_ACTIONS, replace=replace)
+    warning = f"{outcome.missing_rate}. Invoicing waits until it is set." if outcome.missing_rate else None
+    return choices.confirmation(
+        confirmation_line(outcome), UNDO_ACTION, str(outcome.entry_id), warning=warning, replace=replace
+    )
+
+
+def request_to_dict(request: HoursRequest) -> dict[str, Any]:
+    return {
+        "minutes": request.minutes,
+        "day": request.day.isoformat(),
+        "billable": request.billable,
+        "note": request.note,
+        "project_id": request.project_id,
+        "project_query": request.project_query,
+        "activity_id": request.activity_id,
+        "activity_query": request.activity_query,
+    }
+
+
+def request_from_dict(data: dict[str, Any]) -> HoursRequest:
+    return HoursRequest(
+        minutes=int(data["minutes"]),
+        day=date.fromisoformat(data["day"]),
+        billable=data.get("billable"),
+        note=str(data.get("note", "")),
+        project_id=data.get("project_id"),
+        project_query=data.get("project_query"),
+        activity_id=data.get("activity_id"),
+        activity_query=data.get("activity_query"),
+    )
+
+
+def picked(value: str, what: str) -> HoursRequest:
+    """The request carried by a choice button, with the clicked project or activity filled in."""
+    payload = choices.decode(value)
+    request = request_from_dict(payload["request"])
+    pick = int(payload["pick"])
+    if what == "project":
+        return dataclasses.replace(request, project_id=pick, project_query=None)
+    return dataclasses.replace(request, activity_id=pick, activity_query=None)

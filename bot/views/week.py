@@ -1,0 +1,190 @@
+"""A person's week, in the App Home and in the `/log-hours week` reply.
+
+Each entry gets an Edit/Delete menu unless an invoice owns it (then it names the invoice). A busy
+week would not fit Slack's block limit (100 in the Home, 50 in a message) with one block per
+entry, so it falls back to one block per day with a single "Change…" menu.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from bot.views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    modal,
+    option,
+    overflow,
+    section,
+    static_select,
+)
+from bot.views.form_state import ModalContext
+from core.dates import format_day
+from core.durations import format_duration
+from core.money import format_money
+from services.week import WeekItem, WeekView
+
+NAV_ACTION = "week_nav"
+MENU_ACTION = "week_entry_menu"
+LOG_HOURS_ACTION = "week_log_hours"
+LOG_EXPENSE_ACTION = "week_log_expense"
+DELETE_CALLBACK_ID = "week_delete_confirm"
+NAV_BLOCK = "week_nav"
+MESSAGE_BLOCK_LIMIT = 50
+HOME_BLOCK_LIMIT = 100
+_NOTE_PREVIEW = 150
+
+Verb = Literal["edit", "delete"]
+Kind = Literal["time", "expense"]
+
+
+def menu_value(verb: Verb, item: WeekItem) -> str:
+    return f"{verb}:{item.kind}:{item.id}"
+
+
+def parse_menu_value(value: str) -> tuple[Verb, Kind, int] | None:
+    verb, _, rest = value.partition(":")
+    kind, _, raw_id = rest.partition(":")
+    if verb not in ("edit", "delete") or kind not in ("time", "expense") or not raw_id.isdigit():
+        return None
+    return verb, kind, int(raw_id)  # type: ignore[return-value]
+
+
+def block_id_for(monday: date, index: int) -> str:
+    """Entry blocks name their week, so a click on a message knows which week it was showing."""
+    return f"week.{monday.isoformat()}.{index}"
+
+
+def week_in_block_id(block_id: str) -> str | None:
+    prefix, _, rest = block_id.partition(".")
+    monday, _, _index = rest.partition(".")
+    return monday if prefix == "week" and monday else None
+
+
+def blocks(week: WeekView, *, budget: int) -> list[Block]:
+    """The week in at most ``budget`` blocks."""
+    sunday = week.monday + timedelta(days=6)
+    title = f"Week {week.monday.isocalendar().week} · {week.monday:%d.%m.}–{sunday:%d.%m.%Y}"
+    out: list[Block] = [header(title), _navigation(week)]
+    days = [day for day in week.days if day.items]
+    items = sum(len(day.items) for day in days)
+    detailed = len(out) + len(days) + items + 1 <= budget
+    if not days:
+        out.append(section("Nothing logged this week."))
+    for day in days:
+        heading = f"*{format_day(day.day)}* — {format_duration(day.minutes)} h"
+        if day.day == week.today:
+            heading += " · today"
+        if detailed:
+            out.append(context(heading))
+            for item in day.items:
+                out.append(_item_block(item, block_id_for(week.monday, len(out))))
+        else:
+            out.append(_day_block(heading, day.items, block_id_for(week.monday, len(out))))
+    totals = f"Week total *{format_duration(week.total_minutes)} h* · billable {format_duration(week.billable_minutes)} h"
+    if week.expenses_total:
+        totals += f" · expenses {format_money(week.expenses_total)}"
+    out.append(context(totals))
+    return out[:budget]
+
+
+def _navigation(week: WeekView) -> Block:
+    previous = week.monday - timedelta(days=7)
+    following = week.monday + timedelta(days=7)
+    elements = [button("◀ Previous week", NAV_ACTION, previous.isoformat())]
+    if not week.is_current:
+        elements.append(button("This week", NAV_ACTION, week.today.isoformat()))
+    elements.append(button("Next week ▶", NAV_ACTION, following.isoformat()))
+    elements.append(button("Log hours", LOG_HOURS_ACTION, week.monday.isoformat(), style="primary"))
+    elements.append(button("Log expense", LOG_EXPENSE_ACTION, week.monday.isoformat()))
+    return actions(*elements, block_id=NAV_BLOCK)
+
+
+def item_line(item: WeekItem) -> str:
+    billing = "billable" if item.billable else "not billable"
+    if item.kind == "time":
+        what = f"{format_duration(item.minutes or 0)} h"
+    else:
+        what = f"🧾 {format_money(item.amount) if item.amount is not None else '?'}"
+    return f"{what} · *{escape(item.project)}* / {escape(item.detail)} · {billing}"
+
+
+def _item_block(item: WeekItem, block_id: str) -> Block:
+    text = item_line(item)
+    if item.note:
+        text += f"\n_{escape(_preview(item.note))}_"
+    if item.locked:
+        return section(f"{text}\n🔒 {escape(item.locked)}", block_id=block_id)
+    menu = overflow(
+        MENU_ACTION,
+        [option("Edit", menu_value("edit", item)), option("Delete", menu_value("delete", item))],
+    )
+    return section(text, block_id=block_id, accessory=menu)
+
+
+def _day_block(heading: str, items: tuple[WeekItem, ...], block_id: str) -> Block:
+    lines = [heading]
+    options = []
+    for item in items:
+        line = item_line(item)
+        lines.append(f"• {line}" + (f" · 🔒 {escape(item.locked)}" if item.locked else ""))
+        if item.locked is None:
+            label = _plain(item)
+            options += [option(f"Edit · {label}", menu_value("edit", item))]
+            options += [option(f"Delete · {label}", menu_value("delete", item))]
+    accessory = static_select(MENU_ACTION, options, placeholder="Change an entry…") if options else None
+    return section("\n".join(lines), block_id=block_id, accessory=accessory)
+
+
+def _plain(item: WeekItem) -> str:
+    amount = (
+        format_duration(item.minutes or 0) + " h"
+        if item.kind == "time"
+        else format_money(item.amount or Decimal(0))
+    )
+    return f"{amount} {item.project} / {item.detail}"
+
+
+def _preview(note: str) -> str:
+    flat = " ".join(note.split())
+    return flat if len(flat) <= _NOTE_PREVIEW else flat[: _NOTE_PREVIEW - 1] + "…"
+
+
+def message(week: WeekView | None, *, replace: bool = False) -> dict[str, Any]:
+    """The `/log-hours week` reply (keyword arguments for ``respond``)."""
+    if week is None:
+        text = "You are not linked to a bexio user yet, so there is no week to show."
+        reply: dict[str, Any] = {"text": text, "blocks": [section(text)]}
+    else:
+        text = f"Your week: {format_duration(week.total_minutes)} h"
+        reply = {"text": text, "blocks": blocks(week, budget=MESSAGE_BLOCK_LIMIT)}
+    reply["response_type"] = "ephemeral"
+    if replace:
+        reply["replace_original"] = True
+    return reply
+
+
+def delete_confirm(kind: Kind, item_id: int, summary: str, ctx: ModalContext) -> dict[str, Any]:
+    """Deleting is final, so it asks once; the modal carries what to delete and where it came from."""
+    what = "these hours" if kind == "time" else "this expense"
+    metadata = ModalContext(entry_id=item_id, week=ctx.week, response_url=ctx.response_url, kind=kind)
+    return modal(
+        "Delete entry",
+        [section(f"Delete {what}?\n{escape(summary)}")],
+        callback_id=DELETE_CALLBACK_ID,
+        submit="Delete",
+        private_metadata=metadata.dump(),
+    )
+
+
+def week_of(value: str | None, today: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else today
+    except ValueError:
+        return today

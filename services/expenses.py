@@ -1,0 +1,349 @@
+"""Logging expenses: a receipt's amount (VAT included, CHF) on a project, in a category.
+
+Like hours, the path never calls bexio. The category decides whether the expense is billed by
+default and, at invoicing, its sales tax and account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import to_local
+from core.dates import format_day
+from core.matching import Candidate, MatchKind, match, normalise_name
+from core.money import AmountError, format_money, parse_amount
+from core.quick_entry import HOME_CURRENCY, MAX_NOTE_LENGTH, LogExpenseInput, ParseError, parse_log_expense
+from services.entry_lookup import (
+    Ambiguous,
+    future_refusal,
+    invoice_numbers,
+    linked_person,
+    lock_reason,
+    not_linked,
+    project_label,
+    resolve_project,
+)
+from services.entry_outcomes import MAX_DETAIL_CHOICES, Choice, ChooseOne, FieldErrors, Refusal, Removed
+from services.expense_categories import DEFAULT_CATEGORY, ensure_default_categories
+from services.settings import SettingsService
+from storage.db import Database
+from storage.models import AuditLog, Expense, ExpenseCategory, Project, User
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseRequest:
+    """What a person asked to log; travels in buttons while a choice is pending."""
+
+    amount: Decimal
+    day: date
+    note: str
+    project_query: str | None = None
+    project_id: int | None = None
+    category_query: str | None = None
+    category_id: int | None = None
+
+    @classmethod
+    def from_input(cls, parsed: LogExpenseInput) -> ExpenseRequest:
+        return cls(
+            amount=parsed.amount,
+            day=parsed.day,
+            note=parsed.note,
+            project_query=parsed.project_query,
+            category_query=parsed.category_query,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredExpense:
+    expense_id: int
+    amount: Decimal
+    currency: str
+    day: date
+    project: str
+    category: str
+    billable: bool
+
+    @property
+    def summary(self) -> str:
+        return f"{format_money(self.amount, self.currency)} · {self.project} / {self.category} · {format_day(self.day)}"
+
+
+ExpenseOutcome = StoredExpense | Refusal | ChooseOne[ExpenseRequest]
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseForm:
+    day: date | None
+    project_id: int | None
+    category_id: int | None
+    amount: str
+    note: str
+    billable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseFormDefaults:
+    categories: tuple[Choice, ...]
+    category_id: int | None
+    billable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseDraft:
+    expense_id: int
+    day: date
+    project: Choice
+    category_id: int
+    amount: Decimal
+    note: str
+    billable: bool
+    summary: str
+    """`CHF 84.50 · Website Relaunch / Reisekosten · Mon 23.11.`"""
+
+
+class ExpenseService:
+    def __init__(
+        self,
+        db: Database,
+        settings: SettingsService,
+        admin_ids: Collection[str],
+        now: Callable[[], datetime],
+        timezone: str,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.admin_ids = admin_ids
+        self.now = now
+        self.timezone = timezone
+
+    def today(self) -> date:
+        return to_local(self.now(), self.timezone).date()
+
+    def parse_line(self, text: str) -> LogExpenseInput | ParseError:
+        return parse_log_expense(text, self.today())
+
+    async def log(self, tenant_id: int, slack_user_id: str, request: ExpenseRequest) -> ExpenseOutcome:
+        async with self.db.session(tenant_id) as session:
+            person = await linked_person(session, slack_user_id)
+            if person is None:
+                return await not_linked(session, self.admin_ids, "expense")
+            settings = await self.settings.load(tenant_id, session)
+            refused = future_refusal(
+                request.day, self.today(), settings.get("allow_future_dates"), "expenses"
+            )
+            if refused is not None:
+                return refused
+            project = await resolve_project(
+                session, project_id=request.project_id, query=request.project_query
+            )
+            if isinstance(project, Refusal):
+                return project
+            if isinstance(project, Ambiguous):
+                return ChooseOne("project", project.query, project.choices, project.more, request)
+            request = replace(request, project_id=project.id, project_query=None)
+            category = await self._resolve_category(session, request, project)
+            if not isinstance(category, ExpenseCategory):
+                return category
+            stamp = self.now()
+            expense = Expense(
+                user_id=person.id,
+                project_id=project.id,
+                category_id=category.id,
+                day=request.day,
+                amount=request.amount,
+                currency=HOME_CURRENCY,
+                note=request.note,
+                billable=category.billable_default,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            session.add(expense)
+            await session.flush()
+            return _stored(expense, project, category)
+
+    async def _resolve_category(
+        self, session: AsyncSession, request: ExpenseRequest, project: Project
+    ) -> ExpenseCategory | Refusal | ChooseOne[ExpenseRequest]:
+        """Clicked or named; omitted → Spesen; unknown → the list to choose from."""
+        await ensure_default_categories(session)
+        if request.category_id is not None:
+            chosen = await session.get(ExpenseCategory, request.category_id)
+            if chosen is None or not chosen.active:
+                return Refusal("That category is no longer in use — pick another one.")
+            return chosen
+        categories = list(await session.scalars(select(ExpenseCategory).order_by(ExpenseCategory.name)))
+        active = [c for c in categories if c.active]
+        query = request.category_query or DEFAULT_CATEGORY
+        found = match(query, [Candidate(key=c.id, name=c.name, active=c.active) for c in categories])
+        unique = found.unique
+        if unique is not None and unique.active:
+            return next(c for c in categories if c.id == unique.key)
+        if found.kind is MatchKind.AMBIGUOUS:
+            options = [c for c in active if c.id in {f.key for f in found.found}]
+        else:
+            options = active
+        choices = tuple(Choice(c.id, c.name) for c in options[:MAX_DETAIL_CHOICES])
+        return ChooseOne(
+            "category",
+            request.category_query,
+            choices,
+            len(options) > len(choices),
+            replace(request, category_query=None),
+            subject=project.name,
+        )
+
+    # -- the form -------------------------------------------------------------------------------
+
+    async def form_defaults(self, tenant_id: int, category_id: int | None = None) -> ExpenseFormDefaults:
+        async with self.db.session(tenant_id) as session:
+            await ensure_default_categories(session)
+            active = list(
+                await session.scalars(
+                    select(ExpenseCategory)
+                    .where(ExpenseCategory.active.is_(True))
+                    .order_by(ExpenseCategory.name)
+                )
+            )
+        chosen = next((c for c in active if c.id == category_id), None) or next(
+            (c for c in active if normalise_name(c.name) == normalise_name(DEFAULT_CATEGORY)), None
+        )
+        return ExpenseFormDefaults(
+            categories=tuple(Choice(c.id, c.name) for c in active[:100]),
+            category_id=chosen.id if chosen else None,
+            billable=chosen.billable_default if chosen else True,
+        )
+
+    async def submit_form(
+        self, tenant_id: int, slack_user_id: str, form: ExpenseForm, *, expense_id: int | None = None
+    ) -> StoredExpense | FieldErrors | Refusal:
+        async with self.db.session(tenant_id) as session:
+            person = await linked_person(session, slack_user_id)
+            if person is None:
+                return await not_linked(session, self.admin_ids, "expense")
+            settings = await self.settings.load(tenant_id, session)
+            errors: dict[str, str] = {}
+            amount = Decimal(0)
+            try:
+                amount = parse_amount(form.amount)
+            except AmountError as exc:
+                errors["amount"] = f"{exc.message} Amounts are in {HOME_CURRENCY}, VAT included."
+            if form.day is None:
+                errors["day"] = "Pick the day of the receipt."
+            elif refused := future_refusal(
+                form.day, self.today(), settings.get("allow_future_dates"), "expenses"
+            ):
+                errors["day"] = refused.message
+            if len(form.note) > MAX_NOTE_LENGTH:
+                errors["note"] = f"The note has {len(form.note)} characters; at most {MAX_NOTE_LENGTH} fit."
+            project: Project | Refusal | Ambiguous = Refusal("Pick a project.")
+            if form.project_id is not None:
+                project = await resolve_project(session, project_id=form.project_id, query=None)
+            if isinstance(project, Refusal):
+                errors["project"] = project.message
+            category = await session.get(ExpenseCategory, form.category_id) if form.category_id else None
+            if category is None or not category.active:
+                errors["category"] = "Pick a category."
+            if errors:
+                return FieldErrors(errors)
+            assert isinstance(project, Project) and category is not None and form.day is not None
+            if expense_id is None:
+                expense = Expense(user_id=person.id, currency=HOME_CURRENCY, created_at=self.now())
+                session.add(expense)
+            else:
+                found = await self._own_expense(session, person, expense_id)
+                if isinstance(found, Refusal):
+                    return found
+                expense = found
+                self._audit(session, slack_user_id, "expense.changed", expense)
+            expense.project_id, expense.category_id = project.id, category.id
+            expense.day, expense.amount, expense.note = form.day, amount, form.note
+            expense.billable, expense.updated_at = form.billable, self.now()
+            await session.flush()
+            return _stored(expense, project, category)
+
+    async def draft(self, tenant_id: int, slack_user_id: str, expense_id: int) -> ExpenseDraft | Refusal:
+        async with self.db.session(tenant_id) as session:
+            person = await linked_person(session, slack_user_id)
+            if person is None:
+                return await not_linked(session, self.admin_ids, "expense")
+            expense = await self._own_expense(session, person, expense_id)
+            if isinstance(expense, Refusal):
+                return expense
+            project = await session.get(Project, expense.project_id) if expense.project_id else None
+            return ExpenseDraft(
+                expense_id=expense.id,
+                day=expense.day,
+                project=Choice(project.id, project_label(project)) if project else Choice(0, "?"),
+                category_id=expense.category_id,
+                amount=expense.amount,
+                note=expense.note,
+                billable=expense.billable,
+                summary=await _summary(session, expense),
+            )
+
+    async def delete(self, tenant_id: int, slack_user_id: str, expense_id: int) -> Removed | Refusal:
+        async with self.db.session(tenant_id) as session:
+            person = await linked_person(session, slack_user_id)
+            if person is None:
+                return await not_linked(session, self.admin_ids, "expense")
+            expense = await self._own_expense(session, person, expense_id)
+            if isinstance(expense, Refusal):
+                return expense
+            summary = await _summary(session, expense)
+            self._audit(session, slack_user_id, "expense.deleted", expense)
+            await session.delete(expense)
+            return Removed(summary)
+
+    async def _own_expense(self, session: AsyncSession, person: User, expense_id: int) -> Expense | Refusal:
+        expense = await session.get(Expense, expense_id)
+        if expense is None or expense.user_id != person.id:
+            return Refusal("That expense no longer exists — it may have been deleted already.")
+        numbers = await invoice_numbers(session, [expense.invoice_id])
+        locked = lock_reason(expense.status, expense.invoice_id, numbers)
+        if locked is not None:
+            return Refusal(f"That expense can no longer be changed or deleted — it is {locked}.")
+        return expense
+
+    def _audit(self, session: AsyncSession, actor: str, action: str, expense: Expense) -> None:
+        session.add(
+            AuditLog(
+                actor=actor,
+                action=action,
+                subject_type="expense",
+                subject_id=str(expense.id),
+                details={
+                    "day": expense.day.isoformat(),
+                    "amount": str(expense.amount),
+                    "project_id": expense.project_id,
+                    "category_id": expense.category_id,
+                },
+                created_at=self.now(),
+            )
+        )
+
+
+async def _summary(session: AsyncSession, expense: Expense) -> str:
+    project = await session.get(Project, expense.project_id) if expense.project_id else None
+    category = await session.get(ExpenseCategory, expense.category_id)
+    return (
+        f"{format_money(expense.amount, expense.currency)} · {project.name if project else '?'} / "
+        f"{category.name if category else '?'} · {format_day(expense.day)}"
+    )
+
+
+def _stored(expense: Expense, project: Project, category: ExpenseCategory) -> StoredExpense:
+    return StoredExpense(
+        expense_id=expense.id,
+        amount=expense.amount,
+        currency=expense.currency,
+        day=expense.day,
+        project=project.name,
+        category=category.name,
+        billable=expense.billable,
+    )

@@ -1,0 +1,527 @@
+"""Logging hours: from a typed line, a click or the form to a stored time entry with its rate snapshot.
+
+The path of `/log-hours` never calls bexio: people, projects and activities come from what the
+import stored, and the rate is decided by ``services.rates.rate_for`` on the day the entry is
+stored — later rate changes in bexio never re-price it. Each call is one unit of work.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import to_local
+from core.dates import format_day
+from core.durations import DurationError, format_duration, hours_decimal, parse_duration
+from core.matching import Candidate, MatchKind, match, normalise_name
+from core.money import quantize_money
+from core.quick_entry import MAX_NOTE_LENGTH, LogHoursInput, ParseError, parse_log_hours
+from core.rates import RateSource
+from services.entry_lookup import (
+    Ambiguous,
+    future_refusal,
+    invoice_numbers,
+    label_of,
+    linked_person,
+    lock_reason,
+    no_such,
+    not_linked,
+    project_label,
+    resolve_project,
+)
+from services.entry_outcomes import (
+    MAX_DETAIL_CHOICES,
+    Choice,
+    ChooseOne,
+    FieldErrors,
+    Refusal,
+    Removed,
+)
+from services.rates import rate_for
+from services.settings import SettingsService, TenantSettings
+from storage.db import Database
+from storage.models import Activity, AuditLog, Project, TimeEntry, User
+
+IMPORTED = "bexio"
+MAX_PROJECT_OPTIONS = 100
+"""Slack shows at most 100 options in an external select."""
+
+
+@dataclass(frozen=True, slots=True)
+class HoursRequest:
+    """What a person asked to log; travels in buttons while a choice is pending."""
+
+    minutes: int
+    day: date
+    billable: bool | None
+    """None: as the activity's bexio default."""
+    note: str
+    project_query: str | None = None
+    project_id: int | None = None
+    activity_query: str | None = None
+    activity_id: int | None = None
+
+    @classmethod
+    def from_input(cls, parsed: LogHoursInput) -> HoursRequest:
+        return cls(
+            minutes=parsed.minutes,
+            day=parsed.day,
+            billable=parsed.billable,
+            note=parsed.note,
+            project_query=parsed.project_query,
+            activity_query=parsed.activity_query,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    entry_id: int
+    minutes: int
+    day: date
+    project: str
+    activity: str
+    billable: bool
+    rate: Decimal | None
+    amount: Decimal | None
+    """Hours × rate, when a rate applies."""
+    fixed_price: bool
+    missing_rate: str | None
+    """For a billable entry without a rate: which rate is missing and where to set it."""
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{format_duration(self.minutes)} h · {self.project} / {self.activity} · {format_day(self.day)}"
+        )
+
+
+HoursOutcome = StoredEntry | Refusal | ChooseOne[HoursRequest]
+
+
+@dataclass(frozen=True, slots=True)
+class HoursForm:
+    """The log form as submitted, before validation."""
+
+    day: date | None
+    project_id: int | None
+    activity_id: int | None
+    duration: str
+    note: str
+    billable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FormDefaults:
+    """What the form shows for a project: its activities (most used there first) and the defaults."""
+
+    activities: tuple[Choice, ...]
+    activity_id: int | None
+    billable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDraft:
+    """A stored entry as the form shows it for editing."""
+
+    entry_id: int
+    day: date
+    project: Choice
+    activity_id: int | None
+    minutes: int
+    note: str
+    billable: bool
+    summary: str
+    """`2:30 h · Website Relaunch / Umsetzung · Mon 23.11.`"""
+
+
+class TimeEntryService:
+    def __init__(
+        self,
+        db: Database,
+        settings: SettingsService,
+        admin_ids: Collection[str],
+        now: Callable[[], datetime],
+        timezone: str,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.admin_ids = admin_ids
+        self.now = now
+        self.timezone = timezone
+
+    def today(self) -> date:
+        """The company's calendar day (BXHOURS_TIMEZONE), from the injected clock."""
+        return to_local(self.now(), self.timezone).date()
+
+    def parse_line(self, text: str) -> LogHoursInput | ParseError:
+        return parse_log_hours(text, self.today())
+
+    # -- logging ------------------------------------------------------------------------------
+
+    async def log(self, tenant_id: int, slack_user_id: str, request: HoursRequest) -> HoursOutcome:
+        """Store what the person asked for, or say what is missing or wrong."""
+        async with self.db.session(tenant_id) as session:
+            person = await linked_person(session, slack_user_id)
+            if person is None:
+                return await not_linked(session, self.admin_ids, "hours")
+            settings = await self.settings.load(tenant_id, session)
+            refused = future_refusal(request.day, self.today(), settings.get("allow_future_dates"), "hours")
+            if refused is not None:
+                return refused
+            project = await resolve_project(
+                session, project_id=request.project_id, query=request.project_query
+            )
+            if isinstance(project, Refusal):
+                return project
+            if isinstance(project, Ambiguous):
+                return ChooseOne("project", project.query, project.choices, project.more, request)
+            request = replace(request, project_id=project.id, project_query=None)
+            activity = await self._resolve_activity(session, person, project, request, settings)
+            if not isinstance(activity, Activity):
+                return activity
+            billable = activity.default_is_billable if request.billable is None else request.billable
+            stamp = self.now()
+            entry = TimeEntry(
+                user_id=person.id,
+                project_id=project.id,
+                activity_id=activity.id,
+                day=request.day,
+                minutes=request.minutes,
+                note=request.note,
+                billable=billable,
+                source="slack",
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            return await self._store(session, entry, settings, person, project, activity)
+
+    async def submit_form(
+        self, tenant_id: int, slack_user_id: str, form: HoursForm, *, entry_id: int | None = None
+    ) -> StoredEntry | FieldErrors | Refusal:
+        """Validate the form field by field; store a new entry, or change ``entry_id``."""
+        async with self.db.session(tenant_id) as session:
+            person = await linked_person(session, slack_user_id)
+            if person is None:
+                return await not_linked(session, self.admin_ids, "hours")
+            settings = await self.settings.load(tenant_id, session)
+            errors: dict[str, str] = {}
+            minutes = 0
+            try:
+                minutes = parse_duration(form.duration)
+            except DurationError as exc:
+                errors["duration"] = exc.message
+            if form.day is None:
+                errors["day"] = "Pick the day the work was done."
+            elif refused := future_refusal(
+                form.day, self.today(), settings.get("allow_future_dates"), "hours"
+            ):
+                errors["day"] = refused.message
+            if len(form.note) > MAX_NOTE_LENGTH:
+                errors["note"] = f"The note has {len(form.note)} characters; at most {MAX_NOTE_LENGTH} fit."
+            project = await _form_project(session, form.project_id)
+            if isinstance(project, Refusal):
+                errors["project"] = project.message
+            activity = await session.get(Activity, form.activity_id) if form.activity_id else None
+            if activity is None:
+                errors["activity"] = "Pick an activity."
+            elif not activity.active:
+                errors["activity"] = f"{activity.name} is no longer active in bexio — pick another one."
+            if errors:
+                return FieldErrors(errors)
+            assert isinstance(project, Project) and activity is not None and form.day is not None
+            if entry_id is None:
+                entry = TimeEntry(
+                    user_id=person.id,
+                    source="modal",
+                    created_at=self.now(),
+                )
+            else:
+                found = await self._own_entry(session, person, entry_id)
+                if isinstance(found, Refusal):
+                    return found
+                entry = found
+                if (entry.project_id, entry.activity_id) == (project.id, activity.id):
+                    # Same work, same price: the snapshot taken when it was logged stays.
+                    entry.day, entry.minutes = form.day, minutes
+                    entry.note, entry.billable = form.note, form.billable
+                    entry.updated_at = self.now()
+                    self._audit(session, slack_user_id, "time_entry.changed", entry)
+                    missing = rate_for(settings, project=project, activity=activity, user=person).missing
+                    return self._stored(entry, project, activity, missing=missing)
+                self._audit(session, slack_user_id, "time_entry.changed", entry)
+            entry.project_id, entry.activity_id = project.id, activity.id
+            entry.day, entry.minutes, entry.note, entry.billable = form.day, minutes, form.note, form.billable
+            entry.updated_at = self.now()
+            return await self._store(session, entry, settings, person, project, activity)
+
+    async def _store(
+        self,
+        session: AsyncSession,
+        entry: TimeEntry,
+        settings: TenantSettings,
+        person: User,
+        project: Project,
+        activity: Activity,
+    ) -> StoredEntry:
+        resolution = rate_for(settings, project=project, activity=activity, user=person)
+        entry.rate = resolution.rate
+        entry.rate_source = resolution.source.value
+        if entry.id is None:
+            session.add(entry)
+        await session.flush()
+        return self._stored(entry, project, activity, missing=resolution.missing)
+
+    def _stored(
+        self, entry: TimeEntry, project: Project, activity: Activity, *, missing: str | None
+    ) -> StoredEntry:
+        rate = entry.rate
+        return StoredEntry(
+            entry_id=entry.id,
+            minutes=entry.minutes,
+            day=entry.day,
+            project=project.name,
+            activity=activity.name,
+            billable=entry.billable,
+            rate=rate,
+            amount=quantize_money(hours_decimal(entry.minutes) * rate) if rate is not None else None,
+            fixed_price=entry.rate_source == RateSource.FIXED_PRICE.value,
+            missing_rate=missing
+            if entry.billable and entry.rate_source == RateSource.MISSING.value
+            else None,
+        )
+
+    async def _resolve_activity(
+        self,
+        session: AsyncSession,
+        person: User,
+        project: Project,
+        request: HoursRequest,
+        settings: TenantSettings,
+    ) -> Activity | Refusal | ChooseOne[HoursRequest]:
+        """Named or clicked; else the one this person last logged on the project in bxhours;
+        else the tenant's `default_activity`; else ask."""
+        if request.activity_id is not None:
+            chosen = await session.get(Activity, request.activity_id)
+            if chosen is None:
+                return Refusal("That activity no longer exists in bxhours — run `/bx-sync` and try again.")
+            return chosen if chosen.active else _inactive_activity(chosen)
+        activities = list(await session.scalars(select(Activity).order_by(Activity.name, Activity.id)))
+        by_id = {a.id: a for a in activities}
+        if request.activity_query:
+            found = match(
+                request.activity_query,
+                [Candidate(key=a.id, name=a.name, active=a.active) for a in activities],
+            )
+            if found.kind is MatchKind.NONE:
+                return Refusal(no_such("activity", request.activity_query, found.suggestions))
+            if found.kind is MatchKind.AMBIGUOUS:
+                choices = tuple(Choice(c.key, c.name) for c in found.found[:MAX_DETAIL_CHOICES])
+                return ChooseOne(
+                    "activity",
+                    request.activity_query,
+                    choices,
+                    len(found.found) > len(choices),
+                    replace(request, activity_query=None),
+                    subject=project.name,
+                )
+            named = by_id[found.found[0].key]
+            return named if named.active else _inactive_activity(named)
+        last = await self._last_activity_id(session, person.id, project.id)
+        if last is not None and last in by_id and by_id[last].active:
+            return by_id[last]
+        default = settings.get("default_activity")
+        if default:
+            wanted = normalise_name(default)
+            for activity in activities:
+                if activity.active and normalise_name(activity.name) == wanted:
+                    return activity
+        ranked = await self._ranked_activities(session, project.id, activities)
+        choices = tuple(Choice(a.id, a.name) for a in ranked[:MAX_DETAIL_CHOICES])
+        return ChooseOne("activity", None, choices, len(ranked) > len(choices), request, subject=project.name)
+
+    async def _last_activity_id(self, session: AsyncSession, user_id: int, project_id: int) -> int | None:
+        return await session.scalar(
+            select(TimeEntry.activity_id)
+            .where(
+                TimeEntry.user_id == user_id,
+                TimeEntry.project_id == project_id,
+                TimeEntry.source != IMPORTED,
+                TimeEntry.activity_id.is_not(None),
+            )
+            .order_by(TimeEntry.created_at.desc(), TimeEntry.id.desc())
+            .limit(1)
+        )
+
+    async def _ranked_activities(
+        self, session: AsyncSession, project_id: int, activities: list[Activity]
+    ) -> list[Activity]:
+        """Active activities, those most used on the project first (bexio has no per-project list)."""
+        rows = await session.execute(
+            select(TimeEntry.activity_id, func.count())
+            .where(TimeEntry.project_id == project_id, TimeEntry.activity_id.is_not(None))
+            .group_by(TimeEntry.activity_id)
+        )
+        uses: Counter[int | None] = Counter({activity_id: count for activity_id, count in rows.all()})
+        active = [a for a in activities if a.active]
+        return sorted(active, key=lambda a: (-uses[a.id], a.name.casefold()))
+
+    # -- the form -------------------------------------------------------------------------------
+
+    async def form_defaults(
+        self, tenant_id: int, slack_user_id: str, project_id: int | None, activity_id: int | None = None
+    ) -> FormDefaults | Refusal:
+        """Activities for the chosen project and what to preselect: the person's last activity on
+        it, else `default_activity`; billable as the activity says."""
+        async with self.db.session(tenant_id) as session:
+            person = await linked_person(session, slack_user_id)
+            if person is None:
+                return await not_linked(session, self.admin_ids, "hours")
+            activities = list(await session.scalars(select(Activity).order_by(Activity.name, Activity.id)))
+            by_id = {a.id: a for a in activities}
+            ranked = (
+                await self._ranked_activities(session, project_id, activities)
+                if project_id is not None
+                else sorted((a for a in activities if a.active), key=lambda a: a.name.casefold())
+            )
+            chosen: Activity | None = by_id.get(activity_id) if activity_id is not None else None
+            if chosen is None and project_id is not None:
+                last = await self._last_activity_id(session, person.id, project_id)
+                chosen = by_id.get(last) if last is not None else None
+            if chosen is None or not chosen.active:
+                settings = await self.settings.load(tenant_id, session)
+                default = settings.get("default_activity")
+                wanted = normalise_name(default) if default else None
+                chosen = next((a for a in ranked if normalise_name(a.name) == wanted), None)
+            return FormDefaults(
+                activities=tuple(Choice(a.id, a.name) for a in ranked[:MAX_PROJECT_OPTIONS]),
+                activity_id=chosen.id if chosen else None,
+                billable=chosen.default_is_billable if chosen else True,
+            )
+
+    async def search_projects(self, tenant_id: int, query: str) -> list[Choice]:
+        """Active projects for the form's type-ahead: number or name prefix first, then names
+        containing the text."""
+        wanted = normalise_name(query)
+        number = wanted.lstrip("0") if wanted.isascii() and wanted.isdigit() else None
+        async with self.db.session(tenant_id) as session:
+            rows = (
+                await session.execute(
+                    select(Project.id, Project.nr, Project.name)
+                    .where(Project.active.is_(True))
+                    .order_by(Project.name, Project.id)
+                )
+            ).all()
+        ranked: list[tuple[int, str, Choice]] = []
+        for project_id, nr, name in rows:
+            label = label_of(name, nr)
+            folded = normalise_name(name)
+            if not wanted or (number is not None and nr is not None and nr.lstrip("0").startswith(number)):
+                rank = 0
+            elif folded.startswith(wanted):
+                rank = 1
+            elif wanted in folded:
+                rank = 2
+            else:
+                continue
+            ranked.append((rank, folded, Choice(project_id, label)))
+        ranked.sort(key=lambda item: (item[0], item[1]))
+        return [choice for _rank, _name, choice in ranked[:MAX_PROJECT_OPTIONS]]
+
+    async def project_choice(self, tenant_id: int, project_id: int) -> Choice | None:
+        async with self.db.session(tenant_id) as session:
+            project = await session.get(Project, project_id)
+            return Choice(project.id, project_label(project)) if project else None
+
+    # -- changing what was logged -----------------------------------------------------------------
+
+    async def draft(self, tenant_id: int, slack_user_id: str, entry_id: int) -> EntryDraft | Refusal:
+        async with self.db.session(tenant_id) as session:
+            person = await linked_person(session, slack_user_id)
+            if person is None:
+                return await not_linked(session, self.admin_ids, "hours")
+            entry = await self._own_entry(session, person, entry_id)
+            if isinstance(entry, Refusal):
+                return entry
+            project = await session.get(Project, entry.project_id) if entry.project_id else None
+            return EntryDraft(
+                entry_id=entry.id,
+                day=entry.day,
+                project=Choice(project.id, project_label(project)) if project else Choice(0, "?"),
+                activity_id=entry.activity_id,
+                minutes=entry.minutes,
+                note=entry.note,
+                billable=entry.billable,
+                summary=await _summary(session, entry),
+            )
+
+    async def delete(self, tenant_id: int, slack_user_id: str, entry_id: int) -> Removed | Refusal:
+        """Undo and delete are the same act: the entry goes, unless an invoice already owns it."""
+        async with self.db.session(tenant_id) as session:
+            person = await linked_person(session, slack_user_id)
+            if person is None:
+                return await not_linked(session, self.admin_ids, "hours")
+            entry = await self._own_entry(session, person, entry_id)
+            if isinstance(entry, Refusal):
+                return entry
+            summary = await _summary(session, entry)
+            self._audit(session, slack_user_id, "time_entry.deleted", entry)
+            await session.delete(entry)
+            return Removed(summary)
+
+    async def _own_entry(self, session: AsyncSession, person: User, entry_id: int) -> TimeEntry | Refusal:
+        entry = await session.get(TimeEntry, entry_id)
+        if entry is None or entry.user_id != person.id:
+            return Refusal("That entry no longer exists — it may have been deleted already.")
+        if entry.source == IMPORTED:
+            return Refusal("That entry was imported from bexio — change it in bexio, then run `/bx-sync`.")
+        locked = lock_reason(
+            entry.status, entry.invoice_id, await invoice_numbers(session, [entry.invoice_id])
+        )
+        if locked is not None:
+            return Refusal(f"That entry can no longer be changed or deleted — it is {locked}.")
+        return entry
+
+    def _audit(self, session: AsyncSession, actor: str, action: str, entry: TimeEntry) -> None:
+        session.add(
+            AuditLog(
+                actor=actor,
+                action=action,
+                subject_type="time_entry",
+                subject_id=str(entry.id),
+                details={
+                    "day": entry.day.isoformat(),
+                    "minutes": entry.minutes,
+                    "project_id": entry.project_id,
+                    "activity_id": entry.activity_id,
+                    "billable": entry.billable,
+                },
+                created_at=self.now(),
+            )
+        )
+
+
+async def _summary(session: AsyncSession, entry: TimeEntry) -> str:
+    project = await session.get(Project, entry.project_id) if entry.project_id else None
+    activity = await session.get(Activity, entry.activity_id) if entry.activity_id else None
+    return (
+        f"{format_duration(entry.minutes)} h · {project.name if project else '?'} / "
+        f"{activity.name if activity else '?'} · {format_day(entry.day)}"
+    )
+
+
+def _inactive_activity(activity: Activity) -> Refusal:
+    return Refusal(f"{activity.name} is no longer an active business activity in bexio — pick another one.")
+
+
+async def _form_project(session: AsyncSession, project_id: int | None) -> Project | Refusal:
+    if project_id is None:
+        return Refusal("Pick a project.")
+    project = await resolve_project(session, project_id=project_id, query=None)
+    assert not isinstance(project, Ambiguous)
+    return project
