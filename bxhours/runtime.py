@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -19,21 +20,28 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import create_bolt_app
 from bot.deps import BotDeps
 from bot.notifier import SlackNotifier
+from bot.slack_directory import SlackDirectory
+from bot.views.bx_sync import SlackImportMessages
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from services.bexio_access import BexioAccess, BexioConfig
 from services.container import Services
 from services.diagnostics import PING, Diagnostics
 from services.home import HomeService
+from services.importing.errors import ImportFailed
+from services.importing.people import PeopleLinks
+from services.importing.runs import IMPORT_JOB, SyncRunService
+from services.importing.service import ImportService
+from services.importing.status import SyncStatusService
 from services.people import PeopleService
 from services.settings import SettingsService
 from services.tenants import TenantService
 from storage.crypto import TokenCipher, load_or_create_sqlite_key
 from storage.db import Database
-from storage.jobs import JobQueue, utcnow
+from storage.jobs import ClaimedJob, JobQueue, utcnow
 from storage.migrate import upgrade
 from storage.tenants import TenantRepository
-from webhooks.worker import JobHandler, Worker
+from webhooks.worker import JobHandler, PermanentJobError, Worker
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +89,12 @@ class Runtime:
             tenant_id = await _ensure_tenant(slack, tenants)
             notifier = SlackNotifier(slack)
             people = PeopleService(db, settings.admin_ids)
+            bexio = BexioAccess(bexio_config(settings), db, cipher, now)
+            tenant_settings = SettingsService(db, now)
+            sync_status = SyncStatusService(db, queue, bexio, tenants.repo, now, settings.bxhours_timezone)
+            importer = ImportService(
+                db, bexio, tenant_settings, tenants.repo, sync_status, now, SlackDirectory(slack)
+            )
             services = Services(
                 db=db,
                 queue=queue,
@@ -88,11 +102,15 @@ class Runtime:
                 timezone=settings.bxhours_timezone,
                 admin_ids=settings.admin_ids,
                 notifier=notifier,
-                bexio=BexioAccess(bexio_config(settings), db, cipher, now),
+                bexio=bexio,
                 tenants=tenants,
-                settings=SettingsService(db, now),
+                settings=tenant_settings,
                 people=people,
-                home=HomeService(people),
+                home=HomeService(people, sync_status),
+                importer=importer,
+                sync=SyncRunService(db, queue, importer, notifier, SlackImportMessages(), now),
+                sync_status=sync_status,
+                people_links=PeopleLinks(db, now),
             )
             notifier.bind(services)
             bolt = create_bolt_app(
@@ -113,7 +131,14 @@ class Runtime:
 
 def job_handlers(services: Services) -> dict[str, JobHandler]:
     diagnostics = Diagnostics(services.db, services.now)
-    return {PING: diagnostics.run_ping}
+
+    async def run_import(job: ClaimedJob) -> dict[str, Any] | None:
+        try:
+            return await services.sync.run_job(job)
+        except ImportFailed as exc:  # recorded and reported already; retrying alone cannot help
+            raise PermanentJobError(exc.message) from None
+
+    return {PING: diagnostics.run_ping, IMPORT_JOB: run_import}
 
 
 async def _ensure_tenant(slack: AsyncWebClient, tenants: TenantService) -> int:

@@ -8,6 +8,10 @@ from datetime import datetime
 
 from services.bexio_access import BexioAccess
 from services.home import HomeService
+from services.importing.people import PeopleLinks
+from services.importing.runs import SyncRunService
+from services.importing.service import ImportService
+from services.importing.status import SyncStatusService
 from services.notifier import Notifier
 from services.people import PeopleService
 from services.settings import SettingsService
@@ -29,3 +33,7 @@ class Services:
     settings: SettingsService
     people: PeopleService
     home: HomeService
+    importer: ImportService
+    sync: SyncRunService
+    sync_status: SyncStatusService
+    people_links: PeopleLinks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.importing.status import ConnectionView, SyncStatusService
 from services.people import PeopleService
 
 
@@ -12,16 +13,21 @@ class HomeData:
     is_admin: bool
     person_name: str | None
     connection_line: str
+    connection: ConnectionView | None = None
+    """The bexio connection footer (state, company, token expiry, last import)."""
 
 
 class HomeService:
-    def __init__(self, people: PeopleService) -> None:
+    def __init__(self, people: PeopleService, connection: SyncStatusService | None = None) -> None:
         self.people = people
+        self.connection = connection
 
     async def load(self, tenant_id: int, slack_user_id: str) -> HomeData:
         person = await self.people.by_slack_id(tenant_id, slack_user_id)
+        connection = await self.connection.connection(tenant_id) if self.connection is not None else None
         return HomeData(
             is_admin=await self.people.is_admin(tenant_id, slack_user_id),
             person_name=person.display_name if person else None,
             connection_line="bexio: not connected yet — run `/bx-sync` after setting BEXIO_ACCESS_TOKEN",
+            connection=connection,
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.views import settings_modal
+from bot.views import bx_sync, settings_modal
 from bot.views.blocks import Block, actions, button, context, divider, header, section
 from services.container import Services
 from services.home import HomeData
@@ -36,5 +36,8 @@ def render(data: HomeData) -> dict[str, Any]:
         blocks += [divider(), header("Admin")]
         blocks.append(actions(button("Settings", settings_modal.OPEN_ACTION, "open"), block_id="home_admin"))
     blocks.append(divider())
-    blocks.append(context(data.connection_line))
+    if data.connection is not None:
+        blocks += bx_sync.connection_footer(data.connection, is_admin=data.is_admin)
+    else:
+        blocks.append(context(data.connection_line))
     return {"type": "home", "blocks": blocks[:100]}
