@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 
 from bxhours import __version__
-from bxhours.commands import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, CommandError, admin, demo, server
+from bxhours.commands import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, CommandError, admin, demo, server, sync
 from bxhours.logs import configure_logging
 from bxhours.settings import ConfigError, Settings, load_settings
 
-COMMAND_MODULES = (server, admin, demo)
+COMMAND_MODULES = (server, admin, demo, sync)
 
 
 def build_parser() -> argparse.ArgumentParser:
