@@ -132,7 +132,7 @@ class ImportService:
                 raise
             if failure.connection_broken:
                 await self.connection.record(tenant_id, ok=False, reason=failure.message)
-            log.warning("import for tenant %s stopped while reading %s: %s", tenant_id, tracker.reading, exc)
+            log.info("import for tenant %s stopped while reading %s: %s", tenant_id, tracker.reading, exc)
             raise failure from exc
         await self.connection.record(tenant_id, ok=True)
         summary.seconds = time.monotonic() - started

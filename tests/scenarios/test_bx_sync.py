@@ -507,3 +507,12 @@ async def test_home_warns_seven_days_before_the_token_expires(expiring_stack: St
     await expiring_stack.slack.open_home(ANDREA)
     await expiring_stack.fake.wait_for("views.publish")
     assert "⚠️ the bexio token expires on" in str(expiring_stack.fake.home[ANDREA]["blocks"])
+
+
+async def test_import_goes_on_when_slack_will_not_list_its_members(stack: Stack) -> None:
+    stack.fake.fail_next("users.list", "missing_scope")
+    text, summary = await import_via_slack(stack)
+    assert text.startswith("Import from bexio finished")
+    assert summary is not None
+    assert any("missing_scope" in note for note in summary.notes)
+    assert len(summary.unmatched) == summary.resources["users"].total
