@@ -10,9 +10,10 @@ short transaction applies the resource with a few set-based statements:
 1. retire: local rows bexio no longer lists (or lists as inactive) are marked inactive — or, for
    tables without an ``active`` flag, deleted. Runs first, because it is a write: on SQLite it
    takes the write lock before anything is read, so the counts below cannot go stale;
-2. count what will be created and what will change (``IS DISTINCT FROM`` on every field bexio
-   owns, so an import with nothing changed in bexio reports — and writes — nothing);
-3. upsert with ``INSERT … SELECT … ON CONFLICT (tenant_id, bexio id) DO UPDATE … WHERE changed``.
+2. upsert with ``INSERT … SELECT … ON CONFLICT (tenant_id, bexio id) DO UPDATE … WHERE changed``,
+   "changed" being ``IS DISTINCT FROM`` on any field bexio owns: an import with nothing changed
+   in bexio reports — and writes — nothing. The rows it wrote, and the rows counted before and
+   after it, say what was created and what was updated.
 
 Python only ever holds one page; the database does the rest at C speed.
 """
@@ -213,14 +214,15 @@ class Stage:
         session = self.workspace.session
         async with session.begin():
             retired = await self._retire(session, now, scope)
-            created = int(await session.scalar(self._count_created()) or 0)
-            updated = int(await session.scalar(self._count_updated()) or 0)
-            await session.execute(self._upsert(now))
-            total = int(await session.scalar(self._count_total()) or 0)
+            before = await self._count(session, live_only=False)
+            result = await session.execute(self._upsert(now))
+            written = int(result.rowcount)  # type: ignore[attr-defined]
+            created = await self._count(session, live_only=False) - before
+            total = await self._count(session, live_only=True)
             if after is not None:
                 await after(session)
         session.expunge_all()  # rows loaded by `after` would otherwise shadow later set-based changes
-        return ResourceChanges(created=created, updated=updated, deactivated=retired, total=total)
+        return ResourceChanges(created=created, updated=written - created, deactivated=retired, total=total)
 
     # -- the statements -------------------------------------------------------------------------
 
@@ -246,27 +248,15 @@ class Stage:
         result = await session.execute(statement.execution_options(synchronize_session=False))
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def _exists_locally(self) -> ColumnElement[bool]:
-        mirror = self.mirror
-        local_key = getattr(mirror.model, mirror.key)
-        return exists(select(mirror.model.id).where(local_key == self.table.c[mirror.key]))  # type: ignore[attr-defined]
-
-    def _count_created(self) -> Any:
-        return select(func.count()).select_from(self.table).where(self._insertable(), ~self._exists_locally())
-
-    def _count_updated(self) -> Any:
-        mirror, stage, target = self.mirror, self.table.c, self.mirror.table.c
-        return (
-            select(func.count())
-            .select_from(self.table)
-            .join(mirror.model, getattr(mirror.model, mirror.key) == stage[mirror.key])
-            .where(self._insertable(), self._guard(target), self._differs(target, stage, stage[LIVE]))
-        )
-
-    def _count_total(self) -> Any:
+    async def _count(self, session: AsyncSession, *, live_only: bool) -> int:
+        """Local rows of this resource that have a bexio id (and are live)."""
         mirror, target = self.mirror, self.mirror.table.c
-        live = target[mirror.live].is_(True) if mirror.live is not None else true()
-        return select(func.count()).select_from(mirror.model).where(target[mirror.key].is_not(None), live)
+        conditions = [target[mirror.key].is_not(None)]
+        if live_only and mirror.live is not None:
+            conditions.append(target[mirror.live].is_(True))
+        return int(
+            await session.scalar(select(func.count()).select_from(mirror.model).where(*conditions)) or 0
+        )
 
     def _differs(
         self, target: ColumnCollection[str, Any], other: ColumnCollection[str, Any], other_live: Any

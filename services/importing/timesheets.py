@@ -89,6 +89,9 @@ if StagedEntry._fields != TIME_ENTRIES.staged:
 
 _TIMESHEETS: TypeAdapter[list[TimesheetFields]] = TypeAdapter(list[TimesheetFields])
 Rate = tuple[Decimal | None, str]
+#: (project, activity, person) combinations whose rate is remembered; the rates themselves, per
+#: ``rate_key``, are a few hundred at most.
+_COMBINATIONS_KEPT = 8192
 
 
 class EntryRates:
@@ -112,6 +115,8 @@ class EntryRates:
         ids = (project_id, activity_id, user_id)
         found = self._by_ids.get(ids)
         if found is None:
+            if len(self._by_ids) >= _COMBINATIONS_KEPT:
+                self._by_ids.clear()  # bounded: memory must not grow with the number of entries
             found = self._by_ids[ids] = self._resolve(*ids)
         return found
 
@@ -187,7 +192,7 @@ async def _entry_builder(
             project_id,
             activity_id,
             day,
-            parse_minutes(timesheet["duration"]) or 0,
+            _minutes(timesheet["duration"]),
             timesheet["text"] or "",
             timesheet["allowable_bill"] is True,
             status if isinstance(status, int) else None,
@@ -197,6 +202,15 @@ async def _entry_builder(
         )
 
     return to_entry, undated
+
+
+def _minutes(value: Any) -> int:
+    """bexio's ``"1:15"`` → 75; that common shape directly, any other through ``bexio.fields``."""
+    if isinstance(value, str):
+        hours, colon, minutes = value.partition(":")
+        if colon and hours.isdigit() and len(minutes) == 2 and minutes.isdigit():
+            return int(hours) * 60 + int(minutes)
+    return parse_minutes(value) or 0
 
 
 def _day(value: Any) -> date | None:
