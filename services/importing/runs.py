@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -183,7 +183,12 @@ class SyncRunService:
         run = await self._start(job.tenant_id, run_id, job.id)
         if run is None:
             return {"run_id": run_id, "skipped": "already done or superseded"}
-        message = ProgressMessage(self.notifier, self.messages, self.progress_interval)
+        message = ProgressMessage(
+            self.notifier,
+            self.messages,
+            self.progress_interval,
+            on_phase=lambda phase: self._record_phase(job.tenant_id, run_id, phase),
+        )
         await message.open(run, on_posted=lambda ref: self._remember_message(job.tenant_id, run_id, ref))
         try:
             summary = await self.importer.run(job.tenant_id, message.update)
@@ -224,6 +229,15 @@ class SyncRunService:
         except IntegrityError:
             log.info("import run %s superseded by another active run", run_id)
             return None
+
+    async def _record_phase(self, tenant_id: int, run_id: int, phase: str) -> None:
+        async with self.db.session(tenant_id) as session:
+            await session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id, SyncRun.status == "running")
+                .values(phase=phase)
+                .execution_options(synchronize_session=False)
+            )
 
     async def _remember_message(self, tenant_id: int, run_id: int, ref: MessageRef) -> None:
         async with self.db.session(tenant_id) as session:
@@ -268,14 +282,22 @@ class ProgressMessage:
     """The requester's DM about one import: posted at the start, updated as the import goes.
 
     Updates go out on every phase change and within a long phase at most every ``interval``
-    seconds; while one is on its way, newer snapshots wait and only the latest is sent. Slack
-    being slow or down never slows or stops the import.
+    seconds; while one is on its way, newer snapshots wait and only the latest is sent. Each new
+    phase is also recorded on the run (`/bx-sync status` shows it). Slack being slow or down never
+    slows or stops the import.
     """
 
-    def __init__(self, notifier: Notifier, messages: ImportMessages, interval: float) -> None:
+    def __init__(
+        self,
+        notifier: Notifier,
+        messages: ImportMessages,
+        interval: float,
+        on_phase: Callable[[str], Awaitable[None]],
+    ) -> None:
         self.notifier = notifier
         self.messages = messages
         self.interval = interval
+        self.on_phase = on_phase
         self.ref: MessageRef | None = None
         self._latest: ImportProgress | None = None
         self._sent: ImportProgress | None = None
@@ -296,9 +318,7 @@ class ProgressMessage:
 
     def update(self, progress: ImportProgress) -> None:
         self._latest = progress
-        if self.ref is None or self._sending is not None:
-            return
-        if self._worth_sending(progress):
+        if self._sending is None and self._worth_sending(progress):
             self._sending = asyncio.create_task(self._send())
 
     def _worth_sending(self, progress: ImportProgress) -> bool:
@@ -310,10 +330,18 @@ class ProgressMessage:
         try:
             while self._latest is not None and self._worth_sending(self._latest):
                 snapshot = self._latest
+                if self._sent is None or snapshot.phase != self._sent.phase:
+                    await self._record_phase(snapshot.phase)
                 await self._post(*self.messages.progress(snapshot))
                 self._sent, self._sent_at = snapshot, time.monotonic()
         finally:
             self._sending = None
+
+    async def _record_phase(self, phase: str) -> None:
+        try:
+            await self.on_phase(phase)
+        except Exception:
+            log.warning("could not record the import's phase", exc_info=True)
 
     async def close(self, final: Message) -> None:
         """Wait for an update on its way, then replace the message with the summary or error."""

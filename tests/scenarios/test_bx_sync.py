@@ -422,6 +422,8 @@ async def test_concurrent_bx_sync_is_refused_with_who_and_when(stack: Stack, san
     assert f"started by <@{ANDREA}> at {to_local(run.created_at, 'Europe/Zurich'):%H:%M}" in texts[0]
     third = await stack.slack.command("/bx-sync", "", user_id=ANDREA)
     assert third.text.startswith("An import from bexio is already running")
+    status = await stack.slack.command("/bx-sync", "status", user_id=MIA)
+    assert "⏳ import running since" in status.message_text
     sandbox.state.faults.latency_ms = 0
     await stack.fake.wait_for("chat.update", _over, timeout=60)
     await until_jobs_settle(stack)
