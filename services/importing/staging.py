@@ -96,6 +96,7 @@ class Mirror:
     touched: tuple[str, ...] = ()
     """Timestamps set to the import's time on insert and on every change."""
     created_stamp: str | None = None
+    """A timestamp set to the import's time on insert only."""
 
     @property
     def table(self) -> Table:
@@ -119,6 +120,8 @@ class ImportWorkspace:
     async def stage(self, mirror: Mirror) -> AsyncIterator[Stage]:
         stage = Stage(self, mirror)
         async with self.session.begin():
+            # checkfirst: a pooled connection may still hold one from an import that was killed.
+            await self.session.run_sync(lambda sync: stage.table.drop(sync.connection(), checkfirst=True))
             await self.session.run_sync(lambda sync: stage.table.create(sync.connection()))
         try:
             yield stage
@@ -149,7 +152,6 @@ class Stage:
         columns += [Column(name, target.c[name].type) for name in (*mirror.fields, *mirror.snapshot)]
         columns.append(Column(LIVE, Boolean, nullable=False))
         self.table = Table(f"bxhours_stage_{target.name}", MetaData(), *columns, prefixes=["TEMPORARY"])
-        self.count = 0
         dialect = workspace.connection.dialect
         self._insert_sql = _insert(self.table, dialect)
         self._values = itemgetter(*mirror.staged)
@@ -178,7 +180,6 @@ class Stage:
         async with session.begin():
             connection = await session.connection()
             await connection.exec_driver_sql(self._insert_sql, values)
-        self.count += len(values)
         return len(values)
 
     async def mark_not_live(self, keys: Collection[int]) -> None:
