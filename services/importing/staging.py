@@ -156,7 +156,7 @@ class Stage:
         self._insert_sql = _insert(self.table, dialect)
         self._values = itemgetter(*mirror.staged)
         self._processors = [
-            (index, _memoized(processor))
+            (index, memoized(processor))
             for index, name in enumerate(mirror.staged)
             if (processor := self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
             is not None
@@ -317,23 +317,24 @@ def _insert(table: Table, dialect: Dialect) -> str:
     return str(compiled)
 
 
-def _memoized(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A bind processor that converts each distinct value once: staged columns repeat a handful of
-    values (flags, days, rates) across 100 000 rows. Unhashable values (JSON) pass straight through."""
+def memoized(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` applied once per distinct value: 100 000 staged rows repeat a handful of values
+    per column (flags, days, rates, durations). Remembers at most ``_MEMO_LIMIT`` of them, so memory
+    stays flat; unhashable values (JSON) are converted every time."""
     known: dict[Any, Any] = {}
 
-    def process(value: Any) -> Any:
+    def convert_once(value: Any) -> Any:
         try:
             return known[value]
         except KeyError:
-            result = processor(value)
+            result = convert(value)
             if len(known) < _MEMO_LIMIT:
                 known[value] = result
             return result
         except TypeError:
-            return processor(value)
+            return convert(value)
 
-    return process
+    return convert_once
 
 
 def _distinct(left: Any, right: Any) -> ColumnElement[bool]:

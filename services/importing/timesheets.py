@@ -22,7 +22,7 @@ from typing_extensions import TypedDict
 from bexio.errors import BexioUnexpectedResponse
 from bexio.fields import parse_minutes
 from services.importing.context import ImportContext
-from services.importing.staging import Mirror
+from services.importing.staging import Mirror, memoized
 from services.importing.summary import ResourceChanges
 from services.rates import rate_for, rate_key
 from services.settings import TenantSettings
@@ -91,7 +91,7 @@ _TIMESHEETS: TypeAdapter[list[TimesheetFields]] = TypeAdapter(list[TimesheetFiel
 Rate = tuple[Decimal | None, str]
 #: (project, activity, person) combinations whose rate is remembered; the rates themselves, per
 #: ``rate_key``, are a few hundred at most.
-_COMBINATIONS_KEPT = 8192
+_COMBINATIONS_KEPT = 65_536  # a few MB at most
 
 
 class EntryRates:
@@ -159,6 +159,7 @@ async def _entry_builder(
         activities={a.id: a for a in activities},
         users={u.id: u for u in users},
     )
+    day_of, minutes_of = memoized(_day), memoized(_minutes)  # ~700 days, ~30 durations
     undated = [0]
 
     def to_entry(timesheet: TimesheetFields) -> StagedEntry | None:
@@ -173,7 +174,7 @@ async def _entry_builder(
             ) from None
 
     def entry(timesheet: TimesheetFields) -> StagedEntry | None:
-        day = _day(timesheet["date"])
+        day = day_of(timesheet["date"])
         if day is None:
             undated[0] += 1
             return None
@@ -192,7 +193,7 @@ async def _entry_builder(
             project_id,
             activity_id,
             day,
-            _minutes(timesheet["duration"]),
+            minutes_of(timesheet["duration"]),
             timesheet["text"] or "",
             timesheet["allowable_bill"] is True,
             status if isinstance(status, int) else None,
