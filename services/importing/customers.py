@@ -98,8 +98,10 @@ async def import_customers(ctx: ImportContext) -> CustomersResult:
 async def import_contact(ctx: ImportContext, contact_id: int) -> CustomersResult | None:
     """Re-read one contact (one bexio call) and apply it under the rule as it stands.
 
-    Returns None when the change moves the rule across its threshold — then only a re-read of
-    every contact can say who the customers are, and the caller must import all of them.
+    The rule is decided again over the customers the last import stored (under the "tagged" rule
+    those are the tagged contacts only, so its reason counts no others). Returns None when the
+    change moves the rule across its threshold — then only a re-read of every contact can say who
+    the customers are, and the caller must import all of them.
     """
     found = await ctx.client.contacts.search([Criterion("id", "=", contact_id)])
     contact = next((c for c in found if c.id == contact_id), None)  # archived ones are not found
