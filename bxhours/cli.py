@@ -25,11 +25,12 @@ from bxhours.commands import (
     export,
     sandbox,
     server,
+    sync,
 )
 from bxhours.logs import configure_logging
 from bxhours.settings import ConfigError, Settings, load_settings
 
-COMMAND_MODULES = (server, admin, sandbox, export, categories, demo)
+COMMAND_MODULES = (server, admin, sandbox, sync, export, categories, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

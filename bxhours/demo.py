@@ -7,16 +7,18 @@ invoice. Every Slack request it sends and what came back is printed; it exits 0 
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
+from bexio.sandbox import build_state, serve_sandbox
 from bxhours.demo_logging import logging_tour
 from bxhours.fakes.slack_api import SlackCall
 from bxhours.fakes.slack_client import SlackResponse
-from bxhours.fakes.stack import ANDREA, Stack, run_stack
+from bxhours.fakes.stack import ANDREA, GUEST, MIA, Stack, run_stack
 
 WIDTH = 100
 
@@ -70,10 +72,14 @@ async def run_demo(*, database_url: str | None = None) -> int:
     transcript = Transcript()
     with tempfile.TemporaryDirectory(prefix="bxhours-demo-") as folder:
         url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bxhours.db'}"
-        transcript.section("Starting bxhours on SQLite with a fake Slack")
-        async with run_stack(url) as stack:
-            transcript.note(f"server {stack.url} · database {url}")
+        transcript.section("Starting bxhours on SQLite with a fake Slack and the bexio sandbox")
+        async with (
+            serve_sandbox(build_state("demo")) as sandbox,
+            run_stack(url, bexio_url=sandbox.url, bexio_token=sandbox.token) as stack,
+        ):
+            transcript.note(f"server {stack.url} · database {url} · bexio sandbox {sandbox.url}")
             await _help_tour(stack, transcript)
+            await _import_tour(stack, transcript)
             await logging_tour(stack, transcript)
     transcript.section(f"Done in {time.monotonic() - transcript.started:.1f} s")
     return 0
@@ -88,6 +94,44 @@ async def _help_tour(stack: Stack, transcript: Transcript) -> None:
     await stack.slack.open_home(ANDREA)
     await stack.fake.wait_for("views.publish")
     transcript.slack_calls(stack, ("views.publish",))
+
+
+async def _import_tour(stack: Stack, transcript: Transcript) -> None:
+    transcript.section("Import from bexio")
+    transcript.request("Mia (not an admin)", "/bx-sync")
+    transcript.reply(await stack.slack.command("/bx-sync", "", user_id=MIA))
+    transcript.request("Andrea (admin)", "/bx-sync")
+    transcript.reply(await stack.slack.command("/bx-sync", "", user_id=ANDREA))
+    transcript.request("Andrea, right after", "/bx-sync")
+    transcript.reply(await stack.slack.command("/bx-sync", "", user_id=ANDREA))
+    done = await stack.fake.wait_for("chat.update", _import_over, timeout=60)
+    transcript.note("The worker posts to Andrea's DM and updates that one message per phase:")
+    transcript.slack_calls(stack, ("conversations.open", "chat.postMessage", "chat.update"))
+    transcript.note("What Andrea reads at the end:")
+    transcript.note(describe_blocks(done[-1].params.get("blocks") or []))
+    await _until_no_job_runs(stack)
+    transcript.request("Andrea", "/bx-sync status")
+    transcript.reply(await stack.slack.command("/bx-sync", "status", user_id=ANDREA))
+    transcript.request("Andrea", "/bx-sync link @Gina lea.weber@alpenblick.example")
+    transcript.reply(
+        await stack.slack.command(
+            "/bx-sync", f"link <@{GUEST}|gina> lea.weber@alpenblick.example", user_id=ANDREA
+        )
+    )
+
+
+async def _until_no_job_runs(stack: Stack) -> None:
+    """The summary is posted just before the worker marks its job done; wait for that too."""
+    for _ in range(100):
+        counts = await stack.runtime.queue.counts(stack.tenant_id)
+        if counts.queued + counts.running == 0:
+            return
+        await asyncio.sleep(0.05)
+
+
+def _import_over(call: SlackCall) -> bool:
+    text = str(call.params.get("text", ""))
+    return "finished" in text or "failed" in text
 
 
 def describe_blocks(blocks: list[dict[str, Any]]) -> str:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -19,6 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import create_bolt_app
 from bot.deps import BotDeps
 from bot.notifier import SlackNotifier
+from bot.slack_directory import SlackDirectory
+from bot.views.bx_sync import SlackImportMessages
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from services.bexio_access import BexioAccess, BexioConfig
@@ -27,6 +30,11 @@ from services.diagnostics import PING, Diagnostics
 from services.expense_categories import ExpenseCategoryService
 from services.expenses import ExpenseService
 from services.home import HomeService
+from services.importing.errors import ImportFailed
+from services.importing.people import PeopleLinks
+from services.importing.runs import IMPORT_JOB, SyncRunService
+from services.importing.service import ImportService
+from services.importing.status import SyncStatusService
 from services.people import PeopleService
 from services.settings import SettingsService
 from services.tenants import TenantService
@@ -34,12 +42,12 @@ from services.time_entries import TimeEntryService
 from services.week import WeekService
 from storage.crypto import TokenCipher, load_or_create_sqlite_key
 from storage.db import Database
-from storage.jobs import JobQueue, utcnow
+from storage.jobs import ClaimedJob, JobQueue, utcnow
 from storage.migrate import upgrade
 from storage.tenants import TenantRepository
 from webhooks.batching import BatchingEnqueuer
 from webhooks.endpoint import WebhookEndpoint
-from webhooks.worker import JobHandler, Worker
+from webhooks.worker import JobHandler, PermanentJobError, Worker
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +96,12 @@ class Runtime:
             tenant_id = await _ensure_tenant(slack, tenants)
             notifier = SlackNotifier(slack)
             people = PeopleService(db, settings.admin_ids)
+            bexio = BexioAccess(bexio_config(settings), db, cipher, now)
             tenant_settings = SettingsService(db, now)
+            sync_status = SyncStatusService(db, queue, bexio, tenants.repo, now, settings.bxhours_timezone)
+            importer = ImportService(
+                db, bexio, tenant_settings, tenants.repo, sync_status, now, SlackDirectory(slack)
+            )
             week = WeekService(db, now, settings.bxhours_timezone)
             services = Services(
                 db=db,
@@ -97,11 +110,11 @@ class Runtime:
                 timezone=settings.bxhours_timezone,
                 admin_ids=settings.admin_ids,
                 notifier=notifier,
-                bexio=BexioAccess(bexio_config(settings), db, cipher, now),
+                bexio=bexio,
                 tenants=tenants,
                 settings=tenant_settings,
                 people=people,
-                home=HomeService(people, week),
+                home=HomeService(people, week, sync_status),
                 time_entries=TimeEntryService(
                     db, tenant_settings, settings.admin_ids, now, settings.bxhours_timezone
                 ),
@@ -110,6 +123,10 @@ class Runtime:
                 ),
                 expense_categories=ExpenseCategoryService(db, now),
                 week=week,
+                importer=importer,
+                sync=SyncRunService(db, queue, importer, notifier, SlackImportMessages(), now),
+                sync_status=sync_status,
+                people_links=PeopleLinks(db, now),
             )
             notifier.bind(services)
             bolt = create_bolt_app(
@@ -136,7 +153,14 @@ class Runtime:
 
 def job_handlers(services: Services) -> dict[str, JobHandler]:
     diagnostics = Diagnostics(services.db, services.now)
-    return {PING: diagnostics.run_ping}
+
+    async def run_import(job: ClaimedJob) -> dict[str, Any] | None:
+        try:
+            return await services.sync.run_job(job)
+        except ImportFailed as exc:  # recorded and reported already; retrying alone cannot help
+            raise PermanentJobError(exc.message) from None
+
+    return {PING: diagnostics.run_ping, IMPORT_JOB: run_import}
 
 
 async def _ensure_tenant(slack: AsyncWebClient, tenants: TenantService) -> int:

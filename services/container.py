@@ -10,6 +10,10 @@ from services.bexio_access import BexioAccess
 from services.expense_categories import ExpenseCategoryService
 from services.expenses import ExpenseService
 from services.home import HomeService
+from services.importing.people import PeopleLinks
+from services.importing.runs import SyncRunService
+from services.importing.service import ImportService
+from services.importing.status import SyncStatusService
 from services.notifier import Notifier
 from services.people import PeopleService
 from services.settings import SettingsService
@@ -37,3 +41,7 @@ class Services:
     expenses: ExpenseService
     expense_categories: ExpenseCategoryService
     week: WeekService
+    importer: ImportService
+    sync: SyncRunService
+    sync_status: SyncStatusService
+    people_links: PeopleLinks

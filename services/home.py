@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from services.importing.status import ConnectionView, SyncStatusService
 from services.people import PeopleService
 from services.week import WeekService, WeekView
 
@@ -16,18 +17,25 @@ class HomeData:
     connection_line: str
     week: WeekView | None = None
     """The person's week (None when they are not linked to a bexio user)."""
+    connection: ConnectionView | None = None
+    """The bexio connection footer (state, company, token expiry, last import)."""
 
 
 class HomeService:
-    def __init__(self, people: PeopleService, week: WeekService | None = None) -> None:
+    def __init__(
+        self, people: PeopleService, week: WeekService | None = None, connection: SyncStatusService | None = None
+    ) -> None:
         self.people = people
         self.week = week
+        self.connection = connection
 
     async def load(self, tenant_id: int, slack_user_id: str, week_of: date | None = None) -> HomeData:
         person = await self.people.by_slack_id(tenant_id, slack_user_id)
+        connection = await self.connection.connection(tenant_id) if self.connection is not None else None
         return HomeData(
             is_admin=await self.people.is_admin(tenant_id, slack_user_id),
             person_name=person.display_name if person else None,
             connection_line="bexio: not connected yet — run `/bx-sync` after setting BEXIO_ACCESS_TOKEN",
             week=await self.week.load(tenant_id, slack_user_id, week_of) if self.week and person else None,
+            connection=connection,
         )

@@ -27,3 +27,21 @@ def rate_for(
         project_amount=project.invoice_amount,
         project_name=project.name,
     )
+
+
+def rate_key(*, project: Project, activity: Activity, user: User | None) -> tuple[object, ...]:
+    """What ``rate_for`` depends on besides the settings: equal keys get equal rates and sources.
+
+    The project's invoice type decides which one thing the rate comes from — the activity (per
+    activity, and when the type is unknown), the person (per employee), the project (per project)
+    or nothing (fixed price) — so an import of 100 000 timesheets asks ``rate_for`` a few hundred
+    times instead of once per entry. Kept beside ``rate_for`` so the two change together.
+    """
+    invoice_type = project.invoice_type if project.invoice_type in (1, 2, 3, 4) else None
+    if invoice_type == InvoiceType.FIXED_PRICE:
+        return (invoice_type,)
+    if invoice_type == InvoiceType.PER_EMPLOYEE:
+        return (invoice_type, user.email if user is not None else None)
+    if invoice_type == InvoiceType.PER_PROJECT:
+        return (invoice_type, project.invoice_amount, project.name)
+    return (invoice_type, activity.name, activity.default_rate)

@@ -446,6 +446,17 @@ class SyncRun(TenantScoped, Base):
     """One import from bexio: who started it, where its progress message lives, what it changed."""
 
     __tablename__ = "sync_runs"
+    __table_args__ = (
+        # At most one import per tenant is queued or running: a second `/bx-sync` is refused by
+        # the database itself, even when two arrive at the same moment on different servers.
+        Index(
+            "uq_sync_runs_active",
+            "tenant_id",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int | None] = mapped_column(BigId)

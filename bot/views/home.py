@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.views import settings_modal, week
+from bot.views import bx_sync, settings_modal, week
 from bot.views.blocks import Block, actions, button, context, divider, header, section
 from services.container import Services
 from services.home import HomeData
@@ -39,7 +39,10 @@ def render(data: HomeData) -> dict[str, Any]:
         blocks += [divider(), header("Admin")]
         blocks.append(actions(button("Settings", settings_modal.OPEN_ACTION, "open"), block_id="home_admin"))
     blocks.append(divider())
-    blocks.append(context(data.connection_line))
+    if data.connection is not None:
+        blocks += bx_sync.connection_footer(data.connection, is_admin=data.is_admin)
+    else:
+        blocks.append(context(data.connection_line))
     if data.week is not None:
         budget = week.HOME_BLOCK_LIMIT - len(blocks) - 1
         blocks[2:2] = [divider(), *week.blocks(data.week, budget=budget)]

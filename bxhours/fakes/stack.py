@@ -72,6 +72,8 @@ async def run_stack(
         slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
         slack_api_url=fake.api_url,
         bexio_api_url=bexio_url or "http://127.0.0.1:9",
+        # The sandbox is bexio's identity provider too (userinfo names the company).
+        bexio_auth_url=f"{bexio_url or 'http://127.0.0.1:9'}/realms/bexio",
         bexio_access_token=bexio_token,  # type: ignore[arg-type]
         bxhours_encryption_key=generate_key(),  # type: ignore[arg-type]
         bexio_webhook_secret="webhook-secret-" + secrets.token_hex(8),  # type: ignore[arg-type]

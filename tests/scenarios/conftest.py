@@ -12,6 +12,7 @@ import pytest
 
 from bexio.sandbox import RunningSandbox, build_state, serve_sandbox
 from bxhours.fakes.stack import Stack, run_stack
+from storage.db import Database
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +27,7 @@ async def sandbox(demo_state_factory) -> AsyncIterator[RunningSandbox]:  # type:
 
 
 @pytest.fixture
-async def stack(database_url: str, sandbox: RunningSandbox) -> AsyncIterator[Stack]:
+async def stack(database_url: str, db: Database, sandbox: RunningSandbox) -> AsyncIterator[Stack]:
+    """``db`` first: on PostgreSQL it empties the tables, so no test sees another's rows."""
     async with run_stack(database_url, bexio_url=sandbox.url, bexio_token=sandbox.token) as running:
         yield running

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 23:44:34.797237
+Create Date: 2026-11-25 00:50:25.774112
 """
 
 from collections.abc import Sequence
@@ -266,6 +266,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('sync_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sync_runs_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('uq_sync_runs_active', ['tenant_id'], unique=True, sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
 
     op.create_table('taxes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -547,6 +548,7 @@ def downgrade() -> None:
 
     op.drop_table('taxes')
     with op.batch_alter_table('sync_runs', schema=None) as batch_op:
+        batch_op.drop_index('uq_sync_runs_active', sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
         batch_op.drop_index(batch_op.f('ix_sync_runs_tenant_id'))
 
     op.drop_table('sync_runs')

@@ -1,0 +1,118 @@
+"""bexio projects, with their state and type names, invoice type and amount, linked to customers.
+
+bexio hides archived projects from lists (they stay readable by id), so a project that leaves the
+list is marked inactive with a reason — never deleted, as entries may point at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from pydantic import TypeAdapter
+from sqlalchemy import select
+
+from bexio.errors import BexioNotFound
+from bexio.models import Project as BexioProject
+from bexio.models import ProjectState, ProjectType
+from bexio.search import Criterion
+from core.money import quantize_money
+from services.importing.context import ImportContext, Row
+from services.importing.staging import LIVE, Mirror
+from services.importing.summary import ResourceChanges
+from storage.models import Customer, Project
+
+PROJECTS = Mirror(
+    "projects",
+    Project,
+    fields=(
+        "nr",
+        "name",
+        "customer_id",
+        "bexio_contact_id",
+        "state_id",
+        "state_name",
+        "type_id",
+        "type_name",
+        "invoice_type",
+        "invoice_amount",
+        "start_date",
+        "end_date",
+        "bexio_user_id",
+    ),
+    constants={"created_in_bxhours": False},
+    on_retire={"inactive_reason": "archived or deleted in bexio"},
+    touched=("updated_at",),
+)
+_PROJECTS: TypeAdapter[list[BexioProject]] = TypeAdapter(list[BexioProject])
+_STATES: TypeAdapter[list[ProjectState]] = TypeAdapter(list[ProjectState])
+_TYPES: TypeAdapter[list[ProjectType]] = TypeAdapter(list[ProjectType])
+
+
+def project_row(
+    project: BexioProject,
+    *,
+    customers: Mapping[int, int],
+    states: Mapping[int, str],
+    types: Mapping[int, str],
+) -> Row:
+    amount = project.pr_invoice_type_amount
+    return {
+        "bexio_id": project.id,
+        "nr": project.nr,
+        "name": project.name,
+        "customer_id": customers.get(project.contact_id) if project.contact_id is not None else None,
+        "bexio_contact_id": project.contact_id,
+        "state_id": project.pr_state_id,
+        "state_name": states.get(project.pr_state_id) if project.pr_state_id is not None else None,
+        "type_id": project.pr_project_type_id,
+        "type_name": types.get(project.pr_project_type_id)
+        if project.pr_project_type_id is not None
+        else None,
+        "invoice_type": project.pr_invoice_type_id,
+        "invoice_amount": quantize_money(amount) if amount is not None else None,
+        "start_date": project.start_date,
+        "end_date": project.end_date,
+        "bexio_user_id": project.user_id,
+        LIVE: True,
+    }
+
+
+async def import_projects(ctx: ImportContext) -> ResourceChanges:
+    to_row = await _row_builder(ctx)
+    async with ctx.workspace.stage(PROJECTS) as stage:
+        await ctx.stage_pages(stage, ctx.pages(ctx.client.projects.path, _PROJECTS, by_id=True), to_row)
+        return await stage.apply(ctx.now)
+
+
+async def import_project(ctx: ImportContext, project_id: int) -> ResourceChanges:
+    """Re-read one project (two bexio calls): by id, then among its customer's projects, because
+    bexio hides archived projects from lists and searches but still shows them by id."""
+    try:
+        project: BexioProject | None = await ctx.client.projects.get(project_id)
+    except BexioNotFound:
+        project = None
+    if project is not None and project.contact_id is not None:
+        listed = await ctx.client.projects.search([Criterion("contact_id", "=", project.contact_id)])
+        if all(other.id != project_id for other in listed):
+            project = None  # archived
+    to_row = await _row_builder(ctx)
+    async with ctx.workspace.stage(PROJECTS) as stage:
+        if project is not None:
+            await stage.add([to_row(project)])
+        return await stage.apply(ctx.now, scope=[project_id])
+
+
+async def _row_builder(ctx: ImportContext) -> Callable[[BexioProject], Row]:
+    states = {s.id: s.name for s in await ctx.reference_list(ctx.client.project_states.path, _STATES)}
+    types = {t.id: t.name for t in await ctx.reference_list(ctx.client.project_types.path, _TYPES)}
+    session = ctx.workspace.session
+    async with session.begin():
+        rows = await session.execute(
+            select(Customer.bexio_id, Customer.id).where(Customer.bexio_id.is_not(None))
+        )
+        customers = {bexio_id: local_id for bexio_id, local_id in rows if bexio_id is not None}
+
+    def to_row(project: BexioProject) -> Row:
+        return project_row(project, customers=customers, states=states, types=types)
+
+    return to_row

@@ -1,0 +1,358 @@
+"""Import runs: one at a time per tenant, on the durable queue, with a progress message.
+
+`/bx-sync` records a run and enqueues an ``import.full`` job in one transaction; a partial unique
+index lets the database refuse a second active run, so two `/bx-sync` at the same moment (or one
+beside `bxhours sync`) cannot both start. The worker posts the progress message to the
+requester's DM, updates it per phase and ends it with the summary or a clear error. A run whose
+job is gone (its worker died for good) or a command-line run silent for an hour no longer
+blocks new ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.importing.errors import ImportFailed
+from services.importing.service import ImportService, ProgressCallback
+from services.importing.status import RunView, run_view
+from services.importing.summary import ImportProgress, ImportSummary
+from services.notifier import MessageRef, Notifier
+from storage.db import Database
+from storage.jobs import QUEUED, RUNNING, ClaimedJob, JobQueue
+from storage.models import Job, SyncRun
+
+log = logging.getLogger(__name__)
+
+IMPORT_JOB = "import.full"
+ACTIVE = ("queued", "running")
+DONE, FAILED = "done", "failed"
+CLI = "cli"
+#: A command-line import that has not finished after this long is taken to be dead.
+STALE_UNATTENDED_RUN = timedelta(hours=1)
+INTERRUPTED = "The import was interrupted before it finished (its process stopped). Run `/bx-sync` again."
+
+Message = tuple[str, list[dict[str, Any]]]
+
+
+class ImportMessages(Protocol):
+    """How import messages look in Slack (``bot.views.bx_sync``); services only choose when."""
+
+    def started(self) -> Message: ...
+
+    def progress(self, progress: ImportProgress) -> Message: ...
+
+    def finished(self, summary: ImportSummary) -> Message: ...
+
+    def failed(self, reason: str) -> Message: ...
+
+
+@dataclass(frozen=True)
+class Started:
+    run_id: int
+    job_id: int | None
+
+
+@dataclass(frozen=True)
+class AlreadyRunning:
+    run: RunView
+
+
+class ImportBusy(Exception):
+    """An import is already running; ``run`` says who started it and when."""
+
+    def __init__(self, run: RunView) -> None:
+        super().__init__(f"an import is already running (started by {run.started_by})")
+        self.run = run
+
+
+class SyncRunService:
+    def __init__(
+        self,
+        db: Database,
+        queue: JobQueue,
+        importer: ImportService,
+        notifier: Notifier,
+        messages: ImportMessages,
+        now: Callable[[], datetime],
+        *,
+        progress_interval: float = 2.0,
+    ) -> None:
+        self.db = db
+        self.queue = queue
+        self.importer = importer
+        self.notifier = notifier
+        self.messages = messages
+        self.now = now
+        self.progress_interval = progress_interval
+
+    # -- starting -------------------------------------------------------------------------------
+
+    async def request(self, tenant_id: int, started_by: str) -> Started | AlreadyRunning:
+        """Queue an import for the worker, unless one is queued or running already."""
+        async with self.db.session(tenant_id) as session:
+            run = await self._claim_slot(session, started_by, status="queued")
+            if isinstance(run, AlreadyRunning):
+                return run
+            job_id = await self.queue.enqueue(
+                tenant_id,
+                IMPORT_JOB,
+                {"run_id": run.id},
+                dedup_key=IMPORT_JOB,
+                max_attempts=3,
+                session=session,
+            )
+            run.job_id = job_id
+            return Started(run.id, job_id)
+
+    async def run_here(
+        self, tenant_id: int, *, started_by: str = CLI, progress: ProgressCallback | None = None
+    ) -> ImportSummary:
+        """Import in this process (`bxhours sync`); ImportBusy if one is already running."""
+        async with self.db.session(tenant_id) as session:
+            claimed = await self._claim_slot(session, started_by, status="running")
+            if isinstance(claimed, AlreadyRunning):
+                raise ImportBusy(claimed.run)
+            run_id = claimed.id
+        try:
+            summary = await self.importer.run(tenant_id, progress)
+        except ImportFailed as exc:
+            await self._finish(tenant_id, run_id, FAILED, error=exc.message)
+            raise
+        except BaseException:
+            await self._finish(tenant_id, run_id, FAILED, error=INTERRUPTED)
+            raise
+        await self._finish(tenant_id, run_id, DONE, summary=summary)
+        return summary
+
+    async def _claim_slot(
+        self, session: AsyncSession, started_by: str, *, status: str
+    ) -> SyncRun | AlreadyRunning:
+        """Insert the run first — a write, so SQLite's lock is ours before anything is read — and
+        let the unique index say whether another run is active."""
+        now = self.now()
+        for _attempt in range(3):
+            run = SyncRun(
+                started_by=started_by,
+                status=status,
+                created_at=now,
+                started_at=now if status == "running" else None,
+            )
+            try:
+                async with session.begin_nested():
+                    session.add(run)
+            except IntegrityError:
+                active = await session.scalar(select(SyncRun).where(SyncRun.status.in_(ACTIVE)))
+                if active is None:
+                    continue  # it finished in the meantime
+                if not await self._is_stale(session, active, now):
+                    return AlreadyRunning(run_view(active))
+                active.status, active.error, active.finished_at = FAILED, INTERRUPTED, now
+                await session.flush()
+                continue
+            return run
+        raise RuntimeError("could not record the import run")  # three races in a row: give up loudly
+
+    async def _is_stale(self, session: AsyncSession, run: SyncRun, now: datetime) -> bool:
+        if run.job_id is not None:
+            job = await session.get(Job, run.job_id)
+            return job is None or job.status not in (QUEUED, RUNNING)
+        return now - (run.started_at or run.created_at) > STALE_UNATTENDED_RUN
+
+    # -- the job --------------------------------------------------------------------------------
+
+    async def run_job(self, job: ClaimedJob) -> dict[str, Any]:
+        """The worker's work for ``import.full``: runs the import of the job's run.
+
+        Every failure ends as ImportFailed after the run and the message say so; retrying on its
+        own would not help (bexio retries happen inside the client), an admin can retry the job.
+        """
+        try:
+            run_id = int(job.payload["run_id"])
+        except (KeyError, TypeError, ValueError):
+            raise ImportFailed(f"import job without a run id: {job.payload!r}") from None
+        run = await self._start(job.tenant_id, run_id, job.id)
+        if run is None:
+            return {"run_id": run_id, "skipped": "already done or superseded"}
+        message = ProgressMessage(
+            self.notifier,
+            self.messages,
+            self.progress_interval,
+            on_phase=lambda phase: self._record_phase(job.tenant_id, run_id, phase),
+        )
+        await message.open(run, on_posted=lambda ref: self._remember_message(job.tenant_id, run_id, ref))
+        try:
+            summary = await self.importer.run(job.tenant_id, message.update)
+        except ImportFailed as exc:
+            await self._finish(job.tenant_id, run_id, FAILED, error=exc.message)
+            await message.close(self.messages.failed(exc.message))
+            raise
+        except Exception as exc:
+            log.exception("import run %s failed unexpectedly", run_id)
+            reason = f"bxhours failed unexpectedly ({type(exc).__name__}); the logs say more."
+            await self._finish(job.tenant_id, run_id, FAILED, error=reason)
+            await message.close(self.messages.failed(reason))
+            raise ImportFailed(reason) from exc
+        await self._finish(job.tenant_id, run_id, DONE, summary=summary)
+        await message.close(self.messages.finished(summary))
+        if run.started_by and run.started_by != CLI:
+            await self._refresh_home(job.tenant_id, run.started_by)
+        return {"run_id": run_id, "changed": summary.changed, "seconds": round(summary.seconds, 3)}
+
+    async def _start(self, tenant_id: int, run_id: int, job_id: int) -> SyncRun | None:
+        """Mark the run running (again, after a crash or an admin's retry); None if there is
+        nothing to do: it finished already, or another run took its place."""
+        now = self.now()
+        try:
+            async with self.db.session(tenant_id) as session:
+                result = await session.execute(
+                    update(SyncRun)
+                    .where(SyncRun.id == run_id, SyncRun.status != DONE)
+                    .values(status="running", job_id=job_id, error=None, finished_at=None)
+                    .execution_options(synchronize_session=False)
+                )
+                if not result.rowcount:  # type: ignore[attr-defined]
+                    return None
+                run = await session.get(SyncRun, run_id)
+                assert run is not None
+                run.started_at = run.started_at or now
+                return run
+        except IntegrityError:
+            log.info("import run %s superseded by another active run", run_id)
+            return None
+
+    async def _record_phase(self, tenant_id: int, run_id: int, phase: str) -> None:
+        async with self.db.session(tenant_id) as session:
+            await session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id, SyncRun.status == "running")
+                .values(phase=phase)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def _remember_message(self, tenant_id: int, run_id: int, ref: MessageRef) -> None:
+        async with self.db.session(tenant_id) as session:
+            await session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(slack_channel=ref.channel, slack_ts=ref.ts)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def _finish(
+        self,
+        tenant_id: int,
+        run_id: int,
+        status: str,
+        *,
+        summary: ImportSummary | None = None,
+        error: str | None = None,
+    ) -> None:
+        async with self.db.session(tenant_id) as session:
+            await session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(
+                    status=status,
+                    summary=summary.to_record() if summary is not None else None,
+                    error=error,
+                    phase=None,
+                    finished_at=self.now(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+
+    async def _refresh_home(self, tenant_id: int, user_id: str) -> None:
+        try:
+            await self.notifier.refresh_home(tenant_id, user_id)
+        except Exception:  # the App Home catches up the next time it is opened
+            log.warning("could not refresh the App Home of %s after an import", user_id, exc_info=True)
+
+
+class ProgressMessage:
+    """The requester's DM about one import: posted at the start, updated as the import goes.
+
+    Updates go out on every phase change and within a long phase at most every ``interval``
+    seconds; while one is on its way, newer snapshots wait and only the latest is sent. Each new
+    phase is also recorded on the run (`/bx-sync status` shows it). Slack being slow or down never
+    slows or stops the import.
+    """
+
+    def __init__(
+        self,
+        notifier: Notifier,
+        messages: ImportMessages,
+        interval: float,
+        on_phase: Callable[[str], Awaitable[None]],
+    ) -> None:
+        self.notifier = notifier
+        self.messages = messages
+        self.interval = interval
+        self.on_phase = on_phase
+        self.ref: MessageRef | None = None
+        self._latest: ImportProgress | None = None
+        self._sent: ImportProgress | None = None
+        self._sent_at = 0.0
+        self._sending: asyncio.Task[None] | None = None
+
+    async def open(self, run: SyncRun, on_posted: Callable[[MessageRef], Any]) -> None:
+        if run.slack_channel and run.slack_ts:
+            self.ref = MessageRef(run.slack_channel, run.slack_ts)
+            return
+        if not run.started_by or run.started_by == CLI:
+            return
+        try:
+            self.ref = await self.notifier.direct_message(run.started_by, *self.messages.started())
+            await on_posted(self.ref)
+        except Exception:
+            log.warning("could not post the import progress message to %s", run.started_by, exc_info=True)
+
+    def update(self, progress: ImportProgress) -> None:
+        self._latest = progress
+        if self._sending is None and self._worth_sending(progress):
+            self._sending = asyncio.create_task(self._send())
+
+    def _worth_sending(self, progress: ImportProgress) -> bool:
+        if self._sent is None or progress.phase != self._sent.phase:
+            return True
+        return progress is not self._sent and time.monotonic() - self._sent_at >= self.interval
+
+    async def _send(self) -> None:
+        try:
+            while self._latest is not None and self._worth_sending(self._latest):
+                snapshot = self._latest
+                if self._sent is None or snapshot.phase != self._sent.phase:
+                    await self._record_phase(snapshot.phase)
+                await self._post(*self.messages.progress(snapshot))
+                self._sent, self._sent_at = snapshot, time.monotonic()
+        finally:
+            self._sending = None
+
+    async def _record_phase(self, phase: str) -> None:
+        try:
+            await self.on_phase(phase)
+        except Exception:
+            log.warning("could not record the import's phase", exc_info=True)
+
+    async def close(self, final: Message) -> None:
+        """Wait for an update on its way, then replace the message with the summary or error."""
+        if self._sending is not None:
+            await asyncio.gather(self._sending, return_exceptions=True)
+        await self._post(*final)
+
+    async def _post(self, text: str, blocks: list[dict[str, Any]]) -> None:
+        if self.ref is None:
+            return
+        try:
+            await self.notifier.update(self.ref, text, blocks)
+        except Exception:
+            log.warning("could not update the import progress message", exc_info=True)

@@ -1,0 +1,272 @@
+"""The import from bexio: every resource in the order of issue 4 §1, or one resource, or one record.
+
+Each resource is read page by page into a stage and applied in its own short transaction (see
+``staging``), so an import that fails half-way leaves every resource either fully updated or
+untouched, and a second import with nothing changed in bexio reports zero changes. Change
+processing (issue 7) re-uses the same paths: ``import_resource`` for a whole list,
+``import_contact`` / ``import_project`` for one record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bexio.errors import BexioAuthError, BexioError
+from services.bexio_access import BexioAccess
+from services.importing.context import ImportContext
+from services.importing.customers import import_contact, import_customers
+from services.importing.errors import explain
+from services.importing.people import SlackDirectory, import_users
+from services.importing.projects import import_project, import_projects
+from services.importing.reference_data import (
+    import_account_groups,
+    import_accounts,
+    import_activities,
+    import_contact_groups,
+    import_currencies,
+    import_document_settings,
+    import_taxes,
+    import_units,
+)
+from services.importing.staging import open_workspace
+from services.importing.status import SyncStatusService
+from services.importing.summary import RESOURCE_LABELS, ImportProgress, ImportSummary
+from services.importing.timesheets import import_timesheets
+from services.settings import SettingsService
+from storage.db import Database
+from storage.tenants import TenantRepository
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[ImportProgress], None]
+PhaseRun = Callable[["ImportService", ImportContext, ImportSummary], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Phase:
+    key: str
+    label: str
+    run: PhaseRun
+
+
+class UnknownResource(ValueError):
+    """Asked to import a resource the importer does not know."""
+
+
+class ImportService:
+    def __init__(
+        self,
+        db: Database,
+        bexio: BexioAccess,
+        settings: SettingsService,
+        tenants: TenantRepository,
+        connection: SyncStatusService,
+        now: Callable[[], datetime],
+        directory: SlackDirectory | None = None,
+    ) -> None:
+        self.db = db
+        self.bexio = bexio
+        self.settings = settings
+        self.tenants = tenants
+        self.connection = connection
+        self.now = now
+        self.directory = directory
+
+    async def run(self, tenant_id: int, progress: ProgressCallback | None = None) -> ImportSummary:
+        """Import everything; raises ImportFailed with a message for people when it cannot finish."""
+        return await self._run(tenant_id, PHASES, progress)
+
+    async def import_resource(
+        self, tenant_id: int, resource: str, progress: ProgressCallback | None = None
+    ) -> ImportSummary:
+        """Re-read one resource (``"customers"``, or bexio's name for it, ``"contact"``)."""
+        key = BEXIO_RESOURCES.get(resource, resource)
+        phases = [phase for phase in PHASES if phase.key == key]
+        if not phases:
+            known = ", ".join(sorted({*BEXIO_RESOURCES, *(phase.key for phase in PHASES)}))
+            raise UnknownResource(f"unknown resource {resource!r}; known: {known}")
+        return await self._run(tenant_id, phases, progress)
+
+    async def import_contact(self, tenant_id: int, contact_id: int) -> ImportSummary:
+        """Re-read one contact; all contacts when its change flips the customers rule."""
+
+        async def one(service: ImportService, ctx: ImportContext, summary: ImportSummary) -> None:
+            result = await import_contact(ctx, contact_id)
+            if result is None:
+                log.info("contact %s moved the customers rule: re-reading every contact", contact_id)
+                await service._customers(ctx, summary)
+                return
+            summary.resources["customers"] = result.changes
+            summary.customer_rule, summary.customer_rule_reason = result.rule.mode, result.rule.reason
+
+        return await self._run(tenant_id, [Phase("customers", RESOURCE_LABELS["customers"], one)], None)
+
+    async def import_project(self, tenant_id: int, project_id: int) -> ImportSummary:
+        async def one(service: ImportService, ctx: ImportContext, summary: ImportSummary) -> None:
+            summary.resources["projects"] = await import_project(ctx, project_id)
+
+        return await self._run(tenant_id, [Phase("projects", RESOURCE_LABELS["projects"], one)], None)
+
+    # -- running phases -------------------------------------------------------------------------
+
+    async def _run(
+        self, tenant_id: int, phases: list[Phase], progress: ProgressCallback | None
+    ) -> ImportSummary:
+        started = time.monotonic()
+        summary = ImportSummary()
+        tracker = _Tracker(progress, started, len(phases))
+        try:
+            async with self._context(tenant_id, tracker) as ctx:
+                for phase in phases:
+                    tracker.enter(phase)
+                    await phase.run(self, ctx, summary)
+                summary.bexio_calls = ctx.client.stats.total_calls
+        except Exception as exc:
+            failure = explain(exc, reading=tracker.reading, auth_kind=self.bexio.auth_kind)
+            if failure is None:
+                raise
+            if failure.connection_broken:
+                await self.connection.record(tenant_id, ok=False, reason=failure.message)
+            log.info("import for tenant %s stopped while reading %s: %s", tenant_id, tracker.reading, exc)
+            raise failure from exc
+        await self.connection.record(tenant_id, ok=True)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    @contextlib.asynccontextmanager
+    async def _context(self, tenant_id: int, tracker: _Tracker) -> AsyncIterator[ImportContext]:
+        settings = await self.settings.load(tenant_id)
+        async with (
+            self.bexio.client(tenant_id) as client,
+            open_workspace(self.db, tenant_id) as workspace,
+        ):
+            yield ImportContext(tenant_id, client, workspace, settings, self.now(), tracker.read)
+
+    # -- the phases -----------------------------------------------------------------------------
+
+    async def _company(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        profile = await ctx.client.company_profile.current()
+        company_id: str | None = None
+        try:
+            company_id = (await ctx.client.userinfo()).company_id
+        except BexioAuthError:
+            log.info("bexio userinfo refused this token; the company is kept without its id")
+        except BexioError as exc:
+            log.info("bexio userinfo unavailable (%s); the company is kept without its id", exc)
+        await self.tenants.record_company(ctx.tenant_id, company_id, profile.name)
+        summary.company_name, summary.company_id = profile.name, company_id
+
+    async def _users(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        result = await import_users(ctx, self.directory)
+        summary.resources["users"] = result.changes
+        summary.unmatched = result.unmatched
+        summary.notes.extend(result.notes)
+
+    async def _contact_groups(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        summary.resources["contact_groups"] = await import_contact_groups(ctx)
+
+    async def _customers(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        result = await import_customers(ctx)
+        summary.resources["customers"] = result.changes
+        summary.customer_rule, summary.customer_rule_reason = result.rule.mode, result.rule.reason
+
+    async def _projects(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        summary.resources["projects"] = await import_projects(ctx)
+
+    async def _activities(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        summary.resources["activities"] = await import_activities(ctx)
+
+    async def _accounts(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        summary.resources["account_groups"] = await import_account_groups(ctx)
+        summary.resources["accounts"] = await import_accounts(ctx)
+
+    async def _taxes(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        summary.resources["taxes"] = await import_taxes(ctx)
+
+    async def _units(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        summary.resources["units"] = await import_units(ctx)
+
+    async def _currencies(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        summary.resources["currencies"] = await import_currencies(ctx)
+
+    async def _document_settings(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        summary.resources["document_settings"] = await import_document_settings(ctx)
+
+    async def _timesheets(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        changes, undated = await import_timesheets(ctx)
+        summary.resources["timesheets"] = changes
+        if undated:
+            summary.notes.append(f"{undated} bexio timesheet(s) without a date were not imported.")
+
+
+PHASES: list[Phase] = [
+    Phase("company", "Company profile", ImportService._company),
+    Phase("users", RESOURCE_LABELS["users"], ImportService._users),
+    Phase("contact_groups", RESOURCE_LABELS["contact_groups"], ImportService._contact_groups),
+    Phase("customers", RESOURCE_LABELS["customers"], ImportService._customers),
+    Phase("projects", RESOURCE_LABELS["projects"], ImportService._projects),
+    Phase("activities", RESOURCE_LABELS["activities"], ImportService._activities),
+    Phase("accounts", RESOURCE_LABELS["accounts"], ImportService._accounts),
+    Phase("taxes", RESOURCE_LABELS["taxes"], ImportService._taxes),
+    Phase("units", RESOURCE_LABELS["units"], ImportService._units),
+    Phase("currencies", RESOURCE_LABELS["currencies"], ImportService._currencies),
+    Phase("document_settings", RESOURCE_LABELS["document_settings"], ImportService._document_settings),
+    Phase("timesheets", RESOURCE_LABELS["timesheets"], ImportService._timesheets),
+]
+
+#: bexio's names (as change notifications use them, issue 7) → the import's.
+BEXIO_RESOURCES = {
+    "user": "users",
+    "contact": "customers",
+    "contact_group": "contact_groups",
+    "project": "projects",
+    "business_activity": "activities",
+    "account": "accounts",
+    "tax": "taxes",
+    "unit": "units",
+    "currency": "currencies",
+    "timesheet": "timesheets",
+}
+
+
+class _Tracker:
+    """Counts what was read and tells the progress callback after each phase change and page."""
+
+    def __init__(self, callback: ProgressCallback | None, started: float, steps: int) -> None:
+        self.callback = callback
+        self.started = started
+        self.steps = steps
+        self.step = 0
+        self.phase = ""
+        self.reading = "the company profile"
+        self.counts: dict[str, int] = {}
+
+    def enter(self, phase: Phase) -> None:
+        self.step += 1
+        self.phase = phase.label
+        self.reading = phase.label.lower()
+        self._tell()
+
+    def read(self, resource: str, count: int) -> None:
+        self.counts[resource] = self.counts.get(resource, 0) + count
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.callback is None:
+            return
+        snapshot = ImportProgress(
+            phase=self.phase,
+            step=self.step,
+            steps=self.steps,
+            read=dict(self.counts),
+            elapsed=time.monotonic() - self.started,
+        )
+        try:
+            self.callback(snapshot)
+        except Exception:  # progress is a courtesy: it must never stop an import
+            log.exception("import progress callback failed")

@@ -1,0 +1,163 @@
+"""The bexio connection as people see it: `/bx-sync status` and the App Home footer.
+
+The connection is "connected" once an import got through, "broken" (with the reason) once bexio
+refused the token or a scope — recorded on the tenant's ``bexio_connections`` row by the import —
+and a personal access token's expiry is read from the token itself, so the warning comes seven
+days ahead (bexio's tokens die after 60 days).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+
+from services.bexio_access import BexioAccess
+from services.importing.summary import ImportSummary
+from storage.db import Database
+from storage.jobs import JobCounts, JobQueue
+from storage.models import BexioConnection, SyncRun
+from storage.tenants import TenantRepository
+
+EXPIRY_WARNING = timedelta(days=7)
+OK, BROKEN = "ok", "broken"
+
+ConnectionState = Literal["connected", "broken", "not_connected", "unchecked"]
+AUTH_KIND_NAMES = {"pat": "personal access token", "oauth": "OAuth"}
+
+
+@dataclass(frozen=True)
+class RunView:
+    id: int
+    status: str
+    started_by: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    phase: str | None
+    error: str | None
+    summary: ImportSummary | None
+
+
+@dataclass(frozen=True)
+class ConnectionView:
+    state: ConnectionState
+    reason: str | None
+    company_name: str | None
+    auth_kind: str | None
+    token_expires_at: datetime | None
+    expires_soon: bool
+    last_run: RunView | None
+    """The newest import, finished or not."""
+    timezone: str
+    """The company's, for showing times."""
+
+    @property
+    def auth_name(self) -> str | None:
+        return AUTH_KIND_NAMES.get(self.auth_kind or "", self.auth_kind)
+
+
+@dataclass(frozen=True)
+class ParkedJob:
+    id: int
+    kind: str
+    error: str | None
+    attempts: int
+    failed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    connection: ConnectionView
+    jobs: JobCounts
+    parked: list[ParkedJob]
+
+
+class SyncStatusService:
+    def __init__(
+        self,
+        db: Database,
+        queue: JobQueue,
+        bexio: BexioAccess,
+        tenants: TenantRepository,
+        now: Callable[[], datetime],
+        timezone: str,
+    ) -> None:
+        self.db = db
+        self.queue = queue
+        self.bexio = bexio
+        self.tenants = tenants
+        self.now = now
+        self.timezone = timezone
+
+    async def connection(self, tenant_id: int) -> ConnectionView:
+        tenant = await self.tenants.get(tenant_id)
+        async with self.db.session(tenant_id) as session:
+            row = await session.scalar(select(BexioConnection))
+            last = await session.scalar(
+                select(SyncRun).order_by(SyncRun.created_at.desc(), SyncRun.id.desc())
+            )
+            last_run = run_view(last) if last is not None else None
+        auth_kind = self.bexio.auth_kind
+        expires = self.bexio.token_expiry()
+        now = self.now()
+        state: ConnectionState
+        reason: str | None = None
+        if auth_kind is None:
+            state, reason = "not_connected", "no bexio credentials are configured (BEXIO_ACCESS_TOKEN)"
+        elif expires is not None and expires <= now:
+            state, reason = "broken", f"the personal access token expired on {expires:%Y-%m-%d}"
+        elif row is not None and row.status == BROKEN:
+            state, reason = "broken", row.last_error
+        elif row is not None and row.status == OK:
+            state = "connected"
+        else:
+            state = "unchecked"
+        return ConnectionView(
+            state=state,
+            reason=reason,
+            company_name=tenant.bexio_company_name if tenant else None,
+            auth_kind=auth_kind,
+            token_expires_at=expires,
+            expires_soon=expires is not None and expires - now <= EXPIRY_WARNING,
+            last_run=last_run,
+            timezone=self.timezone,
+        )
+
+    async def status(self, tenant_id: int) -> SyncStatus:
+        jobs = await self.queue.counts(tenant_id)
+        parked = [
+            ParkedJob(job.id, job.kind, job.last_error, job.attempts, job.finished_at)
+            for job in await self.queue.parked(tenant_id)
+        ]
+        return SyncStatus(await self.connection(tenant_id), jobs, parked)
+
+    async def record(self, tenant_id: int, *, ok: bool, reason: str | None = None) -> None:
+        """What the last contact with bexio showed: connected, or broken and why."""
+        now = self.now()
+        async with self.db.session(tenant_id) as session:
+            row = await session.scalar(select(BexioConnection))
+            if row is None:
+                row = BexioConnection(auth_kind=self.bexio.auth_kind or "pat", updated_at=now)
+                session.add(row)
+            row.status = OK if ok else BROKEN
+            row.last_error = None if ok else reason
+            row.checked_at = now
+            row.updated_at = now
+
+
+def run_view(run: SyncRun) -> RunView:
+    return RunView(
+        id=run.id,
+        status=run.status,
+        started_by=run.started_by,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        phase=run.phase,
+        error=run.error,
+        summary=ImportSummary.from_record(run.summary) if run.summary else None,
+    )

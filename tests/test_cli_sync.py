@@ -1,0 +1,98 @@
+"""`bxhours sync [--json]`: the import from the command line, against the sandbox and a fake Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bexio.sandbox import RunningSandbox, build_state, serve_sandbox
+from bxhours.fakes.slack_api import FakeSlack
+from tests.test_cli import BXHOURS, service_env
+
+RESOURCES = {"users", "customers", "projects", "activities", "accounts", "taxes", "timesheets"}
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[RunningSandbox]:
+    async with serve_sandbox(build_state("demo", timesheets=500)) as running:
+        yield running
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    fake.add_user("U02MIA", "MIA.SCHMID@alpenblick.example", "Mia Schmid")
+    runner = await fake.start()
+    yield fake
+    await runner.cleanup()
+
+
+async def sync(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        *BXHOURS, "sync", *args, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_sync_json_prints_exactly_the_contract_and_a_rerun_changes_nothing(
+    tmp_path: Path, fake_slack: FakeSlack, sandbox: RunningSandbox, database_url: str, db: object
+) -> None:
+    env = service_env(
+        fake_slack,
+        database_url,
+        BEXIO_API_URL=sandbox.url,
+        BEXIO_AUTH_URL=f"{sandbox.url}/realms/bexio",
+        BEXIO_ACCESS_TOKEN=sandbox.token,
+    )
+    code, out, err = await sync(env, tmp_path, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert set(result) == RESOURCES | {"customer_rule", "unmatched_users", "seconds"}
+    for name in RESOURCES:
+        assert set(result[name]) == {"created", "updated", "deactivated", "total"}
+    assert result["timesheets"] == {"created": 500, "updated": 0, "deactivated": 0, "total": 500}
+    assert result["customer_rule"] == "tagged"
+    assert "mia.schmid@alpenblick.example" not in result["unmatched_users"]  # matched, ignoring case
+    assert "andrea.keller@alpenblick.example" in result["unmatched_users"]
+    assert isinstance(result["seconds"], float)
+    assert "[12/12] Historic hours" in err  # progress goes to stderr
+
+    code, out, err = await sync(env, tmp_path, "--json")
+    assert code == 0, err
+    again = json.loads(out)
+    assert all(
+        again[name]["created"] == again[name]["updated"] == again[name]["deactivated"] == 0
+        for name in RESOURCES
+    )
+
+    code, out, _err = await sync(env, tmp_path)
+    assert code == 0
+    assert "Customers rule (tagged)" in out
+
+
+async def test_sync_failure_is_one_line_and_non_zero(
+    tmp_path: Path, fake_slack: FakeSlack, sandbox: RunningSandbox, database_url: str, db: object
+) -> None:
+    env = service_env(
+        fake_slack,
+        database_url,
+        BEXIO_API_URL=sandbox.url,
+        BEXIO_AUTH_URL=f"{sandbox.url}/realms/bexio",
+        BEXIO_ACCESS_TOKEN=sandbox.token,
+    )
+    sandbox.state.tokens.revoke(sandbox.token)
+    code, out, err = await sync(env, tmp_path, "--json")
+    assert code == 1
+    assert out == ""
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("bxhours: bexio refused the access token")
+    assert "BEXIO_ACCESS_TOKEN" in last
+    assert "Traceback" not in err
+    assert sandbox.token not in err
