@@ -19,7 +19,14 @@ One module per concern:
 from services.invoicing.reporting import DraftOutcome, InvoiceReporter, NullReporter
 from services.invoicing.selection import Selection
 from services.invoicing.service import InvoicingService, Numbering
-from services.invoicing.submit import INVOICE_PUSH, Field, InvoiceRefused, InvoiceRequest, Submitted
+from services.invoicing.submit import (
+    INVOICE_PUSH,
+    Field,
+    InvoiceRefused,
+    InvoiceRequest,
+    PreviewChanged,
+    Submitted,
+)
 
 __all__ = [
     "INVOICE_PUSH",
@@ -31,6 +38,7 @@ __all__ = [
     "InvoicingService",
     "NullReporter",
     "Numbering",
+    "PreviewChanged",
     "Selection",
     "Submitted",
 ]

@@ -68,7 +68,7 @@ class Preview:
     projects: tuple[ProjectChoice, ...]
     """The customer's projects with billable work in the period, for the project filter."""
     held: dict[str, frozenset[int]]
-    """Line key → the pending invoices holding some of its items (read only by the submit step)."""
+    """Line key → the pending invoices holding some of its items (only with ``include_reserved``)."""
 
     @property
     def lines(self) -> tuple[InvoiceLine, ...]:
@@ -85,7 +85,8 @@ class Preview:
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint(self.ticked_lines)
+        """Of every line, ticked or not: ticking changes what is billed, not what was seen."""
+        return fingerprint(self.build.lines)
 
     def problems_by_line(self) -> dict[str, tuple[str, ...]]:
         """Ticked line key → what blocks it."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -193,13 +193,13 @@ class BillableReader:
         project_id: int | None,
         period_from: date | None,
         period_to: date | None,
-    ) -> Select[Unpack[tuple[Any, ...]]]:
+    ) -> Select[*tuple[Any, ...]]:
         imported = TimeEntry.source == IMPORTED_SOURCE
         if self._imported_since is None:
             source_rule = ~imported
         else:
             source_rule = or_(~imported, TimeEntry.day >= self._imported_since)
-        query: Select[Unpack[tuple[Any, ...]]] = (
+        query: Select[*tuple[Any, ...]] = (
             select(
                 TimeEntry.id,
                 TimeEntry.day,
@@ -244,8 +244,8 @@ class BillableReader:
         project_id: int | None,
         period_from: date | None,
         period_to: date | None,
-    ) -> Select[Unpack[tuple[Any, ...]]]:
-        query: Select[Unpack[tuple[Any, ...]]] = (
+    ) -> Select[*tuple[Any, ...]]:
+        query: Select[*tuple[Any, ...]] = (
             select(
                 Expense.id,
                 Expense.day,

@@ -67,6 +67,18 @@ class InvoiceRefused(DomainError):
         self.line_errors = dict(line_errors or {})
 
 
+class PreviewChanged(InvoiceRefused):
+    """The unbilled work changed since the person's preview: show them the new one first."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                Field.LINES: "The unbilled work changed since this preview (hours were logged, edited or "
+                "invoiced meanwhile) — check the lines and submit again."
+            }
+        )
+
+
 @dataclass(frozen=True)
 class InvoiceRequest:
     selection: Selection
@@ -128,9 +140,7 @@ class Submitter:
         """
         async with self.db.session(tenant_id) as session:
             settings = await self.settings.load(tenant_id, session=session)
-            preview = await build_preview(
-                session, settings, request.selection, ticked=request.ticked, include_reserved=True
-            )
+            preview = await build_preview(session, settings, request.selection, ticked=request.ticked)
             use_bexio = (
                 settings.get("use_bexio_numbering")
                 if request.use_bexio_numbering is None
@@ -201,12 +211,15 @@ class Submitter:
         use_bexio: bool,
         invoice_date: date,
     ) -> None:
-        errors: dict[Field, str] = {}
-        line_errors: dict[str, str] = {}
         if preview is None:
             raise InvoiceRefused(
                 {Field.CUSTOMER: "This customer does not exist (any more) — choose another one."}
             )
+        if request.fingerprint is not None and request.fingerprint != preview.fingerprint:
+            await self._refuse_if_held(session, settings, request)
+            raise PreviewChanged
+        errors: dict[Field, str] = {}
+        line_errors: dict[str, str] = {}
         if not preview.lines:
             errors[Field.LINES] = (
                 f"Nothing to invoice for {preview.customer.name} in this period: its billable work is "
@@ -220,20 +233,10 @@ class Submitter:
                 if request.selection.grouping is Grouping.BY_ACTIVITY:
                     too_many = too_many.rstrip(".") + " — choose a project or a shorter period."
                 errors[Field.GROUPING] = too_many
-            held = {key: ids for key, ids in preview.held.items() if key in preview.ticked}
-            if held:
-                message = await self._held_message(session, {i for ids in held.values() for i in ids})
-                errors[Field.LINES] = message
-                line_errors.update(dict.fromkeys(held, message))
             for key, messages in preview.problems_by_line().items():
-                line_errors.setdefault(key, " ".join(messages))
-            if line_errors and Field.LINES not in errors:
+                line_errors[key] = " ".join(messages)
+            if line_errors:
                 errors[Field.LINES] = " ".join(dict.fromkeys(line_errors.values()))
-            if not errors and request.fingerprint is not None and request.fingerprint != preview.fingerprint:
-                errors[Field.LINES] = (
-                    "The unbilled work changed since this preview (hours were logged, edited or invoiced "
-                    "meanwhile) — check the lines and submit again."
-                )
         fmt: str = settings.get("invoice_number_format")
         example = (await next_own_number(session, fmt, invoice_date)).number
         problem = numbering_problem(use_bexio, await bexio_numbers_automatically(session), example)
@@ -245,6 +248,20 @@ class Submitter:
             errors[Field.TITLE] = f"The title can have at most {MAX_TITLE} characters."
         if errors:
             raise InvoiceRefused(errors, line_errors)
+
+    async def _refuse_if_held(
+        self, session: AsyncSession, settings: TenantSettings, request: InvoiceRequest
+    ) -> None:
+        """When the change is another invoice taking ticked work, say who is invoicing it."""
+        full = await build_preview(
+            session, settings, request.selection, ticked=request.ticked, include_reserved=True
+        )
+        if full is None:
+            return
+        held = {key: ids for key, ids in full.held.items() if key in full.ticked}
+        if held:
+            message = await self._held_message(session, {i for ids in held.values() for i in ids})
+            raise InvoiceRefused({Field.LINES: message}, dict.fromkeys(held, message))
 
     async def _held_message(self, session: AsyncSession, invoice_ids: set[int]) -> str:
         rows = (

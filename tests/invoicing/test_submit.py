@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.invoice_lines import Grouping
-from services.invoicing import Field, InvoiceRefused, InvoiceRequest, Selection
+from services.invoicing import Field, InvoiceRefused, InvoiceRequest, PreviewChanged, Selection
 from services.invoicing.read_only import entry_edit_refusal, expense_edit_refusal
 from storage.models import Activity, DocumentSetting, Invoice, Job, TimeEntry
 from tests.invoicing_fixtures import ANDREA, MIA, InvoicingEnv, invoicing
@@ -116,23 +116,39 @@ async def test_more_than_150_lines_suggests_a_coarser_grouping(invoicing: Invoic
 async def test_changed_work_since_the_preview_is_refused(invoicing: InvoicingEnv) -> None:
     env = invoicing
     await _entry(env)
-    preview = await env.service.preview(env.tenant_id, _request(env).selection)
-    assert preview is not None
+    await env.work.expense(
+        user_id=env.user(1),
+        project_id=env.project(1),
+        category_id=env.company.categories["Spesen"],
+        day=env.last_month[0],
+        amount=Decimal("20.00"),
+    )
+    selection = _request(env).selection
+    preview = await env.service.preview(env.tenant_id, selection)
+    assert preview is not None and len(preview.lines) == 2
+    # Unticking a line changes what is billed, not what was seen.
+    unticked = await env.service.preview(env.tenant_id, selection, ticked=frozenset({preview.lines[0].key}))
+    assert unticked is not None and unticked.fingerprint == preview.fingerprint
     await _entry(env, 30)  # logged by someone while the modal was open
     refused = await _refusal(env, _request(env, fingerprint=preview.fingerprint))
+    assert isinstance(refused, PreviewChanged)
     assert "changed since this preview" in refused.errors[Field.LINES]
 
 
 async def test_entries_someone_else_is_invoicing_are_named(invoicing: InvoicingEnv) -> None:
     env = invoicing
     await _entry(env)
-    first = await env.service.submit(env.tenant_id, _request(env))
-    request = InvoiceRequest(_request(env).selection, actor=MIA)
+    selection = _request(env).selection
+    seen_by_mia = await env.service.preview(env.tenant_id, selection)
+    assert seen_by_mia is not None
+    await env.service.submit(env.tenant_id, _request(env))  # Andrea was quicker
+    request = InvoiceRequest(selection, actor=MIA, fingerprint=seen_by_mia.fingerprint)
     with pytest.raises(InvoiceRefused) as caught:
         await env.service.submit(env.tenant_id, request)
+    assert not isinstance(caught.value, PreviewChanged)
     assert f"being invoiced by <@{ANDREA}> right now" in caught.value.errors[Field.LINES]
+    assert list(caught.value.line_errors) == [line.key for line in seen_by_mia.lines]
     assert await _count(env, Invoice) == 1
-    assert first.invoice_id
 
 
 async def test_concurrent_invoices_over_the_same_entries_reserve_them_once(invoicing: InvoicingEnv) -> None:
