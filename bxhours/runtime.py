@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import create_bolt_app
 from bot.deps import BotDeps
+from bot.invoice_reporter import SlackInvoiceReporter
 from bot.notifier import SlackNotifier
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
@@ -25,6 +26,7 @@ from services.bexio_access import BexioAccess, BexioConfig
 from services.container import Services
 from services.diagnostics import PING, Diagnostics
 from services.home import HomeService
+from services.invoicing import INVOICE_PUSH, InvoicingService
 from services.people import PeopleService
 from services.settings import SettingsService
 from services.tenants import TenantService
@@ -81,6 +83,8 @@ class Runtime:
             tenant_id = await _ensure_tenant(slack, tenants)
             notifier = SlackNotifier(slack)
             people = PeopleService(db, settings.admin_ids)
+            bexio = BexioAccess(bexio_config(settings), db, cipher, now)
+            tenant_settings = SettingsService(db, now)
             services = Services(
                 db=db,
                 queue=queue,
@@ -88,11 +92,21 @@ class Runtime:
                 timezone=settings.bxhours_timezone,
                 admin_ids=settings.admin_ids,
                 notifier=notifier,
-                bexio=BexioAccess(bexio_config(settings), db, cipher, now),
+                bexio=bexio,
                 tenants=tenants,
-                settings=SettingsService(db, now),
+                settings=tenant_settings,
                 people=people,
                 home=HomeService(people),
+                invoicing=InvoicingService(
+                    db,
+                    queue,
+                    tenant_settings,
+                    people,
+                    bexio.client,
+                    SlackInvoiceReporter(slack, notifier),
+                    now,
+                    settings.bxhours_timezone,
+                ),
             )
             notifier.bind(services)
             bolt = create_bolt_app(
@@ -113,7 +127,7 @@ class Runtime:
 
 def job_handlers(services: Services) -> dict[str, JobHandler]:
     diagnostics = Diagnostics(services.db, services.now)
-    return {PING: diagnostics.run_ping}
+    return {PING: diagnostics.run_ping, INVOICE_PUSH: services.invoicing.run_push_job}
 
 
 async def _ensure_tenant(slack: AsyncWebClient, tenants: TenantService) -> int:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from services.bexio_access import BexioAccess
 from services.home import HomeService
+from services.invoicing import InvoicingService
 from services.notifier import Notifier
 from services.people import PeopleService
 from services.settings import SettingsService
@@ -29,3 +30,4 @@ class Services:
     settings: SettingsService
     people: PeopleService
     home: HomeService
+    invoicing: InvoicingService

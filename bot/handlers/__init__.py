@@ -9,19 +9,30 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.deps import BotDeps
 from bot.handlers import (
+    account_mapping,
     app_home,
     bx_sync,
     errors,
     invoice,
     log_expense,
     log_hours,
+    new_customer,
     settings_modal,
     unknown_command,
 )
 
 
 def register_all(app: AsyncApp, deps: BotDeps) -> None:
-    for module in (log_hours, log_expense, invoice, bx_sync, app_home, settings_modal):
+    for module in (
+        log_hours,
+        log_expense,
+        invoice,
+        bx_sync,
+        app_home,
+        settings_modal,
+        account_mapping,
+        new_customer,
+    ):
         module.register(app, deps)
     unknown_command.register(app, deps)  # last: it matches every command
 

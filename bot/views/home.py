@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.views import settings_modal
+from bot.views import account_mapping, new_customer, settings_modal
 from bot.views.blocks import Block, actions, button, context, divider, header, section
 from services.container import Services
 from services.home import HomeData
@@ -35,6 +35,13 @@ def render(data: HomeData) -> dict[str, Any]:
     if data.is_admin:
         blocks += [divider(), header("Admin")]
         blocks.append(actions(button("Settings", settings_modal.OPEN_ACTION, "open"), block_id="home_admin"))
+        blocks.append(
+            actions(
+                button("Account mapping", account_mapping.OPEN_ACTION, "open"),
+                button("+ New customer", new_customer.OPEN_ACTION, "open"),
+                block_id="home_invoicing",
+            )
+        )
     blocks.append(divider())
     blocks.append(context(data.connection_line))
     return {"type": "home", "blocks": blocks[:100]}

@@ -220,12 +220,10 @@ def build(data: ModalData) -> dict[str, Any]:
     if state.customer_id is not None and preview is not None:
         blocks.append(_project_input(preview, state.project_id))
     blocks.append(
-        _date_input(
-            FROM_BLOCK, FROM_ACTION, "From (empty: all unbilled work)", state.period_from, optional=True
-        )
+        _date_input(FROM_BLOCK, "From (empty: all unbilled work)", state.period_from, dispatch=True)
     )
     period_to = None if state.period_to_cleared else (state.period_to or data.default_period_to)
-    blocks.append(_date_input(TO_BLOCK, TO_ACTION, "Up to", period_to, optional=True))
+    blocks.append(_date_input(TO_BLOCK, "Up to", period_to, dispatch=True))
     if preview is None:
         blocks.append(context("Choose a customer to see their billable services."))
     else:
@@ -299,12 +297,13 @@ def _project_input(preview: Preview, project_id: int | None) -> Block:
 
 
 def _date_input(
-    block_id: str, label: str, day: date | None, *, optional: bool, action: str | None = None
+    block_id: str, label: str, day: date | None, *, dispatch: bool, optional: bool = True
 ) -> Block:
-    element: dict[str, Any] = {"type": "datepicker", "action_id": action or block_id}
+    """A date picker in its own block; the block id is also its action id."""
+    element: dict[str, Any] = {"type": "datepicker", "action_id": block_id}
     if day is not None:
         element["initial_date"] = day.isoformat()
-    return _input(block_id, label, element, optional=optional, dispatch=block_id in (FROM_BLOCK, TO_BLOCK))
+    return _input(block_id, label, element, optional=optional, dispatch=dispatch)
 
 
 def _lines_blocks(preview: Preview, accounts: dict[int, str], state: ModalState) -> list[Block]:
@@ -429,7 +428,7 @@ def _options_blocks(data: ModalData, preview: Preview | None) -> list[Block]:
         section("*3 · Options*"),
         _input(TITLE_BLOCK, "Title", title_element),
         _date_input(
-            DATE_BLOCK, "Invoice date", state.invoice_date or data.today, optional=False, action=DATE_ACTION
+            DATE_BLOCK, "Invoice date", state.invoice_date or data.today, dispatch=False, optional=False
         ),
         _input(PAYMENT_BLOCK, "Payment term (days)", payment_element),
         _input(INTRO_BLOCK, "Intro text", intro_element, optional=True),
@@ -506,6 +505,10 @@ def _line_blocks(view: dict[str, Any]) -> dict[str, str]:
 
 
 # --- after submitting -----------------------------------------------------------------------
+
+
+def notice(text: str) -> Block:
+    return section(f":warning: {text}")
 
 
 def progress_view(note: str | None = None) -> dict[str, Any]:

@@ -96,7 +96,7 @@ async def mirror_sandbox(
     tables = state.tables
     async with db.session(tenant_id) as session:
         for user in tables["user"].values():
-            row = User(
+            person = User(
                 bexio_id=user["id"],
                 slack_user_id=(slack_ids or {}).get(user["id"]),
                 email=user.get("email"),
@@ -107,9 +107,9 @@ async def mirror_sandbox(
                 linked_by="email",
                 updated_at=moment,
             )
-            session.add(row)
+            session.add(person)
             await session.flush()
-            seeded.users[user["id"]] = row.id
+            seeded.users[user["id"]] = person.id
         session.add_all(
             ContactGroup(bexio_id=g["id"], name=g["name"]) for g in tables["contact_group"].values()
         )
@@ -118,7 +118,7 @@ async def mirror_sandbox(
             groups = {int(g) for g in (contact.get("contact_group_ids") or "").split(",") if g}
             if KUNDEN_GROUP not in groups and contact["id"] not in project_contacts:
                 continue
-            row = Customer(
+            customer = Customer(
                 bexio_id=contact["id"],
                 nr=contact.get("nr"),
                 contact_type=contact.get("contact_type_id") or 1,
@@ -134,11 +134,11 @@ async def mirror_sandbox(
                 active=not state.is_archived("contact", contact["id"]),
                 updated_at=moment,
             )
-            session.add(row)
+            session.add(customer)
             await session.flush()
-            seeded.customers[contact["id"]] = row.id
+            seeded.customers[contact["id"]] = customer.id
         for project in tables["pr_project"].values():
-            row = Project(
+            mirrored = Project(
                 bexio_id=project["id"],
                 nr=project.get("nr"),
                 name=project["name"],
@@ -152,11 +152,11 @@ async def mirror_sandbox(
                 active=project.get("pr_state_id") != CLOSED_PROJECT_STATE,
                 updated_at=moment,
             )
-            session.add(row)
+            session.add(mirrored)
             await session.flush()
-            seeded.projects[project["id"]] = row.id
+            seeded.projects[project["id"]] = mirrored.id
         for service in tables["client_service"].values():
-            row = Activity(
+            activity = Activity(
                 bexio_id=service["id"],
                 name=service["name"],
                 default_rate=_money(service.get("default_price_per_hour")),
@@ -164,9 +164,9 @@ async def mirror_sandbox(
                 bexio_account_id=service.get("account_id"),
                 updated_at=moment,
             )
-            session.add(row)
+            session.add(activity)
             await session.flush()
-            seeded.activities[service["id"]] = row.id
+            seeded.activities[service["id"]] = activity.id
         session.add_all(
             Account(
                 bexio_id=a["id"],
