@@ -14,11 +14,21 @@ import sys
 from collections.abc import Sequence
 
 from bxhours import __version__
-from bxhours.commands import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, CommandError, admin, demo, sandbox, server
+from bxhours.commands import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_OK,
+    CommandError,
+    admin,
+    demo,
+    invoice,
+    sandbox,
+    server,
+)
 from bxhours.logs import configure_logging
 from bxhours.settings import ConfigError, Settings, load_settings
 
-COMMAND_MODULES = (server, admin, sandbox, demo)
+COMMAND_MODULES = (server, admin, sandbox, demo, invoice)
 
 
 def build_parser() -> argparse.ArgumentParser:
