@@ -9,7 +9,7 @@ Test modules import the `invoicing` fixture by name, or build an environment wit
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from bxhours.fakes.invoicing_seed import SeededCompany, WorkLog, mirror_sandbox
 from core.clock import ManualClock
 from core.dates import end_of_last_month
 from services.invoicing import INVOICE_PUSH, DraftOutcome, InvoicingService
+from services.invoicing.push import ClientFactory
 from services.people import PeopleService
 from services.settings import SettingsService
 from storage.db import Database
@@ -121,7 +122,14 @@ class InvoicingEnv:
         ]
 
 
-def client_factory(sandbox: RunningSandbox, time: FakeTime, *, timeout: float = 5.0, transport=None):  # type: ignore[no-untyped-def]
+TransportFactory = Callable[[], httpx.AsyncBaseTransport]
+
+
+def client_factory(
+    sandbox: RunningSandbox, time: FakeTime, *, timeout: float, transport: TransportFactory | None
+) -> ClientFactory:
+    """Clients on the fake clock, sharing one pacer as `BexioAccess` does; a fresh transport each
+    (a client closes its transport when it is done)."""
     pacer = Pacer(clock=time.clock, sleep=time.sleep)
 
     @contextlib.asynccontextmanager
@@ -132,7 +140,7 @@ def client_factory(sandbox: RunningSandbox, time: FakeTime, *, timeout: float = 
             timeout=timeout,
             sleep=time.sleep,
             pacer=pacer,
-            transport=transport,
+            transport=transport() if transport is not None else None,
         ) as client:
             yield client
 
@@ -141,7 +149,11 @@ def client_factory(sandbox: RunningSandbox, time: FakeTime, *, timeout: float = 
 
 @contextlib.asynccontextmanager
 async def invoicing_env(
-    database_url: str, *, timeout: float = 5.0, transport: httpx.AsyncBaseTransport | None = None
+    database_url: str,
+    *,
+    timeout: float = 5.0,
+    transport: TransportFactory | None = None,
+    reporter: Reporter | None = None,
 ) -> AsyncIterator[InvoicingEnv]:
     state = build_state("demo")
     clock = ManualClock(datetime.now(UTC))
@@ -154,7 +166,7 @@ async def invoicing_env(
             )
             time = FakeTime()
             queue = JobQueue(db, clock.now, jitter=lambda: 0.0)
-            reporter = Reporter()
+            reporter = reporter or Reporter()
             settings = SettingsService(db, clock.now)
             service = InvoicingService(
                 db,
