@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bexio.sandbox import build_state, serve_sandbox
+from bxhours.demo_invoice import invoice_tour
 from bxhours.fakes.slack_api import SlackCall
 from bxhours.fakes.slack_client import SlackResponse
 from bxhours.fakes.stack import ANDREA, Stack, run_stack
@@ -69,10 +71,14 @@ async def run_demo(*, database_url: str | None = None) -> int:
     transcript = Transcript()
     with tempfile.TemporaryDirectory(prefix="bxhours-demo-") as folder:
         url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bxhours.db'}"
-        transcript.section("Starting bxhours on SQLite with a fake Slack")
-        async with run_stack(url) as stack:
-            transcript.note(f"server {stack.url} · database {url}")
+        transcript.section("Starting bxhours on SQLite with a fake Slack and the bexio sandbox")
+        async with (
+            serve_sandbox(build_state("demo")) as sandbox,
+            run_stack(url, bexio_url=sandbox.url, bexio_token=sandbox.token) as stack,
+        ):
+            transcript.note(f"server {stack.url} · database {url} · bexio sandbox {sandbox.url}")
             await _help_tour(stack, transcript)
+            await invoice_tour(stack, transcript, sandbox)
     transcript.section(f"Done in {time.monotonic() - transcript.started:.1f} s")
     return 0
 
