@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -61,6 +62,29 @@ class Selection:
     grouping: Grouping = Grouping.BY_ACTIVITY
 
 
+@dataclass(frozen=True, slots=True)
+class _ProjectInfo:
+    customer_id: int
+    name: str
+    invoice_type: InvoiceType | None
+    fixed_amount: Decimal | None
+    """The fixed price of a fixed-price project (bexio's ``pr_invoice_type_amount``)."""
+
+
+def _project_info(
+    customer_id: int, name: str, invoice_type: int | None, amount: Decimal | None
+) -> _ProjectInfo:
+    kind = InvoiceType(invoice_type) if invoice_type in (1, 2, 3, 4) else None
+    return _ProjectInfo(customer_id, name, kind, amount if kind is InvoiceType.FIXED_PRICE else None)
+
+
+@dataclass(frozen=True, slots=True)
+class _ActivityInfo:
+    name: str
+    account_id: int | None
+    tax_kind: str
+
+
 @dataclass
 class Billable:
     """One customer's billable items, ready for `core.invoice_lines.build_lines`."""
@@ -93,43 +117,75 @@ class BillableReader:
     ) -> dict[int, Billable]:
         """Customer id → billable items; ``customer_ids`` None reads every customer."""
         statuses = (OPEN, RESERVED) if include_reserved else (OPEN,)
+        projects_query = self._projects_query(customer_ids, project_id)
+        projects = {
+            row.id: _project_info(row.customer_id, row.name, row.invoice_type, row.invoice_amount)
+            for row in await self.session.execute(projects_query)
+        }
+        if not projects:
+            return {}
+        activities = {
+            row.id: _ActivityInfo(
+                row.name,
+                row.mapped_account_id if row.mapped_account_id is not None else row.bexio_account_id,
+                self._activity_tax_kind(row.name),
+            )
+            for row in await self.session.execute(
+                select(Activity.id, Activity.name, Activity.mapped_account_id, Activity.bexio_account_id)
+            )
+        }
+        emails = dict((await self.session.execute(select(User.id, User.email))).all())
+        in_projects = select(projects_query.subquery().c.id)
         found: dict[int, Billable] = {}
-        entries = self._entry_query(statuses, customer_ids, project_id, period_from, period_to)
-        for row in (await self.session.execute(entries)).all():
-            billable = found.setdefault(row.customer_id, Billable())
-            invoice_type = InvoiceType(row.invoice_type) if row.invoice_type in (1, 2, 3, 4) else None
+        entries = self._entry_query(statuses, in_projects, period_from, period_to)
+        for (
+            entry_id,
+            day,
+            minutes,
+            rate,
+            note,
+            status,
+            invoice_id,
+            pid,
+            activity_id,
+            user_id,
+        ) in await self.session.execute(entries):
+            project = projects[pid]
+            activity = activities[activity_id]
+            billable = found.get(project.customer_id)
+            if billable is None:
+                billable = found[project.customer_id] = Billable()
             billable.entries.append(
                 BillableEntry(
-                    entry_id=row.id,
-                    day=row.day,
-                    minutes=row.minutes,
-                    rate=row.rate,
-                    project_id=row.project_id,
-                    project_name=row.project_name,
-                    invoice_type=invoice_type,
-                    fixed_amount=row.invoice_amount if invoice_type is InvoiceType.FIXED_PRICE else None,
-                    activity_id=row.activity_id,
-                    activity_name=row.activity_name,
-                    person=row.email or "",
-                    account_id=row.mapped_account_id
-                    if row.mapped_account_id is not None
-                    else row.bexio_account_id,
-                    tax_kind=self._activity_tax_kind(row.activity_name),
-                    note=row.note or "",
+                    entry_id,
+                    day,
+                    minutes,
+                    rate,
+                    pid,
+                    project.name,
+                    project.invoice_type,
+                    project.fixed_amount,
+                    activity_id,
+                    activity.name,
+                    emails.get(user_id) or "",
+                    activity.account_id,
+                    activity.tax_kind,
+                    note or "",
                 )
             )
-            if row.status == RESERVED and row.invoice_id is not None:
-                billable.held_entries[row.id] = row.invoice_id
-        expenses = self._expense_query(statuses, customer_ids, project_id, period_from, period_to)
-        for row in (await self.session.execute(expenses)).all():
-            billable = found.setdefault(row.customer_id, Billable())
+            if status == RESERVED and invoice_id is not None:
+                billable.held_entries[entry_id] = invoice_id
+        expenses = self._expense_query(statuses, in_projects, period_from, period_to)
+        for row in await self.session.execute(expenses):
+            project = projects[row.project_id]
+            billable = found.setdefault(project.customer_id, Billable())
             billable.expenses.append(
                 BillableExpense(
                     expense_id=row.id,
                     day=row.day,
                     gross_amount=row.amount,
                     project_id=row.project_id,
-                    project_name=row.project_name,
+                    project_name=project.name,
                     category_id=row.category_id,
                     category_name=row.category_name,
                     account_id=row.account_id,
@@ -186,20 +242,32 @@ class BillableReader:
             conditions.append(column <= period_to)
         return conditions
 
+    def _projects_query(
+        self, customer_ids: Collection[int] | None, project_id: int | None
+    ) -> Select[*tuple[Any, ...]]:
+        query: Select[*tuple[Any, ...]] = select(
+            Project.id, Project.customer_id, Project.name, Project.invoice_type, Project.invoice_amount
+        ).where(Project.customer_id.is_not(None))
+        if customer_ids is not None:
+            query = query.where(Project.customer_id.in_(list(customer_ids)))
+        if project_id is not None:
+            query = query.where(Project.id == project_id)
+        return query
+
     def _entry_query(
         self,
         statuses: tuple[str, ...],
-        customer_ids: Collection[int] | None,
-        project_id: int | None,
+        in_projects: Select[*tuple[Any, ...]],
         period_from: date | None,
         period_to: date | None,
     ) -> Select[*tuple[Any, ...]]:
+        """Plain columns of the entries only: names come from the small tables read beside it."""
         imported = TimeEntry.source == IMPORTED_SOURCE
         if self._imported_since is None:
             source_rule = ~imported
         else:
             source_rule = or_(~imported, TimeEntry.day >= self._imported_since)
-        query: Select[*tuple[Any, ...]] = (
+        return (
             select(
                 TimeEntry.id,
                 TimeEntry.day,
@@ -208,44 +276,29 @@ class BillableReader:
                 TimeEntry.note,
                 TimeEntry.status,
                 TimeEntry.invoice_id,
-                Project.id.label("project_id"),
-                Project.name.label("project_name"),
-                Project.customer_id,
-                Project.invoice_type,
-                Project.invoice_amount,
-                Activity.id.label("activity_id"),
-                Activity.name.label("activity_name"),
-                Activity.mapped_account_id,
-                Activity.bexio_account_id,
-                User.email,
+                TimeEntry.project_id,
+                TimeEntry.activity_id,
+                TimeEntry.user_id,
             )
-            .join(Project, Project.id == TimeEntry.project_id)
-            .join(Activity, Activity.id == TimeEntry.activity_id)
-            .outerjoin(User, User.id == TimeEntry.user_id)
             .where(
                 TimeEntry.billable.is_(True),
                 TimeEntry.status.in_(statuses),
-                Project.customer_id.is_not(None),
+                TimeEntry.project_id.in_(in_projects),
+                TimeEntry.activity_id.is_not(None),
                 source_rule,
                 *self._period(TimeEntry.day, period_from, period_to),
             )
             .order_by(TimeEntry.id)
         )
-        if customer_ids is not None:
-            query = query.where(Project.customer_id.in_(list(customer_ids)))
-        if project_id is not None:
-            query = query.where(Project.id == project_id)
-        return query
 
     def _expense_query(
         self,
         statuses: tuple[str, ...],
-        customer_ids: Collection[int] | None,
-        project_id: int | None,
+        in_projects: Select[*tuple[Any, ...]],
         period_from: date | None,
         period_to: date | None,
     ) -> Select[*tuple[Any, ...]]:
-        query: Select[*tuple[Any, ...]] = (
+        return (
             select(
                 Expense.id,
                 Expense.day,
@@ -253,31 +306,21 @@ class BillableReader:
                 Expense.note,
                 Expense.status,
                 Expense.invoice_id,
-                Project.id.label("project_id"),
-                Project.name.label("project_name"),
-                Project.customer_id,
+                Expense.project_id,
                 ExpenseCategory.id.label("category_id"),
                 ExpenseCategory.name.label("category_name"),
                 ExpenseCategory.account_id,
                 ExpenseCategory.tax_code,
             )
-            .join(Project, Project.id == Expense.project_id)
             .join(ExpenseCategory, ExpenseCategory.id == Expense.category_id)
             .where(
-                and_(
-                    Expense.billable.is_(True),
-                    Expense.status.in_(statuses),
-                    Project.customer_id.is_not(None),
-                    *self._period(Expense.day, period_from, period_to),
-                )
+                Expense.billable.is_(True),
+                Expense.status.in_(statuses),
+                Expense.project_id.in_(in_projects),
+                *self._period(Expense.day, period_from, period_to),
             )
             .order_by(Expense.id)
         )
-        if customer_ids is not None:
-            query = query.where(Project.customer_id.in_(list(customer_ids)))
-        if project_id is not None:
-            query = query.where(Project.id == project_id)
-        return query
 
     def _activity_tax_kind(self, activity_name: str) -> str:
         kind = self._tax_kinds.get(activity_name)
