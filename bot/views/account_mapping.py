@@ -3,7 +3,6 @@ category, each a searchable select over bexio's active income accounts; long lis
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -72,17 +71,7 @@ def build(rows: Sequence[MappingRow], page: int = 0) -> dict[str, Any]:
             context(f"Page {page + 1} of {pages}; changes on this page are saved when you turn it.")
         )
         blocks.append(actions(*buttons, block_id="mapping_pages"))
-    view = modal("Account mapping", blocks, callback_id=CALLBACK_ID, submit="Save")
-    view["private_metadata"] = json.dumps({"page": page})
-    return view
-
-
-def page_of(view: dict[str, Any]) -> int:
-    try:
-        page = json.loads(view.get("private_metadata") or "{}").get("page", 0)
-    except (ValueError, AttributeError):
-        return 0
-    return page if isinstance(page, int) else 0
+    return modal("Account mapping", blocks, callback_id=CALLBACK_ID, submit="Save")
 
 
 def submitted_choices(values: dict[str, Any]) -> dict[tuple[RowKind, int], int]:

@@ -61,8 +61,7 @@ USE_BEXIO_NUMBER = "bexio"
 CUSTOMER_PREFIX = "c:"
 PROJECT_PREFIX = "p:"
 OPTIONS_PER_GROUP = 10
-MAX_LINE_GROUPS = 15
-"""15 groups of 10 hold the 150 lines a draft may have; the modal stays far below 100 blocks."""
+"""Slack's limit per checkbox group; 15 groups hold the 150 lines a draft may have (≪ 100 blocks)."""
 DEFAULT_PAYMENT_DAYS = 30
 GROUPING_LABELS = {
     Grouping.BY_ACTIVITY: "By activity",
@@ -163,10 +162,6 @@ def read_state(view: dict[str, Any]) -> ModalState:
         use_bexio=use_bexio,
         fingerprint=meta.get("fp") if meta.get("v") == version else None,
     )
-
-
-def with_customer(state: ModalState, customer_id: int) -> ModalState:
-    return ModalState(customer_id=customer_id, period_to=state.period_to, grouping=state.grouping)
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -327,8 +322,7 @@ def _lines_blocks(preview: Preview, accounts: dict[int, str], state: ModalState)
     if not lines:
         blocks.append(context("Nothing to invoice for this customer in this period."))
         return blocks
-    too_many = preview.too_many
-    if too_many is not None or len(lines) > OPTIONS_PER_GROUP * MAX_LINE_GROUPS:
+    if preview.too_many is not None:
         coarser = (
             " Choose “By activity”, a project or a shorter period."
             if preview.selection.grouping is not Grouping.BY_ACTIVITY

@@ -45,7 +45,7 @@ from services.invoicing.numbering import assign_own_number, release_own_number
 from services.invoicing.preview import customer_ref, invoice_currency
 from services.invoicing.reporting import DraftOutcome, InvoiceReporter, LineSummary
 from services.invoicing.selection import BILLED, OPEN, RESERVED
-from services.settings import SettingsService
+from services.settings import SettingsService, TenantSettings
 from storage.db import Database
 from storage.jobs import ClaimedJob
 from storage.models import Account, AuditLog, Customer, Expense, Invoice, Project, TimeEntry, Unit, User
@@ -73,7 +73,7 @@ class _Context:
     bexio_user_id: int | None
     hours_unit_id: int | None
     number_format: str
-    settings: Any
+    settings: TenantSettings
 
 
 class Pusher:

@@ -22,7 +22,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import to_local
-from core.dates import end_of_last_month
 from core.errors import DomainError
 from core.invoice_lines import Grouping, InvoiceLine, too_many_lines
 from core.invoice_totals import default_title
@@ -121,10 +120,6 @@ class Submitter:
 
     def today(self) -> date:
         return to_local(self.now(), self.timezone).date()
-
-    def default_selection(self, customer_id: int) -> Selection:
-        """Everything unbilled up to the end of last month."""
-        return Selection(customer_id, period_to=end_of_last_month(self.today()))
 
     async def submit(
         self,

@@ -9,7 +9,9 @@ import pytest
 from bxhours.demo import run_demo
 
 
-async def test_demo_ends_with_a_draft_in_the_sandbox(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_demo_ends_with_a_draft_in_the_sandbox(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert await run_demo(database_url=database_url) == 0
     transcript = capsys.readouterr().out
     draft = re.search(r"== The draft in bexio: (RE-\d+) \(status 7 = draft\)", transcript)
