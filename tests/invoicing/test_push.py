@@ -272,3 +272,20 @@ async def test_vat_change_splits_lines_and_bexio_agrees(invoicing: InvoicingEnv)
     [draft] = env.drafts_for(submitted.uuid)
     assert [p["tax_id"] for p in draft["positions"]] == [1, 14]
     assert Decimal(draft["total"]) == preview.totals.total
+
+
+async def test_uncertain_answers_are_reported_as_waiting_and_retried_without_a_second_draft(
+    invoicing: InvoicingEnv,
+) -> None:
+    env = invoicing
+    first, last = env.last_month
+    await _log(env, 1, (first, 60))
+    env.sandbox.state.faults.script("POST /2.0/kb_invoice", ["partial", 503])
+    submitted = await env.service.submit(
+        env.tenant_id, InvoiceRequest(Selection(env.customer_of(1), period_to=last), actor=ANDREA)
+    )
+    assert await env.settle(submitted.invoice_id) == "created"
+    assert len(env.drafts_for(submitted.uuid)) == 1
+    assert [invoice for invoice, _reason in env.reporter.delays] == [submitted.invoice_id]
+    assert "never twice" in env.reporter.delays[0][1]
+    assert len(env.sandbox.state.calls_to("POST", "/2.0/kb_invoice")) == 1  # the second attempt found it
