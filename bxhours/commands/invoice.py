@@ -249,7 +249,9 @@ async def _create_all(runtime: Runtime, args: argparse.Namespace, period: Period
     if args.project:
         raise CommandError("--project needs --customer")
     invoicing = runtime.services.invoicing
-    amounts = await invoicing.unbilled(runtime.tenant_id, period_from=period.start, period_to=period.end)
+    unbilled = await invoicing.unbilled(runtime.tenant_id, period_from=period.start, period_to=period.end)
+    # Hours that only list as text (a fixed price billed earlier) wait for a draft with real work.
+    amounts = {customer: amount for customer, amount in unbilled.items() if amount > 0}
     if not amounts:
         raise CommandError("nothing to invoice in this period")
     created: list[DraftOutcome] = []
