@@ -267,28 +267,24 @@ class BillableReader:
             source_rule = ~imported
         else:
             source_rule = or_(~imported, TimeEntry.day >= self._imported_since)
-        return (
-            select(
-                TimeEntry.id,
-                TimeEntry.day,
-                TimeEntry.minutes,
-                TimeEntry.rate,
-                TimeEntry.note,
-                TimeEntry.status,
-                TimeEntry.invoice_id,
-                TimeEntry.project_id,
-                TimeEntry.activity_id,
-                TimeEntry.user_id,
-            )
-            .where(
-                TimeEntry.billable.is_(True),
-                TimeEntry.status.in_(statuses),
-                TimeEntry.project_id.in_(in_projects),
-                TimeEntry.activity_id.is_not(None),
-                source_rule,
-                *self._period(TimeEntry.day, period_from, period_to),
-            )
-            .order_by(TimeEntry.id)
+        return select(
+            TimeEntry.id,
+            TimeEntry.day,
+            TimeEntry.minutes,
+            TimeEntry.rate,
+            TimeEntry.note,
+            TimeEntry.status,
+            TimeEntry.invoice_id,
+            TimeEntry.project_id,
+            TimeEntry.activity_id,
+            TimeEntry.user_id,
+        ).where(
+            TimeEntry.billable.is_(True),
+            TimeEntry.status.in_(statuses),
+            TimeEntry.project_id.in_(in_projects),
+            TimeEntry.activity_id.is_not(None),
+            source_rule,
+            *self._period(TimeEntry.day, period_from, period_to),
         )
 
     def _expense_query(
