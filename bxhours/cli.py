@@ -23,6 +23,7 @@ from bxhours.commands import (
     categories,
     demo,
     export,
+    invoice,
     sandbox,
     server,
     sync,
@@ -30,7 +31,7 @@ from bxhours.commands import (
 from bxhours.logs import configure_logging
 from bxhours.settings import ConfigError, Settings, load_settings
 
-COMMAND_MODULES = (server, admin, sandbox, sync, export, categories, demo)
+COMMAND_MODULES = (server, admin, sandbox, sync, export, categories, invoice, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

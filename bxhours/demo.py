@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bexio.sandbox import build_state, serve_sandbox
+from bxhours.demo_invoice import invoice_tour
 from bxhours.demo_logging import logging_tour
 from bxhours.fakes.slack_api import SlackCall
 from bxhours.fakes.slack_client import SlackResponse
@@ -81,6 +82,7 @@ async def run_demo(*, database_url: str | None = None) -> int:
             await _help_tour(stack, transcript)
             await _import_tour(stack, transcript)
             await logging_tour(stack, transcript)
+            await invoice_tour(stack, transcript, sandbox)
     transcript.section(f"Done in {time.monotonic() - transcript.started:.1f} s")
     return 0
 

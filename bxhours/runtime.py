@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import create_bolt_app
 from bot.deps import BotDeps
+from bot.invoice_reporter import SlackInvoiceReporter
 from bot.notifier import SlackNotifier
 from bot.slack_directory import SlackDirectory
 from bot.views.bx_sync import SlackImportMessages
@@ -35,6 +36,7 @@ from services.importing.people import PeopleLinks
 from services.importing.runs import IMPORT_JOB, SyncRunService
 from services.importing.service import ImportService
 from services.importing.status import SyncStatusService
+from services.invoicing import INVOICE_PUSH, InvoicingService
 from services.people import PeopleService
 from services.settings import SettingsService
 from services.tenants import TenantService
@@ -127,6 +129,16 @@ class Runtime:
                 sync=SyncRunService(db, queue, importer, notifier, SlackImportMessages(), now),
                 sync_status=sync_status,
                 people_links=PeopleLinks(db, now),
+                invoicing=InvoicingService(
+                    db,
+                    queue,
+                    tenant_settings,
+                    people,
+                    bexio.client,
+                    SlackInvoiceReporter(slack, notifier),
+                    now,
+                    settings.bxhours_timezone,
+                ),
             )
             notifier.bind(services)
             bolt = create_bolt_app(
@@ -160,7 +172,7 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
         except ImportFailed as exc:  # recorded and reported already; retrying alone cannot help
             raise PermanentJobError(exc.message) from None
 
-    return {PING: diagnostics.run_ping, IMPORT_JOB: run_import}
+    return {PING: diagnostics.run_ping, IMPORT_JOB: run_import, INVOICE_PUSH: services.invoicing.run_push_job}
 
 
 async def _ensure_tenant(slack: AsyncWebClient, tenants: TenantService) -> int:

@@ -14,6 +14,7 @@ from services.importing.people import PeopleLinks
 from services.importing.runs import SyncRunService
 from services.importing.service import ImportService
 from services.importing.status import SyncStatusService
+from services.invoicing import InvoicingService
 from services.notifier import Notifier
 from services.people import PeopleService
 from services.settings import SettingsService
@@ -45,3 +46,4 @@ class Services:
     sync: SyncRunService
     sync_status: SyncStatusService
     people_links: PeopleLinks
+    invoicing: InvoicingService

@@ -23,7 +23,10 @@ class HomeData:
 
 class HomeService:
     def __init__(
-        self, people: PeopleService, week: WeekService | None = None, connection: SyncStatusService | None = None
+        self,
+        people: PeopleService,
+        week: WeekService | None = None,
+        connection: SyncStatusService | None = None,
     ) -> None:
         self.people = people
         self.week = week

@@ -373,6 +373,10 @@ class Invoice(TenantScoped, Base):
     period_to: Mapped[date | None] = mapped_column(Date)
     numbering: Mapped[str] = mapped_column(String(16), default="bexio")  # bexio | own
     own_number: Mapped[str | None] = mapped_column(String(64))
+    # Where an own number sits in its sequence ("2026" per year, "all" without {year}); set right
+    # before the create, cleared when bexio refuses the draft, so only drafts consume numbers.
+    own_seq: Mapped[int | None]
+    own_scope: Mapped[str | None] = mapped_column(String(16))
     bexio_id: Mapped[int | None]
     document_nr: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | created | failed
@@ -394,6 +398,8 @@ class InvoiceLine(TenantScoped, Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     kind: Mapped[str] = mapped_column(String(16))  # hours | expense | fixed | text
+    # The project a line bills: a fixed-price project is billed by the first draft with its "fixed" line.
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
     text: Mapped[str] = mapped_column(Text)
     quantity: Mapped[Decimal]
     unit_price: Mapped[Decimal]

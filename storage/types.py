@@ -39,7 +39,8 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return (Decimal(value) / 100).quantize(_CENT)
+        # Exactly Decimal(value) / 100 with two decimals, in one step: previews read 10k of these.
+        return Decimal(value).scaleb(-2)
 
 
 class ExactDecimal(TypeDecorator[Decimal]):

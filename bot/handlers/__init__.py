@@ -9,6 +9,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.deps import BotDeps
 from bot.handlers import (
+    account_mapping,
     app_home,
     bx_sync,
     errors,
@@ -17,6 +18,7 @@ from bot.handlers import (
     invoice,
     log_expense,
     log_hours,
+    new_customer,
     settings_modal,
     unknown_command,
     week,
@@ -34,6 +36,8 @@ def register_all(app: AsyncApp, deps: BotDeps) -> None:
         hours_modal,
         expense_modal,
         week,
+        account_mapping,
+        new_customer,
     ):
         module.register(app, deps)
     unknown_command.register(app, deps)  # last: it matches every command

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.views import bx_sync, settings_modal, week
+from bot.views import account_mapping, bx_sync, new_customer, settings_modal, week
 from bot.views.blocks import Block, actions, button, context, divider, header, section
 from services.container import Services
 from services.home import HomeData
@@ -38,6 +38,13 @@ def render(data: HomeData) -> dict[str, Any]:
     if data.is_admin:
         blocks += [divider(), header("Admin")]
         blocks.append(actions(button("Settings", settings_modal.OPEN_ACTION, "open"), block_id="home_admin"))
+        blocks.append(
+            actions(
+                button("Account mapping", account_mapping.OPEN_ACTION, "open"),
+                button("+ New customer", new_customer.OPEN_ACTION, "open"),
+                block_id="home_invoicing",
+            )
+        )
     blocks.append(divider())
     if data.connection is not None:
         blocks += bx_sync.connection_footer(data.connection, is_admin=data.is_admin)

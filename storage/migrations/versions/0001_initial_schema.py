@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 00:50:25.774112
+Create Date: 2026-11-25 01:50:57.200087
 """
 
 from collections.abc import Sequence
@@ -386,6 +386,8 @@ def upgrade() -> None:
     sa.Column('period_to', sa.Date(), nullable=True),
     sa.Column('numbering', sa.String(length=16), nullable=False),
     sa.Column('own_number', sa.String(length=64), nullable=True),
+    sa.Column('own_seq', sa.Integer(), nullable=True),
+    sa.Column('own_scope', sa.String(length=16), nullable=True),
     sa.Column('bexio_id', sa.Integer(), nullable=True),
     sa.Column('document_nr', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
@@ -442,6 +444,7 @@ def upgrade() -> None:
     sa.Column('invoice_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('quantity', storage.types.Money(), nullable=False),
     sa.Column('unit_price', storage.types.Money(), nullable=False),
@@ -452,6 +455,7 @@ def upgrade() -> None:
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_lines_invoice_id_invoices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_invoice_lines_project_id_projects')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_invoice_lines_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_lines'))
     )

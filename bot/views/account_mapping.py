@@ -1,0 +1,92 @@
+"""Settings → Account mapping (admins): the bexio income account of every activity and expense
+category, each a searchable select over bexio's active income accounts; long lists are paged."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.views.blocks import Block, actions, button, context, modal, option, plain, section
+from services.invoicing.accounts import AccountChoice, MappingRow, RowKind
+
+CALLBACK_ID = "account_mapping"
+OPEN_ACTION = "home_account_mapping"
+ACCOUNT_ACTION = "mapping_account"
+PAGE_ACTION = "mapping_page"
+ROW_PREFIX = "map:"
+PAGE_SIZE = 40
+"""Rows per page: 40 inputs and a few blocks around them stay under Slack's 100 blocks."""
+_KIND_LABEL = {"activity": "Activity", "category": "Expense category"}
+
+
+def block_id_for(kind: RowKind, row_id: int) -> str:
+    return f"{ROW_PREFIX}{kind}:{row_id}"
+
+
+def account_option(account: AccountChoice) -> dict[str, Any]:
+    return option(account.label, str(account.bexio_id))
+
+
+def build(rows: Sequence[MappingRow], page: int = 0) -> dict[str, Any]:
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    blocks: list[Block] = [
+        section(
+            "Every invoice line is booked to the income account chosen here. Activities follow their "
+            "account in bexio until you choose another one."
+        )
+    ]
+    for row in shown:
+        element: dict[str, Any] = {
+            "type": "external_select",
+            "action_id": ACCOUNT_ACTION,
+            "min_query_length": 0,
+            "placeholder": plain("No account — type a number or name"),
+        }
+        if row.account is not None:
+            element["initial_option"] = account_option(row.account)
+        hint = _KIND_LABEL[row.kind]
+        if row.kind == "activity":
+            hint += f" · bexio's default: {row.bexio_default.label if row.bexio_default else 'none'}"
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": block_id_for(row.kind, row.id),
+                "label": plain(row.name[:2000]),
+                "element": element,
+                "optional": True,
+                "hint": plain(hint),
+            }
+        )
+    if not shown:
+        blocks.append(context("No activities or expense categories yet — import from bexio first."))
+    if pages > 1:
+        buttons = []
+        if page > 0:
+            buttons.append(button("◀ Previous", PAGE_ACTION, str(page - 1)))
+        if page < pages - 1:
+            buttons.append(button("Next ▶", PAGE_ACTION, str(page + 1)))
+        blocks.append(
+            context(f"Page {page + 1} of {pages}; changes on this page are saved when you turn it.")
+        )
+        blocks.append(actions(*buttons, block_id="mapping_pages"))
+    return modal("Account mapping", blocks, callback_id=CALLBACK_ID, submit="Save")
+
+
+def submitted_choices(values: dict[str, Any]) -> dict[tuple[RowKind, int], int]:
+    """Row → chosen bexio account id, for the rows of the submitted page that have one (a Slack
+    select cannot be emptied again, so a row without a choice is simply left as it is)."""
+    choices: dict[tuple[RowKind, int], int] = {}
+    for block_id, state in values.items():
+        if not block_id.startswith(ROW_PREFIX):
+            continue
+        kind, _, raw_id = block_id.removeprefix(ROW_PREFIX).partition(":")
+        if kind not in ("activity", "category") or not raw_id.isdigit():
+            continue
+        selected = (state.get(ACCOUNT_ACTION) or {}).get("selected_option") or {}
+        value = selected.get("value")
+        if isinstance(value, str) and value.isdigit():
+            row_kind: RowKind = "activity" if kind == "activity" else "category"
+            choices[(row_kind, int(raw_id))] = int(value)
+    return choices

@@ -1,0 +1,329 @@
+"""Submitting an invoice: everything checked, then ONE transaction that creates the local invoice,
+reserves exactly the ticked entries and expenses, and enqueues the push to bexio.
+
+The preview is rebuilt inside that transaction (also reading what other invoices hold), so what
+is reserved is what the person saw — its fingerprint must match — and nothing is reserved twice:
+the reservation is a conditional ``UPDATE … WHERE status = 'open'`` whose row count must equal
+the number of items. A concurrent invoice over the same entries therefore fails cleanly (on
+PostgreSQL the second UPDATE waits for the first transaction and then finds the rows taken;
+SQLite serialises the two writers), and its transaction — invoice, lines, job — rolls back whole.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import to_local
+from core.errors import DomainError
+from core.invoice_lines import Grouping, InvoiceLine, too_many_lines
+from core.invoice_totals import default_title
+from services.invoicing.numbering import bexio_numbers_automatically, next_own_number, numbering_problem
+from services.invoicing.preview import Preview, build_preview
+from services.invoicing.selection import OPEN, RESERVED, Selection
+from services.settings import SettingsService, TenantSettings
+from storage.db import Database
+from storage.jobs import JobQueue
+from storage.models import AuditLog, Expense, Invoice, TimeEntry
+from storage.models import InvoiceLine as InvoiceLineRow
+
+INVOICE_PUSH = "invoice.push"
+PUSH_MAX_ATTEMPTS = 12
+"""With the queue's backoff (5 s doubling, capped at an hour) a push keeps trying for about five
+hours of bexio trouble before it is parked for an admin."""
+MAX_PAYMENT_DAYS = 365
+MAX_TITLE = 255
+_CHUNK = 500
+
+
+class Field(StrEnum):
+    """The parts of an invoice request an error can point at (the modal maps them to its blocks)."""
+
+    CUSTOMER = "customer"
+    PROJECT = "project"
+    GROUPING = "grouping"
+    LINES = "lines"
+    TITLE = "title"
+    INVOICE_DATE = "invoice_date"
+    PAYMENT_DAYS = "payment_days"
+    NUMBERING = "numbering"
+
+
+class InvoiceRefused(DomainError):
+    """The request cannot become a draft: every problem, by field, and by line for line problems."""
+
+    def __init__(self, errors: Mapping[Field, str], line_errors: Mapping[str, str] | None = None) -> None:
+        messages = dict.fromkeys([*errors.values(), *(line_errors or {}).values()])
+        super().__init__(" ".join(messages))
+        self.errors = dict(errors)
+        self.line_errors = dict(line_errors or {})
+
+
+class PreviewChanged(InvoiceRefused):
+    """The unbilled work changed since the person's preview: show them the new one first."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                Field.LINES: "The unbilled work changed since this preview (hours were logged, edited or "
+                "invoiced meanwhile) — check the lines and submit again."
+            }
+        )
+
+
+@dataclass(frozen=True)
+class InvoiceRequest:
+    selection: Selection
+    actor: str
+    """The Slack user id of the person invoicing, or "cli"."""
+    ticked: frozenset[str] | None = None
+    """Line keys to bill; None bills every line of the selection."""
+    title: str | None = None
+    invoice_date: date | None = None
+    payment_days: int = 30
+    intro: str | None = None
+    use_bexio_numbering: bool | None = None
+    """None follows the setting ``use_bexio_numbering``."""
+    fingerprint: str | None = None
+    """The fingerprint of the preview the person saw; None skips the check (command line)."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    invoice_id: int
+    uuid: str
+    job_id: int
+    preview: Preview
+
+
+class Submitter:
+    def __init__(
+        self,
+        db: Database,
+        queue: JobQueue,
+        settings: SettingsService,
+        now: Callable[[], datetime],
+        timezone: str,
+    ) -> None:
+        self.db = db
+        self.queue = queue
+        self.settings = settings
+        self.now = now
+        self.timezone = timezone
+
+    def today(self) -> date:
+        return to_local(self.now(), self.timezone).date()
+
+    async def submit(
+        self,
+        tenant_id: int,
+        request: InvoiceRequest,
+        *,
+        notify: Mapping[str, Any] | None = None,
+        delay: float = 0.0,
+    ) -> Submitted:
+        """Create the invoice and its push job, or raise `InvoiceRefused` (and change nothing).
+
+        ``notify`` is kept in the job's payload for whoever reports the outcome (the modal's view id).
+        """
+        async with self.db.session(tenant_id) as session:
+            settings = await self.settings.load(tenant_id, session=session)
+            preview = await build_preview(session, settings, request.selection, ticked=request.ticked)
+            use_bexio = (
+                settings.get("use_bexio_numbering")
+                if request.use_bexio_numbering is None
+                else request.use_bexio_numbering
+            )
+            invoice_date = request.invoice_date or self.today()
+            await self._check(session, settings, request, preview, use_bexio, invoice_date)
+            assert preview is not None
+            now = self.now()
+            selection = request.selection
+            invoice = Invoice(
+                uuid=str(uuid.uuid4()),
+                customer_id=selection.customer_id,
+                project_id=selection.project_id,
+                title=_title(request.title, selection.period_to or invoice_date),
+                intro=(request.intro or "").strip() or None,
+                invoice_date=invoice_date,
+                payment_days=request.payment_days,
+                period_from=selection.period_from,
+                period_to=selection.period_to,
+                numbering="bexio" if use_bexio else "own",
+                status="pending",
+                total_net=preview.totals.net,
+                total_vat=preview.totals.total_vat,
+                total=preview.totals.total,
+                created_by=request.actor,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(invoice)
+            await session.flush()
+            lines = preview.ticked_lines
+            session.add_all(_line_rows(invoice.id, lines))
+            await self._reserve(session, invoice.id, lines, now)
+            payload = {"invoice_id": invoice.id, **(notify or {})}
+            job_id = await self.queue.enqueue(
+                tenant_id,
+                INVOICE_PUSH,
+                payload,
+                dedup_key=f"invoice:{invoice.uuid}",
+                delay=delay,
+                max_attempts=PUSH_MAX_ATTEMPTS,
+                session=session,
+            )
+            session.add(
+                AuditLog(
+                    actor=request.actor,
+                    action="invoice.submit",
+                    subject_type="invoice",
+                    subject_id=str(invoice.id),
+                    details={
+                        "uuid": invoice.uuid,
+                        "customer_id": selection.customer_id,
+                        "lines": len(lines),
+                        "total": str(preview.totals.total),
+                    },
+                    created_at=now,
+                )
+            )
+            return Submitted(invoice.id, invoice.uuid, job_id, preview)
+
+    async def _check(
+        self,
+        session: AsyncSession,
+        settings: TenantSettings,
+        request: InvoiceRequest,
+        preview: Preview | None,
+        use_bexio: bool,
+        invoice_date: date,
+    ) -> None:
+        if preview is None:
+            raise InvoiceRefused(
+                {Field.CUSTOMER: "This customer does not exist (any more) — choose another one."}
+            )
+        if request.fingerprint is not None and request.fingerprint != preview.fingerprint:
+            await self._refuse_if_held(session, settings, request)
+            raise PreviewChanged
+        errors: dict[Field, str] = {}
+        line_errors: dict[str, str] = {}
+        if not preview.lines:
+            errors[Field.LINES] = (
+                f"Nothing to invoice for {preview.customer.name} in this period: its billable work is "
+                "invoiced already, or none was logged."
+            )
+        elif not preview.ticked:
+            errors[Field.LINES] = "Tick at least one line to invoice."
+        else:
+            too_many = too_many_lines(len(preview.ticked_lines), request.selection.grouping)
+            if too_many is not None:
+                if request.selection.grouping is Grouping.BY_ACTIVITY:
+                    too_many = too_many.rstrip(".") + " — choose a project or a shorter period."
+                errors[Field.GROUPING] = too_many
+            for key, messages in preview.problems_by_line().items():
+                line_errors[key] = " ".join(messages)
+            if line_errors:
+                errors[Field.LINES] = " ".join(dict.fromkeys(line_errors.values()))
+        fmt: str = settings.get("invoice_number_format")
+        example = (await next_own_number(session, fmt, invoice_date)).number
+        problem = numbering_problem(use_bexio, await bexio_numbers_automatically(session), example)
+        if problem is not None:
+            errors[Field.NUMBERING] = problem
+        if not 0 <= request.payment_days <= MAX_PAYMENT_DAYS:
+            errors[Field.PAYMENT_DAYS] = f"The payment term is 0 to {MAX_PAYMENT_DAYS} days."
+        if request.title is not None and len(request.title.strip()) > MAX_TITLE:
+            errors[Field.TITLE] = f"The title can have at most {MAX_TITLE} characters."
+        if errors:
+            raise InvoiceRefused(errors, line_errors)
+
+    async def _refuse_if_held(
+        self, session: AsyncSession, settings: TenantSettings, request: InvoiceRequest
+    ) -> None:
+        """When the change is another invoice taking ticked work, say who is invoicing it."""
+        full = await build_preview(
+            session, settings, request.selection, ticked=request.ticked, include_reserved=True
+        )
+        if full is None:
+            return
+        held = {key: ids for key, ids in full.held.items() if key in full.ticked}
+        if held:
+            message = await self._held_message(session, {i for ids in held.values() for i in ids})
+            raise InvoiceRefused({Field.LINES: message}, dict.fromkeys(held, message))
+
+    async def _held_message(self, session: AsyncSession, invoice_ids: set[int]) -> str:
+        rows = (
+            await session.execute(
+                select(Invoice.created_by, Invoice.created_at).where(Invoice.id.in_(invoice_ids))
+            )
+        ).all()
+        who = ", ".join(sorted({_person(row.created_by) for row in rows})) or "someone"
+        started = min((row.created_at for row in rows), default=None)
+        since = f" (started {to_local(started, self.timezone):%H:%M})" if started is not None else ""
+        return (
+            f"Some of these hours are being invoiced by {who} right now{since} — untick those lines "
+            "or wait until that draft exists."
+        )
+
+    async def _reserve(
+        self, session: AsyncSession, invoice_id: int, lines: Sequence[InvoiceLine], now: datetime
+    ) -> None:
+        entry_ids = sorted({i for line in lines for i in line.entry_ids})
+        expense_ids = sorted({i for line in lines for i in line.expense_ids})
+        taken = 0
+        for table, ids in ((TimeEntry, entry_ids), (Expense, expense_ids)):
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                result = await session.execute(
+                    update(table)
+                    .where(table.id.in_(chunk), table.status == OPEN)
+                    .values(status=RESERVED, invoice_id=invoice_id, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                taken += result.rowcount  # type: ignore[attr-defined]
+        if taken != len(entry_ids) + len(expense_ids):
+            raise InvoiceRefused(
+                {
+                    Field.LINES: "Someone started invoicing some of these hours a moment ago — "
+                    "check the lines and submit again."
+                }
+            )
+
+
+def _title(typed: str | None, period_end: date) -> str:
+    return (typed or "").strip() or default_title(period_end)
+
+
+def _person(created_by: str | None) -> str:
+    if created_by is None:
+        return "someone"
+    if created_by == "cli":
+        return "the command line"
+    return f"<@{created_by}>"
+
+
+def _line_rows(invoice_id: int, lines: Sequence[InvoiceLine]) -> list[InvoiceLineRow]:
+    return [
+        InvoiceLineRow(
+            invoice_id=invoice_id,
+            position=position,
+            kind=line.kind.value,
+            text=line.text,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            tax_code=line.tax.code if line.tax is not None else None,
+            tax_bexio_id=line.tax.bexio_id if line.tax is not None else None,
+            account_id=line.account_id,
+            minutes=line.minutes,
+            project_id=line.project_id,
+        )
+        for position, line in enumerate(lines, start=1)
+    ]
