@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy core bexio storage
 
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 run: $(STAMP)
 	$(BIN)/bxhours serve

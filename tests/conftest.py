@@ -6,6 +6,7 @@ the run time); PostgreSQL is migrated once and truncated between tests.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -13,15 +14,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bxhours.fakes.slack_api import FakeSlack
 from storage.db import Database
 from storage.migrate import upgrade_blocking
 from storage.models import Base
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
-BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+PG_BASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+BACKENDS = ["sqlite", "postgres"] if PG_BASE_URL else ["sqlite"]
+# Under pytest-xdist each worker gets its own PostgreSQL database (tests truncate between runs).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+PG_URL = f"{PG_BASE_URL}_{WORKER}" if PG_BASE_URL and WORKER else PG_BASE_URL
 
 
 @pytest.fixture(scope="session")
@@ -35,10 +40,24 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_migrated() -> str:
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set")
-    # First requested from inside an async fixture: migrate on a thread with its own event loop.
+    # First requested from inside an async fixture: work on a thread with its own event loop.
     with ThreadPoolExecutor(max_workers=1) as pool:
+        if PG_URL != PG_BASE_URL:
+            pool.submit(asyncio.run, _create_database(PG_BASE_URL, PG_URL)).result()
         pool.submit(upgrade_blocking, PG_URL).result()
     return PG_URL
+
+
+async def _create_database(base_url: str, url: str) -> None:
+    """Create this worker's database next to the one CI made, fresh on every run."""
+    name = make_url(url).database
+    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
