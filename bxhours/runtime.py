@@ -26,6 +26,7 @@ from bot.views.bx_sync import SlackImportMessages
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from services.bexio_access import BexioAccess, BexioConfig
+from services.changes import ChangeProcessor, ChangeRefused, InvoiceChanges
 from services.container import Services
 from services.diagnostics import PING, Diagnostics
 from services.expense_categories import ExpenseCategoryService
@@ -49,6 +50,7 @@ from storage.migrate import upgrade
 from storage.tenants import TenantRepository
 from webhooks.batching import BatchingEnqueuer
 from webhooks.endpoint import WebhookEndpoint
+from webhooks.notifications import CHANGE_JOB
 from webhooks.worker import JobHandler, PermanentJobError, Worker
 
 log = logging.getLogger(__name__)
@@ -139,6 +141,7 @@ class Runtime:
                     now,
                     settings.bxhours_timezone,
                 ),
+                changes=ChangeProcessor(db, importer, InvoiceChanges(db, bexio, notifier, now), sync_status),
             )
             notifier.bind(services)
             bolt = create_bolt_app(
@@ -172,7 +175,18 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
         except ImportFailed as exc:  # recorded and reported already; retrying alone cannot help
             raise PermanentJobError(exc.message) from None
 
-    return {PING: diagnostics.run_ping, IMPORT_JOB: run_import, INVOICE_PUSH: services.invoicing.run_push_job}
+    async def run_change(job: ClaimedJob) -> dict[str, Any] | None:
+        try:
+            return await services.changes.run_job(job)
+        except ChangeRefused as exc:  # a bad payload or a broken connection: retrying cannot help
+            raise PermanentJobError(exc.message) from None
+
+    return {
+        PING: diagnostics.run_ping,
+        IMPORT_JOB: run_import,
+        INVOICE_PUSH: services.invoicing.run_push_job,
+        CHANGE_JOB: run_change,
+    }
 
 
 async def _ensure_tenant(slack: AsyncWebClient, tenants: TenantService) -> int:

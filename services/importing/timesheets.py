@@ -150,18 +150,17 @@ async def import_timesheet(ctx: ImportContext, timesheet_id: int) -> ResourceCha
     the stage empty and its imported entry is removed — under the same guard: only entries bexio
     is the source of and that are not on an invoice.
     """
+    path = f"{ctx.client.timesheets.path}/{timesheet_id}"
     try:
-        timesheet: TimesheetFields | None = await ctx.client.get(
-            f"{ctx.client.timesheets.path}/{timesheet_id}", _TIMESHEET
-        )
+        found: list[TimesheetFields] = [await ctx.client.get(path, _TIMESHEET)]
     except BexioNotFound:
-        timesheet = None
+        found = []
     to_entry, _undated = await _entry_builder(ctx)
-    entry = to_entry(timesheet) if timesheet is not None else None
+    entry = to_entry(found[0]) if found else None
     async with ctx.workspace.stage(TIME_ENTRIES) as stage:
         if entry is not None:
             await stage.add_values([entry])
-        ctx.on_read(TIME_ENTRIES.resource, 0 if timesheet is None else 1)
+        ctx.on_read(TIME_ENTRIES.resource, len(found))
         return await stage.apply(ctx.now, scope=[timesheet_id])
 
 
