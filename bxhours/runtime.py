@@ -38,6 +38,7 @@ from services.importing.runs import IMPORT_JOB, SyncRunService
 from services.importing.service import ImportService
 from services.importing.status import SyncStatusService
 from services.invoicing import INVOICE_PUSH, InvoicingService
+from services.invoicing.recent import RecentInvoices
 from services.people import PeopleService
 from services.settings import SettingsService
 from services.tenants import TenantService
@@ -118,7 +119,7 @@ class Runtime:
                 tenants=tenants,
                 settings=tenant_settings,
                 people=people,
-                home=HomeService(people, week, sync_status),
+                home=HomeService(people, week, sync_status, RecentInvoices(db)),
                 time_entries=TimeEntryService(
                     db, tenant_settings, settings.admin_ids, now, settings.bxhours_timezone
                 ),
