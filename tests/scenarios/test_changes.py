@@ -17,7 +17,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bexio.pacing import Pacer
 from bexio.sandbox import RunningSandbox, build_state
+from bexio.testing import FakeTime
 from bxhours.fakes.invoicing_seed import SeededCompany, WorkLog, mirror_sandbox
 from bxhours.fakes.stack import ANDREA, Stack
 from core.dates import end_of_last_month
@@ -69,6 +71,21 @@ def api_calls(sandbox: RunningSandbox) -> list[str]:
 async def change_jobs(stack: Stack) -> list[Job]:
     async with stack.runtime.db.system_session() as session:
         return list(await session.scalars(select(Job).where(Job.kind == CHANGE_JOB).order_by(Job.id)))
+
+
+@pytest.fixture
+def fake_time(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """bexio's pacing (50 searches spread under its 250/min limit) and the client's retry backoff
+    on a fake clock: the test checks what is called, not how long bexio asks bxhours to wait."""
+    fake = FakeTime()
+    access = stack.runtime.services.bexio
+    pacer = Pacer(clock=fake.clock, sleep=fake.sleep)
+    original = access.client
+    monkeypatch.setattr(access, "pacer", lambda tenant_id: pacer)
+    monkeypatch.setattr(
+        access, "client", lambda tenant_id, **options: original(tenant_id, sleep=fake.sleep, **options)
+    )
+    return fake
 
 
 @pytest.fixture
@@ -138,7 +155,7 @@ async def test_deleted_project_becomes_inactive(
 
 
 async def test_burst_of_10k_notifications_about_50_contacts_reads_each_once(
-    http: httpx.AsyncClient, imported: Stack, sandbox: RunningSandbox
+    http: httpx.AsyncClient, imported: Stack, sandbox: RunningSandbox, fake_time: FakeTime
 ) -> None:
     contact_ids = sorted(sandbox.state.tables["contact"])[:50]
     assert len(contact_ids) == 50
@@ -242,7 +259,7 @@ async def test_refused_token_parks_the_job_with_a_clear_message(
 
 
 async def test_bexio_down_is_retried_later(
-    http: httpx.AsyncClient, imported: Stack, sandbox: RunningSandbox
+    http: httpx.AsyncClient, imported: Stack, sandbox: RunningSandbox, fake_time: FakeTime
 ) -> None:
     sandbox.state.faults.script("GET /2.0/pr_project/{id}", [503] * 10)
     body = json.dumps({"resource": "project", "id": 3}).encode()
