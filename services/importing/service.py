@@ -4,7 +4,7 @@ Each resource is read page by page into a stage and applied in its own short tra
 ``staging``), so an import that fails half-way leaves every resource either fully updated or
 untouched, and a second import with nothing changed in bexio reports zero changes. Change
 processing (issue 7) re-uses the same paths: ``import_resource`` for a whole list,
-``import_contact`` / ``import_project`` for one record.
+``import_contact`` / ``import_project`` / ``import_timesheet`` for one record.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from services.importing.reference_data import (
 from services.importing.staging import open_workspace
 from services.importing.status import SyncStatusService
 from services.importing.summary import RESOURCE_LABELS, ImportProgress, ImportSummary
-from services.importing.timesheets import import_timesheets
+from services.importing.timesheets import import_timesheet, import_timesheets
 from services.settings import SettingsService
 from storage.db import Database
 from storage.tenants import TenantRepository
@@ -111,6 +111,14 @@ class ImportService:
             summary.resources["projects"] = await import_project(ctx, project_id)
 
         return await self._run(tenant_id, [Phase("projects", RESOURCE_LABELS["projects"], one)], None)
+
+    async def import_timesheet(self, tenant_id: int, timesheet_id: int) -> ImportSummary:
+        """Re-read one timesheet; gone from bexio → its imported, unbilled entry is removed."""
+
+        async def one(service: ImportService, ctx: ImportContext, summary: ImportSummary) -> None:
+            summary.resources["timesheets"] = await import_timesheet(ctx, timesheet_id)
+
+        return await self._run(tenant_id, [Phase("timesheets", RESOURCE_LABELS["timesheets"], one)], None)
 
     # -- running phases -------------------------------------------------------------------------
 

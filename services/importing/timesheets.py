@@ -19,7 +19,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import and_, select
 from typing_extensions import TypedDict
 
-from bexio.errors import BexioUnexpectedResponse
+from bexio.errors import BexioNotFound, BexioUnexpectedResponse
 from bexio.fields import parse_minutes
 from services.importing.context import ImportContext
 from services.importing.staging import Mirror, memoized
@@ -88,6 +88,7 @@ if StagedEntry._fields != TIME_ENTRIES.staged:
 
 
 _TIMESHEETS: TypeAdapter[list[TimesheetFields]] = TypeAdapter(list[TimesheetFields])
+_TIMESHEET: TypeAdapter[TimesheetFields] = TypeAdapter(TimesheetFields)
 Rate = tuple[Decimal | None, str]
 #: (project, activity, person) combinations whose rate is remembered; the rates themselves, per
 #: ``rate_key``, are a few hundred at most.
@@ -139,6 +140,28 @@ async def import_timesheets(ctx: ImportContext) -> tuple[ResourceChanges, int]:
             await stage.add_values([entry for entry in map(to_entry, page) if entry is not None])
             ctx.on_read(TIME_ENTRIES.resource, len(page))
         return await stage.apply(ctx.now), undated[0]
+
+
+async def import_timesheet(ctx: ImportContext, timesheet_id: int) -> ResourceChanges:
+    """Re-read one timesheet (one bexio call) and apply it as the full import would.
+
+    The entry is built by the same code as in ``import_timesheets``, so its rate and billable flag
+    are resolved identically; a timesheet bexio no longer has (404), or one without a date, leaves
+    the stage empty and its imported entry is removed — under the same guard: only entries bexio
+    is the source of and that are not on an invoice.
+    """
+    path = f"{ctx.client.timesheets.path}/{timesheet_id}"
+    try:
+        found: list[TimesheetFields] = [await ctx.client.get(path, _TIMESHEET)]
+    except BexioNotFound:
+        found = []
+    to_entry, _undated = await _entry_builder(ctx)
+    entry = to_entry(found[0]) if found else None
+    async with ctx.workspace.stage(TIME_ENTRIES) as stage:
+        if entry is not None:
+            await stage.add_values([entry])
+        ctx.on_read(TIME_ENTRIES.resource, len(found))
+        return await stage.apply(ctx.now, scope=[timesheet_id])
 
 
 async def _entry_builder(
