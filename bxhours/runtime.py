@@ -26,6 +26,8 @@ from bot.views.bx_sync import SlackImportMessages
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from services.bexio_access import BexioAccess, BexioConfig
+from services.changes.poller import ChangePoller
+from services.changes.schedule import POLL_CHANGES, POLL_FULL, schedule_polls
 from services.container import Services
 from services.diagnostics import PING, Diagnostics
 from services.expense_categories import ExpenseCategoryService
@@ -157,6 +159,13 @@ class Runtime:
             raise
         return cls(settings, db, queue, cipher, slack, services, bolt, worker, webhook, tenant_id)
 
+    async def schedule_polls(self) -> None:
+        """Seed the change poller's periodic jobs (``serve`` and ``worker`` at start; idempotent).
+
+        Not part of ``create``: one-shot commands and the test stack must not start polling bexio.
+        """
+        await schedule_polls(self.queue, self.tenant_id)
+
     async def close(self) -> None:
         await self.webhook.enqueuer.close()
         await self.services.bexio.aclose()
@@ -172,7 +181,14 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
         except ImportFailed as exc:  # recorded and reported already; retrying alone cannot help
             raise PermanentJobError(exc.message) from None
 
-    return {PING: diagnostics.run_ping, IMPORT_JOB: run_import, INVOICE_PUSH: services.invoicing.run_push_job}
+    poller = ChangePoller(services.importer, services.queue)
+    return {
+        PING: diagnostics.run_ping,
+        IMPORT_JOB: run_import,
+        INVOICE_PUSH: services.invoicing.run_push_job,
+        POLL_CHANGES: poller.run_changes_job,
+        POLL_FULL: poller.run_full_job,
+    }
 
 
 async def _ensure_tenant(slack: AsyncWebClient, tenants: TenantService) -> int:
