@@ -29,7 +29,7 @@ from services.changes.schedule import POLL_CHANGES, POLL_FULL, schedule_polls
 from services.invoicing import INVOICE_PUSH
 from storage.db import Database
 from storage.jobs import QUEUED
-from storage.models import Customer, Invoice, Job, SyncCursor, TimeEntry
+from storage.models import Customer, Invoice, Job, Project, SyncCursor, TimeEntry
 from webhooks.worker import Worker
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 11:00 in Zurich (CET)
@@ -327,3 +327,49 @@ async def test_a_one_shot_worker_leaves_the_poll_jobs_queued(polling: Polling) -
     )
     assert len(await polling.jobs(POLL_CHANGES, status=QUEUED)) == 1
     assert await polling.jobs(POLL_CHANGES, status="failed") == []
+
+
+async def test_the_full_poll_rereads_master_data_and_timesheets_once_a_day(polling: Polling) -> None:
+    project_id = min(polling.tables["pr_project"])
+    polling.tables["pr_project"][project_id]["name"] = "Neuer Projektname"
+    async with polling.db.session(polling.tenant_id) as session:
+        entry = await session.scalar(
+            select(TimeEntry.bexio_timesheet_id)
+            .where(TimeEntry.source == "bexio", TimeEntry.status == "open")
+            .order_by(TimeEntry.bexio_timesheet_id)
+            .limit(1)
+        )
+    assert entry is not None
+    del polling.tables["timesheet"][entry]  # deletions are only seen by a full re-read
+
+    polling.advance(15 * 60)
+    await polling.run()
+    assert await project_name(polling, project_id) == "Neuer Projektname"
+    assert await entry_exists(polling, entry), "a 15-minute poll only looks for new timesheets"
+
+    polling.advance(24 * 3600 - 15 * 60)
+    await polling.run()
+    assert not await entry_exists(polling, entry)
+    done = await polling.jobs(POLL_FULL, status="done")
+    assert done[-1].result is not None and done[-1].result["timesheets"]["full"] is True
+
+
+async def project_name(polling: Polling, bexio_id: int) -> str | None:
+    async with polling.db.session(polling.tenant_id) as session:
+        return await session.scalar(select(Project.name).where(Project.bexio_id == bexio_id))
+
+
+async def entry_exists(polling: Polling, bexio_id: int) -> bool:
+    async with polling.db.session(polling.tenant_id) as session:
+        found = await session.scalar(select(TimeEntry.id).where(TimeEntry.bexio_timesheet_id == bexio_id))
+        return found is not None
+
+
+async def test_a_changed_interval_applies_from_the_next_reschedule(polling: Polling) -> None:
+    settings = polling.stack.runtime.services.settings
+    await settings.set(polling.tenant_id, "poll_contacts_seconds", "300", actor="U01ANDREA")
+    polling.advance(60)
+    await polling.run()  # this poll was scheduled under the old interval
+    assert [job.run_at for job in await polling.jobs(POLL_CHANGES, status=QUEUED)] == [
+        START + timedelta(seconds=60 + 300)
+    ]
