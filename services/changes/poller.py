@@ -11,9 +11,10 @@ the change processor's business, not the poller's. Two periodic jobs (``schedule
   bexio has not finished with (not paid, not cancelled) are also looked up by id: a deleted draft
   has no ``updated_at`` to be found by.
 * ``poll.full`` — resources without ``updated_at`` re-read whole and diffed by the importer (and
-  contacts, since an archived contact drops out of every search); timesheets cannot be searched
-  by date either, so new ones are found newest-first by id, and the whole list is re-read only
-  every ``poll_timesheets_full_hours`` for edits and deletions.
+  contacts with their groups, since an archived contact drops out of every search; skipped while
+  an import runs). Timesheets cannot be searched by date either, so new ones are found
+  newest-first by id, and the whole list is re-read only every ``poll_timesheets_full_hours``
+  for edits and deletions.
 
 Every bexio call goes through ``BexioAccess.client``, whose pacer is shared by all work of the
 tenant in this process, so polling stays within bexio's company-wide rate limit (issue 7 §6).
@@ -37,6 +38,7 @@ from bexio.search import Criterion
 from core.changes import CHANGE_JOB, Change
 from services.changes.cursors import Cursor, CursorStore
 from services.changes.schedule import POLL_CHANGES, POLL_FULL, schedule_next
+from services.importing.runs import IMPORT_JOB
 from services.importing.service import ImportService
 from services.importing.timesheets import BEXIO_SOURCE, NEW_TIMESHEETS_PAGE
 from storage.jobs import ClaimedJob, JobQueue, NewJob
@@ -54,7 +56,7 @@ ID_CHUNK = 100
 """Invoice ids per ``id in […]`` search (bexio's limit on such a list is not documented)."""
 FINAL_STATUSES = frozenset({InvoiceStatus.PAID, InvoiceStatus.CANCELED})
 """Invoices bexio has finished with: no longer looked up by id on every poll."""
-FULL_RESOURCES = ["user", "contact", "project", "business_activity", "account", "tax"]
+FULL_RESOURCES = ["user", "contact_group", "contact", "project", "business_activity", "account", "tax"]
 CONTACT: Final = "contact"
 INVOICE: Final = "invoice"
 TIMESHEET: Final = "timesheet"
@@ -207,6 +209,8 @@ class ChangePoller:
     async def poll_full(self, tenant_id: int) -> dict[str, Any]:
         """Re-read the resources without ``updated_at`` (the importer diffs them), then timesheets."""
         skipped = await self._skip_reason(tenant_id)
+        if skipped is None and await self.queue.active(tenant_id, IMPORT_JOB) is not None:
+            skipped = "an import is under way; it re-reads everything anyway"
         if skipped is not None:
             return {"skipped": skipped}
         summary = await self.importer.import_resources(tenant_id, FULL_RESOURCES)

@@ -26,6 +26,7 @@ from core.clock import ManualClock
 from services.bexio_access import BexioConfig
 from services.changes.poller import ChangePoller
 from services.changes.schedule import POLL_CHANGES, POLL_FULL, schedule_polls
+from services.importing.runs import IMPORT_JOB
 from services.invoicing import INVOICE_PUSH
 from storage.db import Database
 from storage.jobs import QUEUED
@@ -373,3 +374,14 @@ async def test_a_changed_interval_applies_from_the_next_reschedule(polling: Poll
     assert [job.run_at for job in await polling.jobs(POLL_CHANGES, status=QUEUED)] == [
         START + timedelta(seconds=60 + 300)
     ]
+
+
+async def test_the_full_poll_waits_while_an_import_is_under_way(polling: Polling) -> None:
+    await polling.stack.runtime.queue.enqueue(polling.tenant_id, IMPORT_JOB, {})
+    calls = len(polling.sandbox.state.calls)
+    polling.advance(15 * 60)
+    await polling.run()
+    done = await polling.jobs(POLL_FULL, status="done")
+    assert done[-1].result is not None and done[-1].result["skipped"].startswith("an import is under way")
+    assert not [c for c in polling.sandbox.state.calls[calls:] if c.method == "GET"]
+    assert len(await polling.jobs(POLL_FULL, status=QUEUED)) == 1
