@@ -26,7 +26,7 @@ import re
 import ssl
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -234,7 +234,7 @@ class BexioClient:
         params: Mapping[str, Any] | None = None,
         criteria: Sequence[Criterion] | None = None,
         page_size: int | None = None,
-    ) -> AsyncIterator[list[T]]:
+    ) -> AsyncGenerator[list[T], None]:
         """Yield one parsed page at a time: ``GET path`` or, with criteria, ``POST path/search``.
 
         2.0 lists have no total: paging stops on a short page. 3.0 lists send ``X-Total-Count``,

@@ -27,6 +27,8 @@ from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from services.bexio_access import BexioAccess, BexioConfig
 from services.changes import ChangeProcessor, ChangeRefused, InvoiceChanges
+from services.changes.poller import ChangePoller
+from services.changes.schedule import POLL_CHANGES, POLL_FULL, schedule_polls
 from services.container import Services
 from services.diagnostics import PING, Diagnostics
 from services.expense_categories import ExpenseCategoryService
@@ -161,6 +163,13 @@ class Runtime:
             raise
         return cls(settings, db, queue, cipher, slack, services, bolt, worker, webhook, tenant_id)
 
+    async def schedule_polls(self) -> None:
+        """Seed the change poller's periodic jobs (``serve`` and ``worker`` at start; idempotent).
+
+        Not part of ``create``: one-shot commands and the test stack must not start polling bexio.
+        """
+        await schedule_polls(self.queue, self.tenant_id)
+
     async def close(self) -> None:
         await self.webhook.enqueuer.close()
         await self.services.bexio.aclose()
@@ -182,11 +191,14 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
         except ChangeRefused as exc:  # a bad payload or a broken connection: retrying cannot help
             raise PermanentJobError(exc.message) from None
 
+    poller = ChangePoller(services.importer, services.queue)
     return {
         PING: diagnostics.run_ping,
         IMPORT_JOB: run_import,
         INVOICE_PUSH: services.invoicing.run_push_job,
         CHANGE_JOB: run_change,
+        POLL_CHANGES: poller.run_changes_job,
+        POLL_FULL: poller.run_full_job,
     }
 
 

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-Resource = Literal[
-    "contact", "project", "business_activity", "user", "timesheet", "account", "tax", "invoice"
-]
-Action = Literal["created", "updated", "deleted"]
-RESOURCES: tuple[str, ...] = Resource.__args__  # type: ignore[attr-defined]
+from core.changes import CHANGE_JOB, RESOURCES, Action, Resource, change_dedup_key
+
+__all__ = ["CHANGE_JOB", "RESOURCES", "Batch", "Notification", "NotificationError", "parse_notifications"]
+
 MAX_NOTIFICATIONS = 1000
-CHANGE_JOB = "change.process"
-#: Resources bexio cannot read one record of (no GET by id for ``client_service``) or whose lists are
-#: small: the worker re-reads them whole, so all notifications about one of them share one job.
-WHOLE_RESOURCES: frozenset[str] = frozenset({"business_activity", "user", "account", "tax"})
 
 
 class Notification(BaseModel):
@@ -34,12 +29,8 @@ class Notification(BaseModel):
 
     @property
     def dedup_key(self) -> str:
-        """One pending job per entity (or per whole resource): a burst about one contact is one re-read.
-
-        Resources that are re-read whole anyway get one key per resource, so a burst about many
-        activities is one job too; the payload keeps its id (the format stays the same)."""
-        whole = self.id is None or self.resource in WHOLE_RESOURCES
-        return f"{self.resource}:{'*' if whole else self.id}"
+        """One pending job per entity (or per whole resource): a burst about one contact is one re-read."""
+        return change_dedup_key(self.resource, self.id)
 
 
 class NotificationError(ValueError):

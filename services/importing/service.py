@@ -36,7 +36,12 @@ from services.importing.reference_data import (
 from services.importing.staging import open_workspace
 from services.importing.status import SyncStatusService
 from services.importing.summary import RESOURCE_LABELS, ImportProgress, ImportSummary
-from services.importing.timesheets import import_timesheet, import_timesheets
+from services.importing.timesheets import (
+    NewTimesheets,
+    import_new_timesheets,
+    import_timesheet,
+    import_timesheets,
+)
 from services.settings import SettingsService
 from storage.db import Database
 from storage.tenants import TenantRepository
@@ -119,6 +124,28 @@ class ImportService:
             summary.resources["timesheets"] = await import_timesheet(ctx, timesheet_id)
 
         return await self._run(tenant_id, [Phase("timesheets", RESOURCE_LABELS["timesheets"], one)], None)
+
+    async def import_resources(self, tenant_id: int, resources: list[str]) -> ImportSummary:
+        """Re-read several resources in one go (the poller's periodic full re-read), in import order."""
+        keys = {BEXIO_RESOURCES.get(resource, resource) for resource in resources}
+        unknown = keys - {phase.key for phase in PHASES}
+        if unknown:
+            raise UnknownResource(f"unknown resource(s): {', '.join(sorted(unknown))}")
+        return await self._run(tenant_id, [phase for phase in PHASES if phase.key in keys], None)
+
+    async def import_new_timesheets(
+        self, tenant_id: int, known_id: int, *, page_size: int | None = None
+    ) -> NewTimesheets:
+        """Store the timesheets bexio created after ``known_id`` (found newest first)."""
+        found: list[NewTimesheets] = []
+
+        async def new(service: ImportService, ctx: ImportContext, summary: ImportSummary) -> None:
+            options = {"page_size": page_size} if page_size else {}
+            found.append(await import_new_timesheets(ctx, known_id, **options))
+            summary.resources["timesheets"] = found[0].changes
+
+        await self._run(tenant_id, [Phase("timesheets", RESOURCE_LABELS["timesheets"], new)], None)
+        return found[0]
 
     # -- running phases -------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ offered for invoicing is decided by ``services.importing.invoicing``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import aclosing
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -162,6 +164,51 @@ async def import_timesheet(ctx: ImportContext, timesheet_id: int) -> ResourceCha
             await stage.add_values([entry])
         ctx.on_read(TIME_ENTRIES.resource, len(found))
         return await stage.apply(ctx.now, scope=[timesheet_id])
+
+
+@dataclass(frozen=True)
+class NewTimesheets:
+    changes: ResourceChanges
+    read: int
+    """Timesheets listed that were newer than the known id."""
+    newest_id: int | None
+    """The highest timesheet id bexio listed (None: bexio lists none), the next known id."""
+    undated: int
+
+
+#: New timesheets per poll are few: a small first page usually ends the search in one call.
+NEW_TIMESHEETS_PAGE = 200
+
+
+async def import_new_timesheets(
+    ctx: ImportContext, known_id: int, *, page_size: int = NEW_TIMESHEETS_PAGE
+) -> NewTimesheets:
+    """Store timesheets bexio created after ``known_id`` — and nothing else (issue 7 §5).
+
+    bexio timesheets have no ``updated_at`` and cannot be searched by date, but their ids grow:
+    listing ``order_by=id_desc`` page by page until the first id not above ``known_id`` finds the
+    new ones in a call or two. Only those are staged and applied, retiring nothing: edits and
+    deletions of older timesheets are the full re-read's (``import_timesheets``).
+    """
+    to_entry, undated = await _entry_builder(ctx)
+    read, newest = 0, None
+    async with ctx.workspace.stage(TIME_ENTRIES) as stage:
+        pages = ctx.client.pages(
+            ctx.client.timesheets.path, _TIMESHEETS, params={"order_by": "id_desc"}, page_size=page_size
+        )
+        async with aclosing(pages):
+            async for page in pages:
+                if newest is None and page:
+                    newest = page[0]["id"]
+                newer = [sheet for sheet in page if sheet["id"] > known_id]
+                await stage.add_values([entry for entry in map(to_entry, newer) if entry is not None])
+                read += len(newer)
+                ctx.on_read(TIME_ENTRIES.resource, len(page))
+                if len(newer) < len(page):
+                    break  # reached a timesheet we know: everything below is known too
+        # scope=(): none of these ids is stored yet, and nothing outside them may be retired.
+        changes = await stage.apply(ctx.now, scope=())
+    return NewTimesheets(changes, read, newest, undated[0])
 
 
 async def _entry_builder(
