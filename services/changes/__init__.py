@@ -8,6 +8,6 @@
 
 from services.changes.errors import ChangeRefused
 from services.changes.invoices import InvoiceChanges, InvoiceRefresh
-from services.changes.processor import Change, ChangeProcessor, ChangeResult
+from services.changes.processor import ChangeProcessor, ChangeResult
 
-__all__ = ["Change", "ChangeProcessor", "ChangeRefused", "ChangeResult", "InvoiceChanges", "InvoiceRefresh"]
+__all__ = ["ChangeProcessor", "ChangeRefused", "ChangeResult", "InvoiceChanges", "InvoiceRefresh"]

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bexio.errors import BexioAuthError, BexioPermissionError
+from core.changes import Change
 from services.bexio_access import NotConnected
 from services.changes.errors import ChangeRefused
 from services.changes.invoices import CREATED, InvoiceChanges
@@ -47,29 +48,6 @@ WHOLE_RESOURCE = {
     "tax": "taxes",
     "timesheet": "timesheets",
 }
-RESOURCES = frozenset({*WHOLE_RESOURCE, "invoice"})
-ACTIONS = frozenset({"created", "updated", "deleted"})
-
-
-@dataclass(frozen=True)
-class Change:
-    resource: str
-    id: int | None
-    action: str = "updated"
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> Change:
-        """The job's payload is the notification; the endpoint validated it, the poller built it —
-        still, a job is data from the database, so anything else is refused rather than guessed."""
-        resource, record_id = payload.get("resource"), payload.get("id")
-        action = payload.get("action", "updated")
-        if resource not in RESOURCES:
-            raise ChangeRefused(f"not a change notification: unknown resource {resource!r}")
-        if record_id is not None and (type(record_id) is not int or record_id <= 0):
-            raise ChangeRefused(f"not a change notification: id {record_id!r} is not a positive integer")
-        if action not in ACTIONS:
-            raise ChangeRefused(f"not a change notification: unknown action {action!r}")
-        return cls(str(resource), record_id, str(action))
 
 
 @dataclass
@@ -105,7 +83,10 @@ class ChangeProcessor:
 
     async def run_job(self, job: ClaimedJob) -> dict[str, Any]:
         """The ``change.process`` job handler."""
-        change = Change.from_payload(job.payload)
+        try:
+            change = Change.from_payload(job.payload)
+        except ValueError as exc:
+            raise ChangeRefused(str(exc)) from None
         try:
             result = await self.process(job.tenant_id, change)
         except ImportFailed as exc:
