@@ -26,5 +26,6 @@ def create_bolt_app(*, signing_secret: str, client: AsyncWebClient, deps: BotDep
         logger=logging.getLogger("bxhours.bolt"),
     )
     app.middleware(deps.ack_first.middleware)
+    deps.in_flight.install(app)
     register_all(app, deps)
     return app

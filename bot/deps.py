@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.ack_first import AckFirst
+from bot.in_flight import InFlightListeners
 from services.container import Services
 
 
@@ -13,6 +14,8 @@ class BotDeps:
     services: Services
     ack_first: AckFirst = field(default_factory=AckFirst)
     """Gate for the work handlers do after acknowledging (``async with deps.ack_first.turn()``)."""
+    in_flight: InFlightListeners = field(default_factory=InFlightListeners)
+    """Handlers still running after their ``ack()``: a shutdown waits for them."""
 
     async def tenant_id(self, team_id: str | None) -> int:
         return await self.services.tenants.resolve(team_id)

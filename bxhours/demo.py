@@ -2,7 +2,8 @@
 
 It starts the real server on SQLite in a temporary folder, with the bexio sandbox (demo company) and a
 fake Slack, then plays a team's morning: import from bexio, log hours and an expense, create a draft
-invoice. Every Slack request it sends and what came back is printed; it exits 0 by itself.
+invoice, and follow changes made in bexio (a signed webhook, the poller). Every Slack request it sends
+and what came back is printed; it exits 0 by itself.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bexio.sandbox import build_state, serve_sandbox
+from bxhours.demo_changes import changes_tour
 from bxhours.demo_invoice import invoice_tour
 from bxhours.demo_logging import logging_tour
 from bxhours.fakes.slack_api import SlackCall
@@ -83,6 +85,7 @@ async def run_demo(*, database_url: str | None = None) -> int:
             await _import_tour(stack, transcript)
             await logging_tour(stack, transcript)
             await invoice_tour(stack, transcript, sandbox)
+            await changes_tour(stack, transcript, sandbox)
     transcript.section(f"Done in {time.monotonic() - transcript.started:.1f} s")
     return 0
 

@@ -1,50 +1,53 @@
-"""The end of `make demo`: Andrea turns last month's work into a draft invoice in the sandbox.
+"""The end of `make demo`: Andrea bills the work the team just logged as a draft invoice in the sandbox.
 
-It runs after the import and `/log-hours` parts of the demo. When those are not part of the
-build (nothing imported, nothing logged) it says so, mirrors the sandbox's demo company straight
-into the database and logs a few hours itself, so the transcript still ends with a real draft.
+It runs after the import and the `/log-hours` part of the demo and goes through the modal exactly
+as a person would: choose the customer with unbilled work, move the period's end to today (the
+modal proposes everything up to the end of last month), look at the preview, submit.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bexio.sandbox import RunningSandbox
-from bot.views import invoice_modal
-from bxhours.fakes.invoicing_seed import WorkLog, mirror_sandbox
-from bxhours.fakes.stack import ANDREA, MIA, NOAH, Stack
+from bot.views import account_mapping, invoice_modal
+from bxhours.fakes.stack import ANDREA, Stack
 from core.money import format_amount, format_money
-from storage.models import Activity, Customer, Invoice, Project, User
+from storage.models import Invoice
 
 if TYPE_CHECKING:
     from bxhours.demo import Transcript
 
-DEMO_RATES = {
-    "mia.schmid@alpenblick.example": Decimal("140.00"),
-    "noah.keller@alpenblick.example": Decimal("125.00"),
-}
-
 
 async def invoice_tour(stack: Stack, transcript: Transcript, sandbox: RunningSandbox) -> None:
-    transcript.section("Invoicing last month's work")
-    services = stack.runtime.services
-    period_end = services.invoicing.default_period_end()
-    if not await services.invoicing.unbilled(stack.tenant_id, period_from=None, period_to=period_end):
-        await _stand_in_for_import_and_logging(stack, transcript, sandbox)
-
+    transcript.section("Invoicing the logged work")
     transcript.request("Andrea", "/invoice")
     transcript.reply(await stack.slack.command("/invoice", user_id=ANDREA))
     await stack.fake.wait_for("views.update")
     transcript.slack_calls(stack, ("views.open", "views.update"))
 
     view = stack.fake.modal()
+    today = stack.runtime.services.invoicing.today().isoformat()
+    state: dict[str, Any] = {
+        invoice_modal.TO_BLOCK: {invoice_modal.TO_ACTION: {"type": "datepicker", "selected_date": today}}
+    }
+    transcript.request(
+        "Andrea", f"sets the period's end to today ({today}): this month's work is billable too"
+    )
+    view = await _act(
+        stack, view, state, invoice_modal.TO_ACTION, invoice_modal.TO_BLOCK, selected_date=today
+    )
+
     response = await stack.slack.options(
-        ANDREA, invoice_modal.CUSTOMER_ACTION, "", view=view, block_id=invoice_modal.CUSTOMER_BLOCK
+        ANDREA,
+        invoice_modal.CUSTOMER_ACTION,
+        "",
+        view={**view, "state": {"values": state}},  # Slack sends the modal's current values along
+        block_id=invoice_modal.CUSTOMER_BLOCK,
     )
     groups = response.json["option_groups"]
     transcript.request("Andrea", "opens the customer list (customers with unbilled work first)")
@@ -54,22 +57,17 @@ async def invoice_tour(stack: Stack, transcript: Transcript, sandbox: RunningSan
         )
     chosen = groups[0]["options"][0]
     transcript.request("Andrea", f"chooses {chosen['text']['text']}")
-    updates = len(stack.fake.calls_to("views.update"))
-    state = {
-        invoice_modal.CUSTOMER_BLOCK: {
-            invoice_modal.CUSTOMER_ACTION: {"type": "external_select", "selected_option": chosen}
-        }
+    state[invoice_modal.CUSTOMER_BLOCK] = {
+        invoice_modal.CUSTOMER_ACTION: {"type": "external_select", "selected_option": chosen}
     }
-    await stack.slack.block_action(
-        ANDREA,
+    view = await _act(
+        stack,
+        view,
+        state,
         invoice_modal.CUSTOMER_ACTION,
-        block_id=invoice_modal.CUSTOMER_BLOCK,
-        view=view,
-        state=state,
+        invoice_modal.CUSTOMER_BLOCK,
         selected_option=chosen,
     )
-    await stack.fake.wait_for("views.update", count=updates + 1)
-    view = stack.fake.modal()
     for block in view["blocks"]:
         if block.get("block_id", "").startswith(invoice_modal.LINES_BLOCK_PREFIX):
             for item in block["element"]["options"]:
@@ -80,6 +78,21 @@ async def invoice_tour(stack: Stack, transcript: Transcript, sandbox: RunningSan
 
     transcript.request("Andrea", "submits the modal (“Use bexio invoice number” ticked)")
     response = await stack.slack.submit_view(ANDREA, view, _initial_state(view))
+    if response.json.get("response_action") == "errors":
+        for message in response.json["errors"].values():
+            transcript.note(f"← under the line: {message}")
+        await _map_unmapped_categories(stack, transcript)
+        transcript.request("Andrea", "submits the invoice modal again")
+        response = await stack.slack.submit_view(ANDREA, view, _initial_state(view))
+    if response.json.get("response_action") == "update" and "changed" in _view_text(response.json["view"]):
+        # The mapping changed the lines' accounts: bxhours shows the new preview instead of billing
+        # something Andrea has not seen. She looks at it and submits once more.
+        view = {**view, **response.json["view"]}
+        transcript.note("← " + _view_text(view).split("\n")[0])
+        transcript.request("Andrea", "checks the refreshed preview and submits")
+        response = await stack.slack.submit_view(ANDREA, view, _initial_state(view))
+    if response.json.get("response_action") == "errors":
+        raise RuntimeError(f"the modal refused the submission: {response.json['errors']}")
     transcript.note("← " + _view_text(response.json.get("view", {})))
     await stack.fake.wait_for(
         "views.update",
@@ -89,56 +102,6 @@ async def invoice_tour(stack: Stack, transcript: Transcript, sandbox: RunningSan
     await stack.fake.wait_for("chat.postMessage", lambda c: "Draft" in str(c.params.get("text")))
     transcript.slack_calls(stack, ("views.update", "chat.postMessage"))
     await _show_draft(stack, transcript, sandbox)
-
-
-async def _stand_in_for_import_and_logging(
-    stack: Stack, transcript: Transcript, sandbox: RunningSandbox
-) -> None:
-    db = stack.runtime.db
-    async with db.session(stack.tenant_id) as session:
-        imported = await session.scalar(select(func.count()).select_from(Customer))
-    if not imported:
-        transcript.note(
-            "(this build has no import yet: the sandbox's demo company is mirrored into the database directly)"
-        )
-        await mirror_sandbox(
-            db,
-            stack.tenant_id,
-            sandbox.state,
-            slack_ids={1: ANDREA, 2: MIA, 3: NOAH},
-            person_rates=DEMO_RATES,
-        )
-    transcript.note(
-        "(this build has no /log-hours yet: a few hours of last month are stored directly, for a customer "
-        "created in bxhours that bexio does not know yet)"
-    )
-    work = WorkLog(db, stack.tenant_id)
-    end = stack.runtime.services.invoicing.default_period_end()
-    project_id, activity_ids, user_ids = await _demo_targets(stack, sandbox)
-    for offset, minutes, activity, user in ((3, 150, 0, 0), (8, 90, 1, 1), (12, 45, 0, 2)):
-        await work.entry(
-            user_id=user_ids[user],
-            project_id=project_id,
-            activity_id=activity_ids[activity],
-            day=end.replace(day=1) + timedelta(days=offset),
-            minutes=minutes,
-        )
-
-
-async def _demo_targets(stack: Stack, sandbox: RunningSandbox) -> tuple[int, list[int], list[int]]:
-    """The first project billed per activity, Umsetzung and Meeting, and Andrea, Mia and Noah."""
-
-    async with stack.runtime.db.session(stack.tenant_id) as session:
-        project = await session.scalar(
-            select(Project.id)
-            .where(Project.invoice_type == 1, Project.active.is_(True))
-            .order_by(Project.bexio_id)
-            .limit(1)
-        )
-        activities = {a.name: a.id for a in await session.scalars(select(Activity))}
-        users = {u.bexio_id: u.id for u in await session.scalars(select(User))}
-    assert project is not None
-    return project, [activities["Umsetzung"], activities["Meeting"]], [users[1], users[2], users[3]]
 
 
 async def _show_draft(stack: Stack, transcript: Transcript, sandbox: RunningSandbox) -> None:
@@ -169,6 +132,47 @@ async def _show_draft(stack: Stack, transcript: Transcript, sandbox: RunningSand
         f"net {format_money(Decimal(draft['total_net']))} · VAT {format_money(Decimal(draft['total_taxes']))} · "
         f"total {format_money(Decimal(draft['total']))} (preview: {format_money(outcome.total)})"
     )
+
+
+async def _map_unmapped_categories(stack: Stack, transcript: Transcript) -> None:
+    """App Home → Account mapping: each expense category without an account gets a services income account."""
+    transcript.request("Andrea", "App Home → Account mapping")
+    await stack.slack.open_home(ANDREA)
+    await stack.fake.wait_for("views.publish")
+    opened = len(stack.fake.calls_to("views.open"))
+    await stack.slack.block_action(
+        ANDREA, account_mapping.OPEN_ACTION, value="open", view=stack.fake.home[ANDREA]
+    )
+    await stack.fake.wait_for("views.open", count=opened + 1)
+    modal = stack.fake.modal()
+    values: dict[str, Any] = {}
+    for block in modal["blocks"]:
+        element = block.get("element") or {}
+        if block.get("type") != "input" or element.get("action_id") != account_mapping.ACCOUNT_ACTION:
+            continue
+        chosen = element.get("initial_option")
+        if chosen is None and block["block_id"].startswith(f"{account_mapping.ROW_PREFIX}category:"):
+            found = await stack.slack.options(
+                ANDREA, account_mapping.ACCOUNT_ACTION, "3400", view=modal, block_id=block["block_id"]
+            )
+            chosen = found.json["options"][0]
+            transcript.note(f"{block['label']['text']} → {chosen['text']['text']}")
+        values[block["block_id"]] = {
+            account_mapping.ACCOUNT_ACTION: {"type": "external_select", "selected_option": chosen}
+        }
+    saved = await stack.slack.submit_view(ANDREA, modal, values)
+    if (saved.json or {}).get("response_action") == "errors":
+        raise RuntimeError(f"the account mapping was refused: {saved.json['errors']}")
+
+
+async def _act(
+    stack: Stack, view: dict[str, Any], state: dict[str, Any], action_id: str, block_id: str, **value: Any
+) -> dict[str, Any]:
+    """One change in the modal, as Slack sends it; returns the modal as the bot re-rendered it."""
+    updates = len(stack.fake.calls_to("views.update"))
+    await stack.slack.block_action(ANDREA, action_id, block_id=block_id, view=view, state=state, **value)
+    await stack.fake.wait_for("views.update", count=updates + 1)
+    return stack.fake.modal()
 
 
 def _initial_state(view: dict[str, Any]) -> dict[str, Any]:

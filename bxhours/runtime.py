@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import create_bolt_app
 from bot.deps import BotDeps
+from bot.in_flight import InFlightListeners
 from bot.invoice_reporter import SlackInvoiceReporter
 from bot.notifier import SlackNotifier
 from bot.slack_directory import SlackDirectory
@@ -71,6 +72,7 @@ class Runtime:
     worker: Worker
     webhook: WebhookEndpoint
     tenant_id: int
+    in_flight: InFlightListeners
 
     @classmethod
     async def create(
@@ -147,10 +149,11 @@ class Runtime:
                 changes=ChangeProcessor(db, importer, InvoiceChanges(db, bexio, notifier, now), sync_status),
             )
             notifier.bind(services)
+            deps = BotDeps(services)
             bolt = create_bolt_app(
                 signing_secret=settings.slack_signing_secret.get_secret_value(),
                 client=slack,
-                deps=BotDeps(services),
+                deps=deps,
             )
             worker = Worker(queue, job_handlers(services), concurrency=worker_concurrency)
             webhook = WebhookEndpoint(
@@ -161,7 +164,9 @@ class Runtime:
         except BaseException:
             await db.dispose()
             raise
-        return cls(settings, db, queue, cipher, slack, services, bolt, worker, webhook, tenant_id)
+        return cls(
+            settings, db, queue, cipher, slack, services, bolt, worker, webhook, tenant_id, deps.in_flight
+        )
 
     async def schedule_polls(self) -> None:
         """Seed the change poller's periodic jobs (``serve`` and ``worker`` at start; idempotent).
@@ -169,6 +174,10 @@ class Runtime:
         Not part of ``create``: one-shot commands and the test stack must not start polling bexio.
         """
         await schedule_polls(self.queue, self.tenant_id)
+
+    async def drain(self, timeout: float = 25.0) -> None:
+        """After the HTTP server stopped taking requests: let acknowledged Slack handlers finish."""
+        await self.in_flight.drain(timeout)
 
     async def close(self) -> None:
         await self.webhook.enqueuer.close()

@@ -95,6 +95,7 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool = T
     await stop.wait()
     log.info("shutting down: finishing requests and jobs in flight")
     await runner.cleanup()
+    await runtime.drain()
     await runtime.webhook.enqueuer.close()
     if worker_task is not None:
         await worker_task

@@ -98,5 +98,6 @@ async def run_stack(
             await worker_task
         await simulator.aclose()
         await runner.cleanup()
+        await runtime.drain()
         await fake_runner.cleanup()
         await runtime.close()

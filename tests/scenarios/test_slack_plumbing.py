@@ -6,7 +6,8 @@ import time
 
 import httpx
 
-from bxhours.fakes.stack import ANDREA, Stack
+from bexio.sandbox import RunningSandbox
+from bxhours.fakes.stack import ANDREA, Stack, run_stack
 from storage.db import Database
 
 
@@ -102,3 +103,15 @@ async def test_healthz_names_the_database_when_it_is_down(stack: Stack) -> None:
     body = response.json()
     assert body["status"] == "degraded"
     assert body["db"].startswith("down")
+
+
+async def test_shutdown_lets_acknowledged_handlers_finish(
+    database_url: str, db: Database, sandbox: RunningSandbox
+) -> None:
+    """Slack got its 200 before the work was done; stopping the server must not cut that work off."""
+    async with run_stack(database_url, bexio_url=sandbox.url, bexio_token=sandbox.token) as stack:
+        response = await stack.slack.open_home(ANDREA)
+        assert response.status == 200
+        fake = stack.fake
+        assert not fake.calls_to("views.publish")  # acknowledged, the App Home not yet published
+    assert [call.params["user_id"] for call in fake.calls_to("views.publish")] == [ANDREA]
