@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,18 +23,15 @@ from core.quick_entry import HOME_CURRENCY, MAX_NOTE_LENGTH, LogExpenseInput, Pa
 from services.entry_lookup import (
     Ambiguous,
     future_refusal,
-    invoice_numbers,
-    linked_person,
-    lock_reason,
-    not_linked,
     project_label,
     resolve_project,
 )
 from services.entry_outcomes import MAX_DETAIL_CHOICES, Choice, ChooseOne, FieldErrors, Refusal, Removed
 from services.expense_categories import DEFAULT_CATEGORY, ensure_default_categories
+from services.owned_records import OwnedRecords, RecordKind
 from services.settings import SettingsService
 from storage.db import Database
-from storage.models import AuditLog, Expense, ExpenseCategory, Project, User
+from storage.models import Expense, ExpenseCategory, Project
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +119,7 @@ class ExpenseService:
         self.admin_ids = admin_ids
         self.now = now
         self.timezone = timezone
+        self.owned = OwnedRecords(EXPENSES, admin_ids, now)
 
     def today(self) -> date:
         return to_local(self.now(), self.timezone).date()
@@ -130,9 +129,9 @@ class ExpenseService:
 
     async def log(self, tenant_id: int, slack_user_id: str, request: ExpenseRequest) -> ExpenseOutcome:
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "expense")
+            person = await self.owned.person(session, slack_user_id)
+            if isinstance(person, Refusal):
+                return person
             settings = await self.settings.load(tenant_id, session)
             refused = future_refusal(
                 request.day, self.today(), settings.get("allow_future_dates"), "expenses"
@@ -223,9 +222,9 @@ class ExpenseService:
         self, tenant_id: int, slack_user_id: str, form: ExpenseForm, *, expense_id: int | None = None
     ) -> StoredExpense | FieldErrors | Refusal:
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "expense")
+            person = await self.owned.person(session, slack_user_id)
+            if isinstance(person, Refusal):
+                return person
             settings = await self.settings.load(tenant_id, session)
             errors: dict[str, str] = {}
             amount = Decimal(0)
@@ -256,11 +255,11 @@ class ExpenseService:
                 expense = Expense(user_id=person.id, currency=HOME_CURRENCY, created_at=self.now())
                 session.add(expense)
             else:
-                found = await self._own_expense(session, person, expense_id)
+                found = await self.owned.own(session, person, expense_id)
                 if isinstance(found, Refusal):
                     return found
                 expense = found
-                self._audit(session, slack_user_id, "expense.changed", expense)
+                self.owned.audit(session, slack_user_id, "changed", expense)
             expense.project_id, expense.category_id = project.id, category.id
             expense.day, expense.amount, expense.note = form.day, amount, form.note
             expense.billable, expense.updated_at = form.billable, self.now()
@@ -269,10 +268,7 @@ class ExpenseService:
 
     async def draft(self, tenant_id: int, slack_user_id: str, expense_id: int) -> ExpenseDraft | Refusal:
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "expense")
-            expense = await self._own_expense(session, person, expense_id)
+            expense = await self.owned.open(session, slack_user_id, expense_id)
             if isinstance(expense, Refusal):
                 return expense
             project = await session.get(Project, expense.project_id) if expense.project_id else None
@@ -289,43 +285,16 @@ class ExpenseService:
 
     async def delete(self, tenant_id: int, slack_user_id: str, expense_id: int) -> Removed | Refusal:
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "expense")
-            expense = await self._own_expense(session, person, expense_id)
-            if isinstance(expense, Refusal):
-                return expense
-            summary = await _summary(session, expense)
-            self._audit(session, slack_user_id, "expense.deleted", expense)
-            await session.delete(expense)
-            return Removed(summary)
+            return await self.owned.delete(session, slack_user_id, expense_id)
 
-    async def _own_expense(self, session: AsyncSession, person: User, expense_id: int) -> Expense | Refusal:
-        expense = await session.get(Expense, expense_id)
-        if expense is None or expense.user_id != person.id:
-            return Refusal("That expense no longer exists — it may have been deleted already.")
-        numbers = await invoice_numbers(session, [expense.invoice_id])
-        locked = lock_reason(expense.status, expense.invoice_id, numbers)
-        if locked is not None:
-            return Refusal(f"That expense can no longer be changed or deleted — it is {locked}.")
-        return expense
 
-    def _audit(self, session: AsyncSession, actor: str, action: str, expense: Expense) -> None:
-        session.add(
-            AuditLog(
-                actor=actor,
-                action=action,
-                subject_type="expense",
-                subject_id=str(expense.id),
-                details={
-                    "day": expense.day.isoformat(),
-                    "amount": str(expense.amount),
-                    "project_id": expense.project_id,
-                    "category_id": expense.category_id,
-                },
-                created_at=self.now(),
-            )
-        )
+def _audit_details(expense: Expense) -> dict[str, Any]:
+    return {
+        "day": expense.day.isoformat(),
+        "amount": str(expense.amount),
+        "project_id": expense.project_id,
+        "category_id": expense.category_id,
+    }
 
 
 async def _summary(session: AsyncSession, expense: Expense) -> str:
@@ -335,6 +304,16 @@ async def _summary(session: AsyncSession, expense: Expense) -> str:
         f"{format_money(expense.amount, expense.currency)} · {project.name if project else '?'} / "
         f"{category.name if category else '?'} · {format_day(expense.day)}"
     )
+
+
+EXPENSES = RecordKind(
+    model=Expense,
+    noun="expense",
+    logged_what="expense",
+    subject_type="expense",
+    audit_details=_audit_details,
+    summary=_summary,
+)
 
 
 def _stored(expense: Expense, project: Project, category: ExpenseCategory) -> StoredExpense:

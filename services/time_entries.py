@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,12 +27,8 @@ from core.rates import RateSource
 from services.entry_lookup import (
     Ambiguous,
     future_refusal,
-    invoice_numbers,
     label_of,
-    linked_person,
-    lock_reason,
     no_such,
-    not_linked,
     project_label,
     resolve_project,
 )
@@ -43,10 +40,11 @@ from services.entry_outcomes import (
     Refusal,
     Removed,
 )
+from services.owned_records import OwnedRecords, RecordKind
 from services.rates import rate_for
 from services.settings import SettingsService, TenantSettings
 from storage.db import Database
-from storage.models import Activity, AuditLog, Project, TimeEntry, User
+from storage.models import Activity, Project, TimeEntry, User
 
 IMPORTED = "bexio"
 MAX_PROJECT_OPTIONS = 100
@@ -154,6 +152,7 @@ class TimeEntryService:
         self.admin_ids = admin_ids
         self.now = now
         self.timezone = timezone
+        self.owned = OwnedRecords(TIME_ENTRIES, admin_ids, now)
 
     def today(self) -> date:
         """The company's calendar day (BXHOURS_TIMEZONE), from the injected clock."""
@@ -167,9 +166,9 @@ class TimeEntryService:
     async def log(self, tenant_id: int, slack_user_id: str, request: HoursRequest) -> HoursOutcome:
         """Store what the person asked for, or say what is missing or wrong."""
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "hours")
+            person = await self.owned.person(session, slack_user_id)
+            if isinstance(person, Refusal):
+                return person
             settings = await self.settings.load(tenant_id, session)
             refused = future_refusal(request.day, self.today(), settings.get("allow_future_dates"), "hours")
             if refused is not None:
@@ -206,9 +205,9 @@ class TimeEntryService:
     ) -> StoredEntry | FieldErrors | Refusal:
         """Validate the form field by field; store a new entry, or change ``entry_id``."""
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "hours")
+            person = await self.owned.person(session, slack_user_id)
+            if isinstance(person, Refusal):
+                return person
             settings = await self.settings.load(tenant_id, session)
             errors: dict[str, str] = {}
             minutes = 0
@@ -242,7 +241,7 @@ class TimeEntryService:
                     created_at=self.now(),
                 )
             else:
-                found = await self._own_entry(session, person, entry_id)
+                found = await self.owned.own(session, person, entry_id)
                 if isinstance(found, Refusal):
                     return found
                 entry = found
@@ -251,10 +250,10 @@ class TimeEntryService:
                     entry.day, entry.minutes = form.day, minutes
                     entry.note, entry.billable = form.note, form.billable
                     entry.updated_at = self.now()
-                    self._audit(session, slack_user_id, "time_entry.changed", entry)
+                    self.owned.audit(session, slack_user_id, "changed", entry)
                     missing = rate_for(settings, project=project, activity=activity, user=person).missing
                     return self._stored(entry, project, activity, missing=missing)
-                self._audit(session, slack_user_id, "time_entry.changed", entry)
+                self.owned.audit(session, slack_user_id, "changed", entry)
             entry.project_id, entry.activity_id = project.id, activity.id
             entry.day, entry.minutes, entry.note, entry.billable = form.day, minutes, form.note, form.billable
             entry.updated_at = self.now()
@@ -379,9 +378,9 @@ class TimeEntryService:
         """Activities for the chosen project and what to preselect: the person's last activity on
         it, else `default_activity`; billable as the activity says."""
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "hours")
+            person = await self.owned.person(session, slack_user_id)
+            if isinstance(person, Refusal):
+                return person
             activities = list(await session.scalars(select(Activity).order_by(Activity.name, Activity.id)))
             by_id = {a.id: a for a in activities}
             ranked = (
@@ -442,10 +441,7 @@ class TimeEntryService:
 
     async def draft(self, tenant_id: int, slack_user_id: str, entry_id: int) -> EntryDraft | Refusal:
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "hours")
-            entry = await self._own_entry(session, person, entry_id)
+            entry = await self.owned.open(session, slack_user_id, entry_id)
             if isinstance(entry, Refusal):
                 return entry
             project = await session.get(Project, entry.project_id) if entry.project_id else None
@@ -463,47 +459,7 @@ class TimeEntryService:
     async def delete(self, tenant_id: int, slack_user_id: str, entry_id: int) -> Removed | Refusal:
         """Undo and delete are the same act: the entry goes, unless an invoice already owns it."""
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "hours")
-            entry = await self._own_entry(session, person, entry_id)
-            if isinstance(entry, Refusal):
-                return entry
-            summary = await _summary(session, entry)
-            self._audit(session, slack_user_id, "time_entry.deleted", entry)
-            await session.delete(entry)
-            return Removed(summary)
-
-    async def _own_entry(self, session: AsyncSession, person: User, entry_id: int) -> TimeEntry | Refusal:
-        entry = await session.get(TimeEntry, entry_id)
-        if entry is None or entry.user_id != person.id:
-            return Refusal("That entry no longer exists — it may have been deleted already.")
-        if entry.source == IMPORTED:
-            return Refusal("That entry was imported from bexio — change it in bexio, then run `/bx-sync`.")
-        locked = lock_reason(
-            entry.status, entry.invoice_id, await invoice_numbers(session, [entry.invoice_id])
-        )
-        if locked is not None:
-            return Refusal(f"That entry can no longer be changed or deleted — it is {locked}.")
-        return entry
-
-    def _audit(self, session: AsyncSession, actor: str, action: str, entry: TimeEntry) -> None:
-        session.add(
-            AuditLog(
-                actor=actor,
-                action=action,
-                subject_type="time_entry",
-                subject_id=str(entry.id),
-                details={
-                    "day": entry.day.isoformat(),
-                    "minutes": entry.minutes,
-                    "project_id": entry.project_id,
-                    "activity_id": entry.activity_id,
-                    "billable": entry.billable,
-                },
-                created_at=self.now(),
-            )
-        )
+            return await self.owned.delete(session, slack_user_id, entry_id)
 
 
 async def _summary(session: AsyncSession, entry: TimeEntry) -> str:
@@ -513,6 +469,34 @@ async def _summary(session: AsyncSession, entry: TimeEntry) -> str:
         f"{format_duration(entry.minutes)} h · {project.name if project else '?'} / "
         f"{activity.name if activity else '?'} · {format_day(entry.day)}"
     )
+
+
+def _imported_refusal(entry: TimeEntry) -> Refusal | None:
+    """Imported hours belong to bexio: bxhours would only be overwritten by the next sync."""
+    if entry.source == IMPORTED:
+        return Refusal("That entry was imported from bexio — change it in bexio, then run `/bx-sync`.")
+    return None
+
+
+def _audit_details(entry: TimeEntry) -> dict[str, Any]:
+    return {
+        "day": entry.day.isoformat(),
+        "minutes": entry.minutes,
+        "project_id": entry.project_id,
+        "activity_id": entry.activity_id,
+        "billable": entry.billable,
+    }
+
+
+TIME_ENTRIES = RecordKind(
+    model=TimeEntry,
+    noun="entry",
+    logged_what="hours",
+    subject_type="time_entry",
+    audit_details=_audit_details,
+    summary=_summary,
+    extra_refusal=_imported_refusal,
+)
 
 
 def _inactive_activity(activity: Activity) -> Refusal:
