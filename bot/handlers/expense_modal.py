@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
-from bot.handlers import modal_flow, refresh
+from bot.handlers import modal_flow
 from bot.views import expense_modal, log_expense
 from bot.views.blocks import notice_modal
 from bot.views.expense_modal import ExpenseModal
@@ -20,7 +19,6 @@ from services.container import Services
 from services.entry_outcomes import Refusal
 from services.expenses import ExpenseRequest, StoredExpense
 
-log = logging.getLogger(__name__)
 TITLE = "Log an expense"
 
 
@@ -113,15 +111,6 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             undo=None if editing else result.expense_id,
             ctx=ctx,
         )
-        await submission.ack(response_action="update", view=done)
-        await refresh.after_change(submission.client, services, submission.tenant_id, submission.user_id, ctx)
+        await modal_flow.show_done(submission, done, ctx)
 
-    @app.action(expense_modal.UNDO_ACTION)
-    async def undo(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-    ) -> None:
-        await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        await modal_flow.undo_in_modal(
-            client, services, tenant_id, body["user"]["id"], body, services.expenses.delete, "Expense logged"
-        )
+    modal_flow.register_undo(app, deps, expense_modal.UNDO_ACTION, services.expenses.delete, "Expense logged")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
-from bot.handlers import modal_flow, refresh
+from bot.handlers import modal_flow
 from bot.views import hours_modal, log_hours
 from bot.views.blocks import notice_modal
 from bot.views.form_state import ModalContext
@@ -20,7 +19,6 @@ from services.container import Services
 from services.entry_outcomes import Refusal
 from services.time_entries import HoursRequest, StoredEntry
 
-log = logging.getLogger(__name__)
 TITLE = "Log hours"
 
 
@@ -137,21 +135,6 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             undo=None if editing else result.entry_id,
             ctx=ctx,
         )
-        await submission.ack(response_action="update", view=done)
-        await refresh.after_change(submission.client, services, submission.tenant_id, submission.user_id, ctx)
+        await modal_flow.show_done(submission, done, ctx)
 
-    @app.action(hours_modal.UNDO_ACTION)
-    async def undo(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-    ) -> None:
-        await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        await modal_flow.undo_in_modal(
-            client,
-            services,
-            tenant_id,
-            body["user"]["id"],
-            body,
-            services.time_entries.delete,
-            "Hours logged",
-        )
+    modal_flow.register_undo(app, deps, hours_modal.UNDO_ACTION, services.time_entries.delete, "Hours logged")

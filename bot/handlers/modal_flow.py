@@ -34,6 +34,7 @@ class Submission:
     body: dict[str, Any]
     view: dict[str, Any]
     client: AsyncWebClient
+    services: Services
     tenant_id: int
     user_id: str
 
@@ -56,7 +57,7 @@ def on_submission(
             context: dict[str, Any],
         ) -> None:
             tenant_id = await deps.tenant_id(context.get("team_id"))
-            await handler(Submission(ack, body, view, client, tenant_id, body["user"]["id"]))
+            await handler(Submission(ack, body, view, client, deps.services, tenant_id, body["user"]["id"]))
 
         return handler
 
@@ -103,19 +104,36 @@ async def update_if_open(client: AsyncWebClient, view_id: str, view: dict[str, A
         log.info("could not refresh the %s modal: %s", what, exc.response.get("error"))
 
 
-async def undo_in_modal(
-    client: AsyncWebClient,
-    services: Services,
-    tenant_id: int,
-    user_id: str,
-    body: dict[str, Any],
+async def show_done(submission: Submission, done: dict[str, Any], ctx: ModalContext) -> None:
+    """The modal turns into its result; where it was opened from (week, message) shows the change."""
+    await submission.ack(response_action="update", view=done)
+    await refresh.after_change(
+        submission.client, submission.services, submission.tenant_id, submission.user_id, ctx
+    )
+
+
+def register_undo(
+    app: AsyncApp,
+    deps: BotDeps,
+    action_id: str,
     delete: Callable[[int, str, int], Awaitable[Removed | Refusal]],
     title: str,
 ) -> None:
-    """The modal's “Undo” button: delete what was just logged, say so, refresh where it was shown."""
-    removed = await delete(tenant_id, user_id, int(body["actions"][0]["value"]))
-    text = removed.message if isinstance(removed, Refusal) else f"↩️ Undone — {removed.summary} is deleted."
-    await client.views_update(view_id=body["view"]["id"], view=notice_modal(title, text))
-    await refresh.after_change(
-        client, services, tenant_id, user_id, ModalContext.load(body["view"].get("private_metadata"))
-    )
+    """The “Undo” button of a modal's result: delete what was just logged, say so, refresh where
+    it was shown."""
+
+    @app.action(action_id)
+    async def undo(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ) -> None:
+        await ack()
+        tenant_id = await deps.tenant_id(context.get("team_id"))
+        user_id = body["user"]["id"]
+        removed = await delete(tenant_id, user_id, int(body["actions"][0]["value"]))
+        text = (
+            removed.message if isinstance(removed, Refusal) else f"↩️ Undone — {removed.summary} is deleted."
+        )
+        await client.views_update(view_id=body["view"]["id"], view=notice_modal(title, text))
+        await refresh.after_change(
+            client, deps.services, tenant_id, user_id, ModalContext.load(body["view"].get("private_metadata"))
+        )
