@@ -6,34 +6,24 @@ default and, at invoicing, its sales tax and account.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import to_local
 from core.dates import format_day
 from core.matching import Candidate, MatchKind, match, normalise_name
 from core.money import AmountError, format_money, parse_amount
-from core.quick_entry import HOME_CURRENCY, MAX_NOTE_LENGTH, LogExpenseInput, ParseError, parse_log_expense
-from services.entry_lookup import (
-    Ambiguous,
-    future_refusal,
-    invoice_numbers,
-    linked_person,
-    lock_reason,
-    not_linked,
-    project_label,
-    resolve_project,
-)
+from core.quick_entry import HOME_CURRENCY, LogExpenseInput, ParseError, parse_log_expense
+from services.entry_lookup import project_label
 from services.entry_outcomes import MAX_DETAIL_CHOICES, Choice, ChooseOne, FieldErrors, Refusal, Removed
+from services.entry_service import EntryService, Started
 from services.expense_categories import DEFAULT_CATEGORY, ensure_default_categories
-from services.settings import SettingsService
-from storage.db import Database
-from storage.models import AuditLog, Expense, ExpenseCategory, Project, User
+from services.owned_records import RecordKind
+from storage.models import Expense, ExpenseCategory, Project
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,46 +97,48 @@ class ExpenseDraft:
     """`CHF 84.50 · Website Relaunch / Reisekosten · Mon 23.11.`"""
 
 
-class ExpenseService:
-    def __init__(
-        self,
-        db: Database,
-        settings: SettingsService,
-        admin_ids: Collection[str],
-        now: Callable[[], datetime],
-        timezone: str,
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.admin_ids = admin_ids
-        self.now = now
-        self.timezone = timezone
+def _audit_details(expense: Expense) -> dict[str, Any]:
+    return {
+        "day": expense.day.isoformat(),
+        "amount": str(expense.amount),
+        "project_id": expense.project_id,
+        "category_id": expense.category_id,
+    }
 
-    def today(self) -> date:
-        return to_local(self.now(), self.timezone).date()
+
+async def _summary(session: AsyncSession, expense: Expense) -> str:
+    project = await session.get(Project, expense.project_id) if expense.project_id else None
+    category = await session.get(ExpenseCategory, expense.category_id)
+    return (
+        f"{format_money(expense.amount, expense.currency)} · {project.name if project else '?'} / "
+        f"{category.name if category else '?'} · {format_day(expense.day)}"
+    )
+
+
+EXPENSES_KIND = RecordKind(
+    model=Expense,
+    noun="expense",
+    logged_what="expense",
+    subject_type="expense",
+    audit_details=_audit_details,
+    summary=_summary,
+)
+"""Whose expenses they are, and what their audit rows keep."""
+
+
+class ExpenseService(EntryService[Expense]):
+    kind = EXPENSES_KIND
+    logged_plural = "expenses"
 
     def parse_line(self, text: str) -> LogExpenseInput | ParseError:
         return parse_log_expense(text, self.today())
 
     async def log(self, tenant_id: int, slack_user_id: str, request: ExpenseRequest) -> ExpenseOutcome:
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "expense")
-            settings = await self.settings.load(tenant_id, session)
-            refused = future_refusal(
-                request.day, self.today(), settings.get("allow_future_dates"), "expenses"
-            )
-            if refused is not None:
-                return refused
-            project = await resolve_project(
-                session, project_id=request.project_id, query=request.project_query
-            )
-            if isinstance(project, Refusal):
-                return project
-            if isinstance(project, Ambiguous):
-                return ChooseOne("project", project.query, project.choices, project.more, request)
-            request = replace(request, project_id=project.id, project_query=None)
+            started = await self._start(session, tenant_id, slack_user_id, request)
+            if not isinstance(started, Started):
+                return started
+            person, project, request = started.person, started.project, started.request
             category = await self._resolve_category(session, request, project)
             if not isinstance(category, ExpenseCategory):
                 return category
@@ -223,44 +215,40 @@ class ExpenseService:
         self, tenant_id: int, slack_user_id: str, form: ExpenseForm, *, expense_id: int | None = None
     ) -> StoredExpense | FieldErrors | Refusal:
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "expense")
-            settings = await self.settings.load(tenant_id, session)
+            check = await self._check_form(
+                session,
+                tenant_id,
+                slack_user_id,
+                day=form.day,
+                missing_day="Pick the day of the receipt.",
+                note=form.note,
+                project_id=form.project_id,
+            )
+            if isinstance(check, Refusal):
+                return check
+            person, project = check.person, check.project
             errors: dict[str, str] = {}
             amount = Decimal(0)
             try:
                 amount = parse_amount(form.amount)
             except AmountError as exc:
                 errors["amount"] = f"{exc.message} Amounts are in {HOME_CURRENCY}, VAT included."
-            if form.day is None:
-                errors["day"] = "Pick the day of the receipt."
-            elif refused := future_refusal(
-                form.day, self.today(), settings.get("allow_future_dates"), "expenses"
-            ):
-                errors["day"] = refused.message
-            if len(form.note) > MAX_NOTE_LENGTH:
-                errors["note"] = f"The note has {len(form.note)} characters; at most {MAX_NOTE_LENGTH} fit."
-            project: Project | Refusal | Ambiguous = Refusal("Pick a project.")
-            if form.project_id is not None:
-                project = await resolve_project(session, project_id=form.project_id, query=None)
-            if isinstance(project, Refusal):
-                errors["project"] = project.message
+            errors.update(check.errors)
             category = await session.get(ExpenseCategory, form.category_id) if form.category_id else None
             if category is None or not category.active:
                 errors["category"] = "Pick a category."
             if errors:
                 return FieldErrors(errors)
-            assert isinstance(project, Project) and category is not None and form.day is not None
+            assert project is not None and category is not None and form.day is not None
             if expense_id is None:
                 expense = Expense(user_id=person.id, currency=HOME_CURRENCY, created_at=self.now())
                 session.add(expense)
             else:
-                found = await self._own_expense(session, person, expense_id)
+                found = await self.owned.own(session, person, expense_id)
                 if isinstance(found, Refusal):
                     return found
                 expense = found
-                self._audit(session, slack_user_id, "expense.changed", expense)
+                self.owned.audit(session, slack_user_id, "changed", expense)
             expense.project_id, expense.category_id = project.id, category.id
             expense.day, expense.amount, expense.note = form.day, amount, form.note
             expense.billable, expense.updated_at = form.billable, self.now()
@@ -269,10 +257,7 @@ class ExpenseService:
 
     async def draft(self, tenant_id: int, slack_user_id: str, expense_id: int) -> ExpenseDraft | Refusal:
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "expense")
-            expense = await self._own_expense(session, person, expense_id)
+            expense = await self.owned.open(session, slack_user_id, expense_id)
             if isinstance(expense, Refusal):
                 return expense
             project = await session.get(Project, expense.project_id) if expense.project_id else None
@@ -289,52 +274,7 @@ class ExpenseService:
 
     async def delete(self, tenant_id: int, slack_user_id: str, expense_id: int) -> Removed | Refusal:
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "expense")
-            expense = await self._own_expense(session, person, expense_id)
-            if isinstance(expense, Refusal):
-                return expense
-            summary = await _summary(session, expense)
-            self._audit(session, slack_user_id, "expense.deleted", expense)
-            await session.delete(expense)
-            return Removed(summary)
-
-    async def _own_expense(self, session: AsyncSession, person: User, expense_id: int) -> Expense | Refusal:
-        expense = await session.get(Expense, expense_id)
-        if expense is None or expense.user_id != person.id:
-            return Refusal("That expense no longer exists — it may have been deleted already.")
-        numbers = await invoice_numbers(session, [expense.invoice_id])
-        locked = lock_reason(expense.status, expense.invoice_id, numbers)
-        if locked is not None:
-            return Refusal(f"That expense can no longer be changed or deleted — it is {locked}.")
-        return expense
-
-    def _audit(self, session: AsyncSession, actor: str, action: str, expense: Expense) -> None:
-        session.add(
-            AuditLog(
-                actor=actor,
-                action=action,
-                subject_type="expense",
-                subject_id=str(expense.id),
-                details={
-                    "day": expense.day.isoformat(),
-                    "amount": str(expense.amount),
-                    "project_id": expense.project_id,
-                    "category_id": expense.category_id,
-                },
-                created_at=self.now(),
-            )
-        )
-
-
-async def _summary(session: AsyncSession, expense: Expense) -> str:
-    project = await session.get(Project, expense.project_id) if expense.project_id else None
-    category = await session.get(ExpenseCategory, expense.category_id)
-    return (
-        f"{format_money(expense.amount, expense.currency)} · {project.name if project else '?'} / "
-        f"{category.name if category else '?'} · {format_day(expense.day)}"
-    )
+            return await self.owned.delete(session, slack_user_id, expense_id)
 
 
 def _stored(expense: Expense, project: Project, category: ExpenseCategory) -> StoredExpense:

@@ -8,33 +8,21 @@ stored — later rate changes in bexio never re-price it. Each call is one unit 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import to_local
 from core.dates import format_day
 from core.durations import DurationError, format_duration, hours_decimal, parse_duration
 from core.matching import Candidate, MatchKind, match, normalise_name
 from core.money import quantize_money
-from core.quick_entry import MAX_NOTE_LENGTH, LogHoursInput, ParseError, parse_log_hours
+from core.quick_entry import LogHoursInput, ParseError, parse_log_hours
 from core.rates import RateSource
-from services.entry_lookup import (
-    Ambiguous,
-    future_refusal,
-    invoice_numbers,
-    label_of,
-    linked_person,
-    lock_reason,
-    no_such,
-    not_linked,
-    project_label,
-    resolve_project,
-)
+from services.entry_lookup import label_of, no_such, project_label
 from services.entry_outcomes import (
     MAX_DETAIL_CHOICES,
     Choice,
@@ -43,10 +31,11 @@ from services.entry_outcomes import (
     Refusal,
     Removed,
 )
+from services.entry_service import EntryService, Started
+from services.owned_records import RecordKind
 from services.rates import rate_for
-from services.settings import SettingsService, TenantSettings
-from storage.db import Database
-from storage.models import Activity, AuditLog, Project, TimeEntry, User
+from services.settings import TenantSettings
+from storage.models import Activity, Project, TimeEntry, User
 
 IMPORTED = "bexio"
 MAX_PROJECT_OPTIONS = 100
@@ -140,24 +129,47 @@ class EntryDraft:
     """`2:30 h · Website Relaunch / Umsetzung · Mon 23.11.`"""
 
 
-class TimeEntryService:
-    def __init__(
-        self,
-        db: Database,
-        settings: SettingsService,
-        admin_ids: Collection[str],
-        now: Callable[[], datetime],
-        timezone: str,
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.admin_ids = admin_ids
-        self.now = now
-        self.timezone = timezone
+async def _summary(session: AsyncSession, entry: TimeEntry) -> str:
+    project = await session.get(Project, entry.project_id) if entry.project_id else None
+    activity = await session.get(Activity, entry.activity_id) if entry.activity_id else None
+    return (
+        f"{format_duration(entry.minutes)} h · {project.name if project else '?'} / "
+        f"{activity.name if activity else '?'} · {format_day(entry.day)}"
+    )
 
-    def today(self) -> date:
-        """The company's calendar day (BXHOURS_TIMEZONE), from the injected clock."""
-        return to_local(self.now(), self.timezone).date()
+
+def _imported_refusal(entry: TimeEntry) -> Refusal | None:
+    """Imported hours belong to bexio: bxhours would only be overwritten by the next sync."""
+    if entry.source == IMPORTED:
+        return Refusal("That entry was imported from bexio — change it in bexio, then run `/bx-sync`.")
+    return None
+
+
+def _audit_details(entry: TimeEntry) -> dict[str, Any]:
+    return {
+        "day": entry.day.isoformat(),
+        "minutes": entry.minutes,
+        "project_id": entry.project_id,
+        "activity_id": entry.activity_id,
+        "billable": entry.billable,
+    }
+
+
+TIME_ENTRIES_KIND = RecordKind(
+    model=TimeEntry,
+    noun="entry",
+    logged_what="hours",
+    subject_type="time_entry",
+    audit_details=_audit_details,
+    summary=_summary,
+    extra_refusal=_imported_refusal,
+)
+"""Whose entries they are, what their audit rows keep; imported hours belong to bexio."""
+
+
+class TimeEntryService(EntryService[TimeEntry]):
+    kind = TIME_ENTRIES_KIND
+    logged_plural = "hours"
 
     def parse_line(self, text: str) -> LogHoursInput | ParseError:
         return parse_log_hours(text, self.today())
@@ -167,21 +179,11 @@ class TimeEntryService:
     async def log(self, tenant_id: int, slack_user_id: str, request: HoursRequest) -> HoursOutcome:
         """Store what the person asked for, or say what is missing or wrong."""
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "hours")
-            settings = await self.settings.load(tenant_id, session)
-            refused = future_refusal(request.day, self.today(), settings.get("allow_future_dates"), "hours")
-            if refused is not None:
-                return refused
-            project = await resolve_project(
-                session, project_id=request.project_id, query=request.project_query
-            )
-            if isinstance(project, Refusal):
-                return project
-            if isinstance(project, Ambiguous):
-                return ChooseOne("project", project.query, project.choices, project.more, request)
-            request = replace(request, project_id=project.id, project_query=None)
+            started = await self._start(session, tenant_id, slack_user_id, request)
+            if not isinstance(started, Started):
+                return started
+            person, settings = started.person, started.settings
+            project, request = started.project, started.request
             activity = await self._resolve_activity(session, person, project, request, settings)
             if not isinstance(activity, Activity):
                 return activity
@@ -206,27 +208,25 @@ class TimeEntryService:
     ) -> StoredEntry | FieldErrors | Refusal:
         """Validate the form field by field; store a new entry, or change ``entry_id``."""
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "hours")
-            settings = await self.settings.load(tenant_id, session)
+            check = await self._check_form(
+                session,
+                tenant_id,
+                slack_user_id,
+                day=form.day,
+                missing_day="Pick the day the work was done.",
+                note=form.note,
+                project_id=form.project_id,
+            )
+            if isinstance(check, Refusal):
+                return check
+            person, settings, project = check.person, check.settings, check.project
             errors: dict[str, str] = {}
             minutes = 0
             try:
                 minutes = parse_duration(form.duration)
             except DurationError as exc:
                 errors["duration"] = exc.message
-            if form.day is None:
-                errors["day"] = "Pick the day the work was done."
-            elif refused := future_refusal(
-                form.day, self.today(), settings.get("allow_future_dates"), "hours"
-            ):
-                errors["day"] = refused.message
-            if len(form.note) > MAX_NOTE_LENGTH:
-                errors["note"] = f"The note has {len(form.note)} characters; at most {MAX_NOTE_LENGTH} fit."
-            project = await _form_project(session, form.project_id)
-            if isinstance(project, Refusal):
-                errors["project"] = project.message
+            errors.update(check.errors)
             activity = await session.get(Activity, form.activity_id) if form.activity_id else None
             if activity is None:
                 errors["activity"] = "Pick an activity."
@@ -234,7 +234,7 @@ class TimeEntryService:
                 errors["activity"] = f"{activity.name} is no longer active in bexio — pick another one."
             if errors:
                 return FieldErrors(errors)
-            assert isinstance(project, Project) and activity is not None and form.day is not None
+            assert project is not None and activity is not None and form.day is not None
             if entry_id is None:
                 entry = TimeEntry(
                     user_id=person.id,
@@ -242,7 +242,7 @@ class TimeEntryService:
                     created_at=self.now(),
                 )
             else:
-                found = await self._own_entry(session, person, entry_id)
+                found = await self.owned.own(session, person, entry_id)
                 if isinstance(found, Refusal):
                     return found
                 entry = found
@@ -251,10 +251,10 @@ class TimeEntryService:
                     entry.day, entry.minutes = form.day, minutes
                     entry.note, entry.billable = form.note, form.billable
                     entry.updated_at = self.now()
-                    self._audit(session, slack_user_id, "time_entry.changed", entry)
+                    self.owned.audit(session, slack_user_id, "changed", entry)
                     missing = rate_for(settings, project=project, activity=activity, user=person).missing
                     return self._stored(entry, project, activity, missing=missing)
-                self._audit(session, slack_user_id, "time_entry.changed", entry)
+                self.owned.audit(session, slack_user_id, "changed", entry)
             entry.project_id, entry.activity_id = project.id, activity.id
             entry.day, entry.minutes, entry.note, entry.billable = form.day, minutes, form.note, form.billable
             entry.updated_at = self.now()
@@ -379,9 +379,9 @@ class TimeEntryService:
         """Activities for the chosen project and what to preselect: the person's last activity on
         it, else `default_activity`; billable as the activity says."""
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "hours")
+            person = await self.owned.person(session, slack_user_id)
+            if isinstance(person, Refusal):
+                return person
             activities = list(await session.scalars(select(Activity).order_by(Activity.name, Activity.id)))
             by_id = {a.id: a for a in activities}
             ranked = (
@@ -442,10 +442,7 @@ class TimeEntryService:
 
     async def draft(self, tenant_id: int, slack_user_id: str, entry_id: int) -> EntryDraft | Refusal:
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "hours")
-            entry = await self._own_entry(session, person, entry_id)
+            entry = await self.owned.open(session, slack_user_id, entry_id)
             if isinstance(entry, Refusal):
                 return entry
             project = await session.get(Project, entry.project_id) if entry.project_id else None
@@ -463,65 +460,8 @@ class TimeEntryService:
     async def delete(self, tenant_id: int, slack_user_id: str, entry_id: int) -> Removed | Refusal:
         """Undo and delete are the same act: the entry goes, unless an invoice already owns it."""
         async with self.db.session(tenant_id) as session:
-            person = await linked_person(session, slack_user_id)
-            if person is None:
-                return await not_linked(session, self.admin_ids, "hours")
-            entry = await self._own_entry(session, person, entry_id)
-            if isinstance(entry, Refusal):
-                return entry
-            summary = await _summary(session, entry)
-            self._audit(session, slack_user_id, "time_entry.deleted", entry)
-            await session.delete(entry)
-            return Removed(summary)
-
-    async def _own_entry(self, session: AsyncSession, person: User, entry_id: int) -> TimeEntry | Refusal:
-        entry = await session.get(TimeEntry, entry_id)
-        if entry is None or entry.user_id != person.id:
-            return Refusal("That entry no longer exists — it may have been deleted already.")
-        if entry.source == IMPORTED:
-            return Refusal("That entry was imported from bexio — change it in bexio, then run `/bx-sync`.")
-        locked = lock_reason(
-            entry.status, entry.invoice_id, await invoice_numbers(session, [entry.invoice_id])
-        )
-        if locked is not None:
-            return Refusal(f"That entry can no longer be changed or deleted — it is {locked}.")
-        return entry
-
-    def _audit(self, session: AsyncSession, actor: str, action: str, entry: TimeEntry) -> None:
-        session.add(
-            AuditLog(
-                actor=actor,
-                action=action,
-                subject_type="time_entry",
-                subject_id=str(entry.id),
-                details={
-                    "day": entry.day.isoformat(),
-                    "minutes": entry.minutes,
-                    "project_id": entry.project_id,
-                    "activity_id": entry.activity_id,
-                    "billable": entry.billable,
-                },
-                created_at=self.now(),
-            )
-        )
-
-
-async def _summary(session: AsyncSession, entry: TimeEntry) -> str:
-    project = await session.get(Project, entry.project_id) if entry.project_id else None
-    activity = await session.get(Activity, entry.activity_id) if entry.activity_id else None
-    return (
-        f"{format_duration(entry.minutes)} h · {project.name if project else '?'} / "
-        f"{activity.name if activity else '?'} · {format_day(entry.day)}"
-    )
+            return await self.owned.delete(session, slack_user_id, entry_id)
 
 
 def _inactive_activity(activity: Activity) -> Refusal:
     return Refusal(f"{activity.name} is no longer an active business activity in bexio — pick another one.")
-
-
-async def _form_project(session: AsyncSession, project_id: int | None) -> Project | Refusal:
-    if project_id is None:
-        return Refusal("Pick a project.")
-    project = await resolve_project(session, project_id=project_id, query=None)
-    assert not isinstance(project, Ambiguous)
-    return project

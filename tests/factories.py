@@ -19,7 +19,7 @@ from bxhours.fakes.master_data import SeededCompany, seed_master_data
 from bxhours.fakes.stack import Stack, run_stack
 from core.clock import ManualClock
 from storage.db import Database
-from storage.models import Expense, Invoice, TimeEntry, User
+from storage.models import AuditLog, Expense, Invoice, TimeEntry, User
 
 MONDAY_MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 """Monday 23 November 2026, 10:00 in Zurich: "yesterday" is Sunday 22.11., `fri` is 20.11."""
@@ -116,6 +116,15 @@ async def entries(db: Database, tenant_id: int) -> list[TimeEntry]:
 async def expenses(db: Database, tenant_id: int) -> list[Expense]:
     async with db.session(tenant_id) as session:
         return list(await session.scalars(select(Expense).order_by(Expense.id)))
+
+
+async def audit_rows(db: Database, tenant_id: int, subject_type: str) -> list[AuditLog]:
+    async with db.session(tenant_id) as session:
+        return list(
+            await session.scalars(
+                select(AuditLog).where(AuditLog.subject_type == subject_type).order_by(AuditLog.id)
+            )
+        )
 
 
 async def user_id(db: Database, tenant_id: int, email: str) -> int:

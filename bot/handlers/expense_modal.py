@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
-from bot.handlers import refresh
+from bot.handlers import modal_flow
 from bot.views import expense_modal, log_expense
-from bot.views.blocks import notice_modal, option
+from bot.views.blocks import notice_modal
 from bot.views.expense_modal import ExpenseModal
 from bot.views.form_state import ModalContext
 from core.money import format_amount
 from services.container import Services
-from services.entry_outcomes import FieldErrors, Refusal
-from services.expenses import ExpenseRequest
+from services.entry_outcomes import Refusal
+from services.expenses import ExpenseRequest, StoredExpense
 
-log = logging.getLogger(__name__)
 TITLE = "Log an expense"
 
 
@@ -76,11 +73,7 @@ async def open_modal(
 def register(app: AsyncApp, deps: BotDeps) -> None:
     services = deps.services
 
-    @app.options(expense_modal.PROJECT_ACTION)
-    async def project_options(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        found = await services.time_entries.search_projects(tenant_id, str(body.get("value", "")))
-        await ack(options=[option(choice.label, str(choice.id)) for choice in found])
+    modal_flow.register_project_options(app, deps, expense_modal.PROJECT_ACTION)
 
     @app.action(expense_modal.CATEGORY_ACTION)
     async def refresh_billable(
@@ -100,35 +93,17 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                 context=dataclasses.replace(state.context, version=state.context.version + 1),
             )
         )
-        try:
-            await client.views_update(view_id=view["id"], view=new_view)
-        except SlackApiError as exc:
-            log.info("could not refresh the expense modal: %s", exc.response.get("error"))
+        await modal_flow.update_if_open(client, view["id"], new_view, "expense")
 
-    @app.view(expense_modal.CALLBACK_ID)
-    async def submit(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: AsyncWebClient,
-        context: dict[str, Any],
-    ) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        form, ctx = expense_modal.submitted(view)
-        result = await services.expenses.submit_form(tenant_id, user_id, form, expense_id=ctx.entry_id)
-        if isinstance(result, FieldErrors):
-            errors = expense_modal.errors_by_block(view, result.errors)
-            if errors:
-                await ack(response_action="errors", errors=errors)
-            else:
-                await ack(
-                    response_action="update", view=notice_modal(TITLE, " ".join(result.errors.values()))
-                )
+    @modal_flow.on_submission(app, deps, expense_modal.CALLBACK_ID)
+    async def submit(submission: modal_flow.Submission) -> None:
+        form, ctx = expense_modal.submitted(submission.view)
+        result = await services.expenses.submit_form(
+            submission.tenant_id, submission.user_id, form, expense_id=ctx.entry_id
+        )
+        if await modal_flow.answered_problem(submission, result, TITLE, expense_modal.errors_by_block):
             return
-        if isinstance(result, Refusal):
-            await ack(response_action="update", view=notice_modal(TITLE, result.message))
-            return
+        assert isinstance(result, StoredExpense)
         editing = ctx.entry_id is not None
         done = expense_modal.done(
             "Expense saved" if editing else "Expense logged",
@@ -136,21 +111,6 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             undo=None if editing else result.expense_id,
             ctx=ctx,
         )
-        await ack(response_action="update", view=done)
-        await refresh.after_change(client, services, tenant_id, user_id, ctx)
+        await modal_flow.show_done(submission, done, ctx)
 
-    @app.action(expense_modal.UNDO_ACTION)
-    async def undo(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-    ) -> None:
-        await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        removed = await services.expenses.delete(tenant_id, user_id, int(body["actions"][0]["value"]))
-        text = (
-            removed.message if isinstance(removed, Refusal) else f"↩️ Undone — {removed.summary} is deleted."
-        )
-        await client.views_update(view_id=body["view"]["id"], view=notice_modal("Expense logged", text))
-        await refresh.after_change(
-            client, services, tenant_id, user_id, ModalContext.load(body["view"].get("private_metadata"))
-        )
+    modal_flow.register_undo(app, deps, expense_modal.UNDO_ACTION, services.expenses.delete, "Expense logged")

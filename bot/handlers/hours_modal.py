@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
-from bot.handlers import refresh
+from bot.handlers import modal_flow
 from bot.views import hours_modal, log_hours
-from bot.views.blocks import notice_modal, option
+from bot.views.blocks import notice_modal
 from bot.views.form_state import ModalContext
 from bot.views.hours_modal import HoursModal
 from core.durations import format_duration
 from services.container import Services
-from services.entry_outcomes import FieldErrors, Refusal
-from services.time_entries import HoursRequest
+from services.entry_outcomes import Refusal
+from services.time_entries import HoursRequest, StoredEntry
 
-log = logging.getLogger(__name__)
 TITLE = "Log hours"
 
 
@@ -85,12 +82,7 @@ async def open_modal(
 
 def register(app: AsyncApp, deps: BotDeps) -> None:
     services = deps.services
-
-    @app.options(hours_modal.PROJECT_ACTION)
-    async def project_options(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        found = await services.time_entries.search_projects(tenant_id, str(body.get("value", "")))
-        await ack(options=[option(choice.label, str(choice.id)) for choice in found])
+    modal_flow.register_project_options(app, deps, hours_modal.PROJECT_ACTION)
 
     @app.action(hours_modal.PROJECT_ACTION)
     @app.action(hours_modal.ACTIVITY_ACTION)
@@ -122,35 +114,17 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                     context=dataclasses.replace(state.context, version=state.context.version + 1),
                 )
             )
-        try:
-            await client.views_update(view_id=view["id"], view=new_view)
-        except SlackApiError as exc:  # the modal was closed or submitted meanwhile
-            log.info("could not refresh the hours modal: %s", exc.response.get("error"))
+        await modal_flow.update_if_open(client, view["id"], new_view, "hours")
 
-    @app.view(hours_modal.CALLBACK_ID)
-    async def submit(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: AsyncWebClient,
-        context: dict[str, Any],
-    ) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        form, ctx = hours_modal.submitted(view)
-        result = await services.time_entries.submit_form(tenant_id, user_id, form, entry_id=ctx.entry_id)
-        if isinstance(result, FieldErrors):
-            errors = hours_modal.errors_by_block(view, result.errors)
-            if errors:
-                await ack(response_action="errors", errors=errors)
-            else:
-                await ack(
-                    response_action="update", view=notice_modal(TITLE, " ".join(result.errors.values()))
-                )
+    @modal_flow.on_submission(app, deps, hours_modal.CALLBACK_ID)
+    async def submit(submission: modal_flow.Submission) -> None:
+        form, ctx = hours_modal.submitted(submission.view)
+        result = await services.time_entries.submit_form(
+            submission.tenant_id, submission.user_id, form, entry_id=ctx.entry_id
+        )
+        if await modal_flow.answered_problem(submission, result, TITLE, hours_modal.errors_by_block):
             return
-        if isinstance(result, Refusal):
-            await ack(response_action="update", view=notice_modal(TITLE, result.message))
-            return
+        assert isinstance(result, StoredEntry)
         line = log_hours.confirmation_line(result)
         if result.missing_rate:
             line += f"\n⚠️ {result.missing_rate}."
@@ -161,21 +135,6 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             undo=None if editing else result.entry_id,
             ctx=ctx,
         )
-        await ack(response_action="update", view=done)
-        await refresh.after_change(client, services, tenant_id, user_id, ctx)
+        await modal_flow.show_done(submission, done, ctx)
 
-    @app.action(hours_modal.UNDO_ACTION)
-    async def undo(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-    ) -> None:
-        await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        removed = await services.time_entries.delete(tenant_id, user_id, int(body["actions"][0]["value"]))
-        text = (
-            removed.message if isinstance(removed, Refusal) else f"↩️ Undone — {removed.summary} is deleted."
-        )
-        await client.views_update(view_id=body["view"]["id"], view=notice_modal("Hours logged", text))
-        await refresh.after_change(
-            client, services, tenant_id, user_id, ModalContext.load(body["view"].get("private_metadata"))
-        )
+    modal_flow.register_undo(app, deps, hours_modal.UNDO_ACTION, services.time_entries.delete, "Hours logged")

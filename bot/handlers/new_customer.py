@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
+from bot.handlers import modal_flow
 from bot.handlers.invoice import render
 from bot.views import invoice_modal, new_customer
 from bot.views.invoice_modal import ModalState
@@ -42,16 +43,10 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                 trigger_id=body["trigger_id"], view=new_customer.build(body["view"]["id"])
             )
 
-    @app.view(new_customer.CALLBACK_ID)
-    async def create(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: AsyncWebClient,
-        context: dict[str, Any],
-    ) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
+    @modal_flow.on_submission(app, deps, new_customer.CALLBACK_ID)
+    async def create(submission: modal_flow.Submission) -> None:
+        ack, view, client = submission.ack, submission.view, submission.client
+        tenant_id, user_id = submission.tenant_id, submission.user_id
         if not await services.people.is_admin(tenant_id, user_id):
             await ack(response_action="errors", errors={new_customer.NAME_BLOCK: ONLY_ADMINS})
             return

@@ -11,7 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
-from bot.handlers import expense_modal, hours_modal, refresh
+from bot.handlers import expense_modal, hours_modal, modal_flow, refresh
 from bot.views import week as week_view
 from bot.views.blocks import notice_modal
 from bot.views.form_state import ModalContext
@@ -92,17 +92,10 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             view = week_view.delete_confirm(kind, item_id, draft.summary, ctx)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.view(week_view.DELETE_CALLBACK_ID)
-    async def confirm_delete(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: AsyncWebClient,
-        context: dict[str, Any],
-    ) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        ctx = ModalContext.load(view.get("private_metadata"))
+    @modal_flow.on_submission(app, deps, week_view.DELETE_CALLBACK_ID)
+    async def confirm_delete(submission: modal_flow.Submission) -> None:
+        ack, tenant_id, user_id = submission.ack, submission.tenant_id, submission.user_id
+        ctx = ModalContext.load(submission.view.get("private_metadata"))
         if ctx.entry_id is None:
             await ack()
             return
@@ -112,4 +105,4 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             await ack(response_action="update", view=notice_modal("Delete entry", removed.message))
             return
         await ack()
-        await refresh.after_change(client, services, tenant_id, user_id, ctx)
+        await refresh.after_change(submission.client, services, tenant_id, user_id, ctx)

@@ -9,35 +9,31 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.views import form_state
+from bot.views import entry_form, form_state
 from bot.views.blocks import (
     Block,
-    button,
-    checkboxes,
     context,
-    datepicker,
-    escape,
-    external_select,
     input_block,
     modal,
     option,
-    section,
     static_select,
     text_input,
 )
 from bot.views.form_state import ModalContext, versioned
-from core.quick_entry import HOME_CURRENCY, MAX_NOTE_LENGTH
+from core.quick_entry import HOME_CURRENCY
 from services.entry_outcomes import Choice
 from services.expenses import ExpenseForm
 
+# The ids shared with the other entry form: contracts, the handlers and tests find fields by them.
+DAY_BLOCK, DAY_ACTION = entry_form.DAY_BLOCK, entry_form.DAY_ACTION
+PROJECT_BLOCK = entry_form.PROJECT_BLOCK
+NOTE_BLOCK, NOTE_ACTION = entry_form.NOTE_BLOCK, entry_form.NOTE_ACTION
+BILLABLE_BLOCK, BILLABLE_ACTION = entry_form.BILLABLE_BLOCK, entry_form.BILLABLE_ACTION
+BILLABLE_VALUE = entry_form.BILLABLE_VALUE
 CALLBACK_ID = "log_expense_modal"
-DAY_BLOCK, DAY_ACTION = "day", "day"
-PROJECT_BLOCK, PROJECT_ACTION = "project", "log_expense_project"
+PROJECT_ACTION = "log_expense_project"
 CATEGORY_BLOCK, CATEGORY_ACTION = "category", "log_expense_category"
 AMOUNT_BLOCK, AMOUNT_ACTION = "amount", "amount"
-NOTE_BLOCK, NOTE_ACTION = "note", "note"
-BILLABLE_BLOCK, BILLABLE_ACTION = "billable", "billable"
-BILLABLE_VALUE = "billable"
 UNDO_ACTION = "log_expense_modal_undo"
 FIELD_BLOCKS = {
     "day": DAY_BLOCK,
@@ -65,16 +61,8 @@ def build(state: ExpenseModal) -> dict[str, Any]:
     editing = state.context.entry_id is not None
     version = state.context.version
     blocks: list[Block] = [
-        input_block(DAY_BLOCK, "Date of the receipt", datepicker(DAY_ACTION, state.day.isoformat())),
-        input_block(
-            PROJECT_BLOCK,
-            "Project",
-            external_select(
-                PROJECT_ACTION,
-                placeholder="Type a project name or number",
-                initial=option(state.project.label, str(state.project.id)) if state.project else None,
-            ),
-        ),
+        entry_form.day_block("Date of the receipt", state.day),
+        entry_form.project_block(PROJECT_ACTION, state.project),
     ]
     if state.categories is None:
         blocks.append(context("Loading categories…"))
@@ -97,25 +85,9 @@ def build(state: ExpenseModal) -> dict[str, Any]:
             initial=state.amount or None,
             placeholder="84.50",
         ),
-        text_input(
-            NOTE_BLOCK,
-            "Note",
-            action_id=NOTE_ACTION,
-            initial=state.note or None,
-            optional=True,
-            multiline=True,
-            max_length=MAX_NOTE_LENGTH,
-        ),
-        input_block(
-            versioned(BILLABLE_BLOCK, version),
-            "Billing",
-            checkboxes(
-                BILLABLE_ACTION,
-                [option("Billable", BILLABLE_VALUE)],
-                initial=[option("Billable", BILLABLE_VALUE)] if state.billable else None,
-            ),
-            optional=True,
-            hint="Ticked by default when the category is billed to the customer.",
+        entry_form.note_block(state.note),
+        entry_form.billable_block(
+            version, state.billable, "Ticked by default when the category is billed to the customer."
         ),
     ]
     return modal(
@@ -128,46 +100,34 @@ def build(state: ExpenseModal) -> dict[str, Any]:
 
 
 def current(view: dict[str, Any], today: date) -> ExpenseModal:
-    values = view.get("state", {}).get("values", {})
-    project = form_state.selected_option(values, PROJECT_BLOCK, PROJECT_ACTION)
-    billable = form_state.checked(values, BILLABLE_BLOCK, BILLABLE_ACTION)
+    values = entry_form.values_of(view)
     return ExpenseModal(
         day=form_state.selected_date(values, DAY_BLOCK, DAY_ACTION) or today,
-        project=Choice(int(project["value"]), project["text"]["text"]) if project else None,
+        project=entry_form.chosen_project(values, PROJECT_ACTION),
         category_id=form_state.selected_id(values, CATEGORY_BLOCK, CATEGORY_ACTION),
         amount=form_state.text(values, AMOUNT_BLOCK, AMOUNT_ACTION),
         note=form_state.text(values, NOTE_BLOCK, NOTE_ACTION),
-        billable=True if billable is None else billable,
+        billable=entry_form.billable_so_far(values),
         context=ModalContext.load(view.get("private_metadata")),
     )
 
 
 def submitted(view: dict[str, Any]) -> tuple[ExpenseForm, ModalContext]:
-    values = view.get("state", {}).get("values", {})
+    values = entry_form.values_of(view)
     form = ExpenseForm(
         day=form_state.selected_date(values, DAY_BLOCK, DAY_ACTION),
         project_id=form_state.selected_id(values, PROJECT_BLOCK, PROJECT_ACTION),
         category_id=form_state.selected_id(values, CATEGORY_BLOCK, CATEGORY_ACTION),
         amount=form_state.text(values, AMOUNT_BLOCK, AMOUNT_ACTION),
         note=form_state.text(values, NOTE_BLOCK, NOTE_ACTION),
-        billable=bool(form_state.checked(values, BILLABLE_BLOCK, BILLABLE_ACTION)),
+        billable=entry_form.billable_submitted(values),
     )
     return form, ModalContext.load(view.get("private_metadata"))
 
 
 def errors_by_block(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
-    return {
-        form_state.block_id(view, FIELD_BLOCKS[field]): message[:2000]
-        for field, message in errors.items()
-        if field in FIELD_BLOCKS
-    }
+    return entry_form.errors_by_block(view, errors, FIELD_BLOCKS)
 
 
 def done(title: str, line: str, *, undo: int | None, ctx: ModalContext) -> dict[str, Any]:
-    accessory = button("Undo", UNDO_ACTION, str(undo)) if undo is not None else None
-    return modal(
-        title,
-        [section(escape(line), accessory=accessory)],
-        callback_id=CALLBACK_ID + "_done",
-        private_metadata=ctx.dump(),
-    )
+    return entry_form.done(title, line, callback_id=CALLBACK_ID, undo_action=UNDO_ACTION, undo=undo, ctx=ctx)

@@ -13,7 +13,7 @@ from bxhours.fakes.slack_client import checkboxes_value, date_value, select_valu
 from bxhours.fakes.stack import ANDREA, GUEST, MIA
 from services.expense_categories import CategoryError
 from storage.db import Database
-from tests.factories import LoggingStack, click, expenses, invoice, logging_stack, send
+from tests.factories import LoggingStack, audit_rows, click, expenses, invoice, logging_stack, send
 
 
 @pytest.fixture
@@ -115,6 +115,23 @@ async def test_undo_and_invoiced_expenses(ls: LoggingStack) -> None:
     assert refused.text == (
         "That expense can no longer be changed or deleted — it is on a draft invoice that is being created in bexio."
     )
+
+
+async def test_undo_is_audited_and_only_the_owner_may_undo(ls: LoggingStack) -> None:
+    reply = await send(ls, ANDREA, "/log-expense", "12 Website Relaunch")
+    [expense] = await expenses(ls.db, ls.tenant_id)
+    refused = await click(ls, MIA, reply.button(log_expense.UNDO_ACTION))
+    assert refused.text == "That expense no longer exists — it may have been deleted already."
+    assert await audit_rows(ls.db, ls.tenant_id, "expense") == []
+    await click(ls, ANDREA, reply.button(log_expense.UNDO_ACTION))
+    [row] = await audit_rows(ls.db, ls.tenant_id, "expense")
+    assert (row.actor, row.action, row.subject_id) == (ANDREA, "expense.deleted", str(expense.id))
+    assert row.details == {
+        "day": "2026-11-23",
+        "amount": "12.00",
+        "project_id": ls.company.projects["Website Relaunch"],
+        "category_id": expense.category_id,
+    }
 
 
 async def test_form_with_errors_then_saved(ls: LoggingStack) -> None:

@@ -18,6 +18,7 @@ from storage.models import Activity
 from tests.factories import (
     LoggingStack,
     add_entry,
+    audit_rows,
     click,
     entries,
     invoice,
@@ -202,10 +203,25 @@ async def test_undo_deletes_the_entry_unless_it_is_invoiced(ls: LoggingStack) ->
     assert len(await entries(ls.db, ls.tenant_id)) == 1
 
 
+async def test_undo_leaves_an_audit_row_with_what_the_entry_was(ls: LoggingStack) -> None:
+    reply = await send(ls, ANDREA, "/log-hours", "1h Website Relaunch / Umsetzung: review")
+    [entry] = await entries(ls.db, ls.tenant_id)
+    await click(ls, ANDREA, reply.button(log_hours.UNDO_ACTION))
+    [row] = await audit_rows(ls.db, ls.tenant_id, "time_entry")
+    assert (row.actor, row.action, row.subject_id) == (ANDREA, "time_entry.deleted", str(entry.id))
+    assert row.details == {
+        "day": "2026-11-23",
+        "minutes": 60,
+        "project_id": ls.company.projects["Website Relaunch"],
+        "activity_id": ls.company.activities["Umsetzung"],
+        "billable": True,
+    }
+
+
 async def test_someone_else_cannot_undo_my_entry(ls: LoggingStack) -> None:
     reply = await send(ls, ANDREA, "/log-hours", "1h Website Relaunch / Umsetzung")
     refused = await click(ls, MIA, reply.button(log_hours.UNDO_ACTION))
-    assert "no longer exists" in refused.text
+    assert refused.text == "That entry no longer exists — it may have been deleted already."
     assert len(await entries(ls.db, ls.tenant_id)) == 1
 
 

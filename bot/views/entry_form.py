@@ -1,0 +1,124 @@
+"""The blocks the hours and expense modals share: day, project, note, billable, the result view.
+
+Both forms must look and read alike, and their block and action ids are contracts (the handlers
+and the tests find fields by them), so the shared ones are built and read here once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.views import form_state
+from bot.views.blocks import (
+    Block,
+    button,
+    checkboxes,
+    datepicker,
+    escape,
+    external_select,
+    input_block,
+    modal,
+    option,
+    section,
+    text_input,
+)
+from bot.views.form_state import ModalContext, versioned
+from core.quick_entry import MAX_NOTE_LENGTH
+from services.entry_outcomes import Choice
+
+DAY_BLOCK, DAY_ACTION = "day", "day"
+PROJECT_BLOCK = "project"
+NOTE_BLOCK, NOTE_ACTION = "note", "note"
+BILLABLE_BLOCK, BILLABLE_ACTION = "billable", "billable"
+BILLABLE_VALUE = "billable"
+
+
+def day_block(label: str, day: date) -> Block:
+    return input_block(DAY_BLOCK, label, datepicker(DAY_ACTION, day.isoformat()))
+
+
+def project_block(action_id: str, project: Choice | None, *, dispatch_action: bool = False) -> Block:
+    """The project type-ahead (its options come from the handler's options listener)."""
+    return input_block(
+        PROJECT_BLOCK,
+        "Project",
+        external_select(
+            action_id,
+            placeholder="Type a project name or number",
+            initial=option(project.label, str(project.id)) if project else None,
+        ),
+        dispatch_action=dispatch_action,
+    )
+
+
+def note_block(note: str) -> Block:
+    return text_input(
+        NOTE_BLOCK,
+        "Note",
+        action_id=NOTE_ACTION,
+        initial=note or None,
+        optional=True,
+        multiline=True,
+        max_length=MAX_NOTE_LENGTH,
+    )
+
+
+def billable_block(version: int, billable: bool, hint: str) -> Block:
+    """Versioned so that Slack shows a new default when the activity or category changes."""
+    return input_block(
+        versioned(BILLABLE_BLOCK, version),
+        "Billing",
+        checkboxes(
+            BILLABLE_ACTION,
+            [option("Billable", BILLABLE_VALUE)],
+            initial=[option("Billable", BILLABLE_VALUE)] if billable else None,
+        ),
+        optional=True,
+        hint=hint,
+    )
+
+
+def values_of(view: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = view.get("state", {}).get("values", {})
+    return values
+
+
+def chosen_project(values: dict[str, Any], action_id: str) -> Choice | None:
+    project = form_state.selected_option(values, PROJECT_BLOCK, action_id)
+    return Choice(int(project["value"]), project["text"]["text"]) if project else None
+
+
+def billable_so_far(values: dict[str, Any]) -> bool:
+    """While filling in: unticked only when the person unticked it."""
+    billable = form_state.checked(values, BILLABLE_BLOCK, BILLABLE_ACTION)
+    return True if billable is None else billable
+
+
+def billable_submitted(values: dict[str, Any]) -> bool:
+    return bool(form_state.checked(values, BILLABLE_BLOCK, BILLABLE_ACTION))
+
+
+def errors_by_block(
+    view: dict[str, Any], errors: dict[str, str], field_blocks: dict[str, str]
+) -> dict[str, str]:
+    """Field errors keyed by the ids of the input blocks they belong under (Slack allows 2000
+    characters); errors of fields the form does not show are left to the caller."""
+    return {
+        form_state.block_id(view, field_blocks[field]): message[:2000]
+        for field, message in errors.items()
+        if field in field_blocks
+    }
+
+
+def done(
+    title: str, line: str, *, callback_id: str, undo_action: str, undo: int | None, ctx: ModalContext
+) -> dict[str, Any]:
+    """What a modal turns into after a save: the confirmation, with Undo for a new record."""
+    accessory = button("Undo", undo_action, str(undo)) if undo is not None else None
+    return modal(
+        title,
+        [section(escape(line), accessory=accessory)],
+        callback_id=callback_id + "_done",
+        private_metadata=ctx.dump(),
+    )
