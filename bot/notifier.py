@@ -39,5 +39,8 @@ class SlackNotifier:
 
         if self._services is None:
             return
-        view = await home.build(self._services, tenant_id, user_id)
-        await self.client.views_publish(user_id=user_id, view=view)
+        try:
+            view = await home.build(self._services, tenant_id, user_id)
+            await self.client.views_publish(user_id=user_id, view=view)
+        except Exception:  # what changed is stored; the App Home catches up the next time it is opened
+            log.warning("could not refresh the App Home of %s", user_id, exc_info=True)

@@ -26,7 +26,10 @@ class Notifier(Protocol):
         """Replace a message posted earlier (progress updates)."""
 
     async def refresh_home(self, tenant_id: int, user_id: str) -> None:
-        """Re-render the person's App Home after something they see there changed."""
+        """Re-render the person's App Home after something they see there changed.
+
+        Best effort and never raises: what changed is already stored, and the App Home shows it
+        the next time it is opened, so a Slack hiccup here must not turn a success into an error."""
 
 
 class NullNotifier:

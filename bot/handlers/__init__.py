@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
 from bot.handlers import (
@@ -43,5 +44,10 @@ def register_all(app: AsyncApp, deps: BotDeps) -> None:
     unknown_command.register(app, deps)  # last: it matches every command
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:
-        await errors.report_failure(error, respond, body)
+    async def on_error(
+        error: Exception,
+        body: dict[str, Any],
+        respond: AsyncRespond | None = None,
+        client: AsyncWebClient | None = None,
+    ) -> None:
+        await errors.report_failure(error, respond, body, client)

@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger("bxhours.bot")
 
@@ -22,7 +23,12 @@ def failure_text(reference: str) -> str:
     )
 
 
-async def report_failure(exc: BaseException, respond: AsyncRespond | None, body: dict[str, Any]) -> None:
+async def report_failure(
+    exc: BaseException,
+    respond: AsyncRespond | None,
+    body: dict[str, Any],
+    client: AsyncWebClient | None = None,
+) -> None:
     reference = secrets.token_hex(4)
     log.error(
         "unhandled error %s in %s: %s",
@@ -31,8 +37,22 @@ async def report_failure(exc: BaseException, respond: AsyncRespond | None, body:
         exc,
         exc_info=exc,
     )
-    if respond is not None:
-        try:
-            await respond(text=failure_text(reference), response_type="ephemeral", replace_original=False)
-        except Exception:  # the apology must not raise over the original error
-            log.exception("could not tell the user about error %s", reference)
+    text = failure_text(reference)
+    try:
+        if respond is not None and (body.get("response_url") or body.get("response_urls")):
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+        elif client is not None and (user_id := _user_id(body)):
+            # Modal submissions and events carry no response_url: the apology goes to the DM.
+            await client.chat_postMessage(channel=user_id, text=text)
+    except Exception:  # the apology must not raise over the original error
+        log.exception("could not tell the user about error %s", reference)
+
+
+def _user_id(body: dict[str, Any]) -> str | None:
+    user = body.get("user")
+    if isinstance(user, dict) and user.get("id"):
+        return str(user["id"])
+    event = body.get("event")
+    if isinstance(event, dict) and event.get("user"):
+        return str(event["user"])
+    return str(body["user_id"]) if body.get("user_id") else None

@@ -272,10 +272,7 @@ class SyncRunService:
             )
 
     async def _refresh_home(self, tenant_id: int, user_id: str) -> None:
-        try:
-            await self.notifier.refresh_home(tenant_id, user_id)
-        except Exception:  # the App Home catches up the next time it is opened
-            log.warning("could not refresh the App Home of %s after an import", user_id, exc_info=True)
+        await self.notifier.refresh_home(tenant_id, user_id)  # best effort, never raises
 
 
 class ProgressMessage:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
+import pytest
 
 from bexio.sandbox import RunningSandbox
 from bxhours.fakes.stack import ANDREA, Stack, run_stack
@@ -115,3 +117,49 @@ async def test_shutdown_lets_acknowledged_handlers_finish(
         fake = stack.fake
         assert not fake.calls_to("views.publish")  # acknowledged, the App Home not yet published
     assert [call.params["user_id"] for call in fake.calls_to("views.publish")] == [ANDREA]
+
+
+async def test_a_failing_command_gets_an_apology_with_a_reference(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database exploded: password=hunter2")
+
+    monkeypatch.setattr(stack.runtime.services.week, "load", broken)
+    before = len(stack.fake.hooks)
+    response = await stack.slack.command("/log-hours", "week", user_id=ANDREA)
+    assert response.status == 200
+    body = await stack.fake.wait_for_hook(lambda b: any(b is h for _p, h in stack.fake.hooks[before:]))
+    reference = re.search(r"reference: `([0-9a-f]{8})`", body["text"])
+    assert reference is not None, body
+    assert body["response_type"] == "ephemeral"
+    assert "hunter2" not in body["text"] and "Traceback" not in body["text"]
+    assert any(reference.group(1) in record.getMessage() for record in caplog.records)
+
+
+async def test_a_failing_modal_submission_apologises_in_the_dm(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A view submission has no response_url: the apology must still reach the person."""
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(stack.runtime.services.invoicing, "mapping_rows", broken)
+    view = {"id": "V0MAPPING", "type": "modal", "callback_id": "account_mapping", "hash": "1", "blocks": []}
+    await stack.slack.submit_view(ANDREA, view, {})
+    calls = await stack.fake.wait_for("chat.postMessage")
+    assert calls[-1].params["channel"] == ANDREA
+    assert "something went wrong on our side" in calls[-1].params["text"]
+    assert "boom" not in calls[-1].params["text"]
+
+
+async def test_a_failed_app_home_refresh_does_not_turn_a_saved_change_into_an_error(stack: Stack) -> None:
+    """The mapping is stored before the App Home is re-rendered; Slack failing then is no failure."""
+    stack.fake.fail_next("views.publish", "internal_error")
+    view = {"id": "V0MAPPING", "type": "modal", "callback_id": "account_mapping", "hash": "1", "blocks": []}
+    response = await stack.slack.submit_view(ANDREA, view, {})
+    assert response.status == 200
+    await stack.fake.wait_for("views.publish")
+    await stack.runtime.drain()
+    assert not stack.fake.calls_to("chat.postMessage")
