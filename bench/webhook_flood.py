@@ -36,6 +36,7 @@ import hmac
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -196,6 +197,7 @@ class Flood:
     statuses: Counter[int] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    sender_cpu: float = 0.0
     errors: Counter[str] = field(default_factory=Counter)
 
 
@@ -218,10 +220,21 @@ async def flood(url: str, notes: list[dict[str, Any]], senders: int) -> Flood:
                 result.latencies.append(time.perf_counter() - started)
                 result.statuses[response.status_code] += 1
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(sender() for _ in range(senders)))
     result.seconds = time.perf_counter() - started
+    result.sender_cpu = time.process_time() - cpu
     return result
+
+
+def start_profiler(folder: Path | None, pid: int, kind: str) -> subprocess.Popen[bytes] | None:
+    """``--profile DIR``: py-spy samples the server during the flood (a speedscope file per database)."""
+    if folder is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    command = ["py-spy", "record", "--pid", str(pid), "--format", "speedscope", "--rate", "250"]
+    out = folder / f"serve-{kind}.speedscope.json"
+    return subprocess.Popen([*command, "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 # -- the queue and bexio afterwards -----------------------------------------------------------------
@@ -337,12 +350,30 @@ def run_one(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
             raise SystemExit(f"bxhours sync failed:\n{sync.stderr[-3000:]}")
         log = work / f"serve-{kind}.log"
         serve = [sys.executable, "-m", "bxhours.cli", "serve", "--concurrency", str(args.concurrency)]
+        if args.worker == "after":
+            serve.append("--no-worker")
         with child(serve, bx_env, log) as server:
             wait_until_up(f"http://127.0.0.1:{port}/healthz", server, log)
             sandbox.reset_calls()
+            profiler = start_profiler(args.profile, server.pid, kind)
             result = asyncio.run(flood(f"http://127.0.0.1:{port}/bexio/webhook", notes, args.senders))
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(timeout=60)
             queued = asyncio.run(change_jobs(database_url))
-            jobs, drain_seconds = wait_drained(database_url)
+            if args.worker == "after":
+                worker = [
+                    sys.executable,
+                    "-m",
+                    "bxhours.cli",
+                    "worker",
+                    "--concurrency",
+                    str(args.concurrency),
+                ]
+                with child(worker, bx_env, work / f"worker-{kind}.log"):
+                    jobs, drain_seconds = wait_drained(database_url)
+            else:
+                jobs, drain_seconds = wait_drained(database_url)
             calls = bexio_calls(sandbox)
             if server.poll() is not None:
                 raise SystemExit(f"bxhours serve died:\n{log.read_text(errors='replace')[-3000:]}")
@@ -361,6 +392,9 @@ def run_one(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     print(f"  answers            {answers}   (connection errors: {errors})   {verdict(all_202)}")
     print(
         f"  throughput         {rate:8.0f} notifications/s over {result.seconds:.1f} s   ≥ {TARGET_RATE:.0f} {verdict(rate >= TARGET_RATE)}"
+    )
+    print(
+        f"  sender CPU         {result.sender_cpu:.1f} s in {result.seconds:.1f} s (the senders share the cores)"
     )
     print(
         f"  latency            p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   max {max(result.latencies) * 1000:6.1f} ms"
@@ -412,13 +446,22 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=2, help="jobs the server's built-in worker runs at once"
     )
+    parser.add_argument(
+        "--worker",
+        choices=("builtin", "after"),
+        default="builtin",
+        help="builtin: serve's own worker runs during the flood; after: `serve --no-worker` takes the"
+        " flood, then one `bxhours worker` drains the queue (the burst of issue 7 §4)",
+    )
+    parser.add_argument("--profile", type=Path, help="write py-spy profiles of the server to this folder")
     parser.add_argument("--fake-slack", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fake_slack:
         serve_fake_slack(args.fake_slack)
         return
 
-    print("Webhook flood · loopback · `bxhours serve` with its built-in worker · bexio = sandbox (demo)")
+    how = "with its built-in worker" if args.worker == "builtin" else "--no-worker, then `bxhours worker`"
+    print(f"Webhook flood · loopback · `bxhours serve` {how} · bexio = sandbox (demo)")
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(
         f"  {os.cpu_count()} CPUs (load average {load}) · Python {sys.version.split()[0]} · httpx {httpx.__version__}"
