@@ -227,6 +227,12 @@ async def flood(url: str, notes: list[dict[str, Any]], senders: int) -> Flood:
     return result
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_profiler(folder: Path | None, pid: int, kind: str) -> subprocess.Popen[bytes] | None:
     """``--profile DIR``: py-spy samples the server during the flood (a speedscope file per database)."""
     if folder is None:
@@ -356,10 +362,12 @@ def run_one(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
             wait_until_up(f"http://127.0.0.1:{port}/healthz", server, log)
             sandbox.reset_calls()
             profiler = start_profiler(args.profile, server.pid, kind)
+            server_cpu = process_cpu(server.pid)
             result = asyncio.run(flood(f"http://127.0.0.1:{port}/bexio/webhook", notes, args.senders))
             if profiler is not None:
                 profiler.send_signal(signal.SIGINT)
                 profiler.wait(timeout=60)
+            server_cpu = process_cpu(server.pid) - server_cpu
             queued = asyncio.run(change_jobs(database_url))
             if args.worker == "after":
                 worker = [
@@ -394,7 +402,8 @@ def run_one(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
         f"  throughput         {rate:8.0f} notifications/s over {result.seconds:.1f} s   ≥ {TARGET_RATE:.0f} {verdict(rate >= TARGET_RATE)}"
     )
     print(
-        f"  sender CPU         {result.sender_cpu:.1f} s in {result.seconds:.1f} s (the senders share the cores)"
+        f"  CPU                server {server_cpu:.1f} s ({server_cpu / args.notifications * 1e6:.0f} µs per"
+        f" notification), senders {result.sender_cpu:.1f} s, in {result.seconds:.1f} s on {os.cpu_count()} cores"
     )
     print(
         f"  latency            p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   max {max(result.latencies) * 1000:6.1f} ms"
@@ -432,6 +441,7 @@ def run_one(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "jobs": len(jobs),
         "entities": len(keys),
         "calls": None if missing_handler else len(calls),
+        "server_cpu_us": server_cpu / args.notifications * 1e6,
         "lost": len(lost),
     }
 
@@ -475,7 +485,7 @@ def main() -> None:
         print(
             f"  {r['database']:<9} {r['rate']:6.0f}/s  p50 {r['p50']:5.1f} ms  p99 {r['p99']:5.1f} ms"
             f"  all 202: {'yes' if r['all_202'] else 'NO'}  jobs {r['jobs']}  bexio calls {calls}"
-            f"  entities {r['entities']}  lost {r['lost']}"
+            f"  entities {r['entities']}  lost {r['lost']}  server CPU {r['server_cpu_us']:.0f} µs/notification"
         )
 
 
