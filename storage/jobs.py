@@ -16,9 +16,9 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import Table, and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -172,7 +172,7 @@ class JobQueue:
         queued one still returns that job's id.
         """
         if self._insert is None:
-            table = Job.__table__
+            table = cast(Table, Job.__table__)
             insert = postgresql.insert(table) if self.db.is_postgres else sqlite.insert(table)
             self._insert = insert.on_conflict_do_update(
                 index_elements=["tenant_id", "dedup_key"],
