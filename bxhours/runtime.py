@@ -26,6 +26,9 @@ from bot.views.bx_sync import SlackImportMessages
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from services.bexio_access import BexioAccess, BexioConfig
+from services.changes import ChangeProcessor, ChangeRefused, InvoiceChanges
+from services.changes.poller import ChangePoller
+from services.changes.schedule import POLL_CHANGES, POLL_FULL, schedule_polls
 from services.container import Services
 from services.diagnostics import PING, Diagnostics
 from services.expense_categories import ExpenseCategoryService
@@ -37,6 +40,7 @@ from services.importing.runs import IMPORT_JOB, SyncRunService
 from services.importing.service import ImportService
 from services.importing.status import SyncStatusService
 from services.invoicing import INVOICE_PUSH, InvoicingService
+from services.invoicing.recent import RecentInvoices
 from services.people import PeopleService
 from services.settings import SettingsService
 from services.tenants import TenantService
@@ -49,6 +53,7 @@ from storage.migrate import upgrade
 from storage.tenants import TenantRepository
 from webhooks.batching import BatchingEnqueuer
 from webhooks.endpoint import WebhookEndpoint
+from webhooks.notifications import CHANGE_JOB
 from webhooks.worker import JobHandler, PermanentJobError, Worker
 
 log = logging.getLogger(__name__)
@@ -116,7 +121,7 @@ class Runtime:
                 tenants=tenants,
                 settings=tenant_settings,
                 people=people,
-                home=HomeService(people, week, sync_status),
+                home=HomeService(people, week, sync_status, RecentInvoices(db)),
                 time_entries=TimeEntryService(
                     db, tenant_settings, settings.admin_ids, now, settings.bxhours_timezone
                 ),
@@ -139,6 +144,7 @@ class Runtime:
                     now,
                     settings.bxhours_timezone,
                 ),
+                changes=ChangeProcessor(db, importer, InvoiceChanges(db, bexio, notifier, now), sync_status),
             )
             notifier.bind(services)
             bolt = create_bolt_app(
@@ -157,6 +163,13 @@ class Runtime:
             raise
         return cls(settings, db, queue, cipher, slack, services, bolt, worker, webhook, tenant_id)
 
+    async def schedule_polls(self) -> None:
+        """Seed the change poller's periodic jobs (``serve`` and ``worker`` at start; idempotent).
+
+        Not part of ``create``: one-shot commands and the test stack must not start polling bexio.
+        """
+        await schedule_polls(self.queue, self.tenant_id)
+
     async def close(self) -> None:
         await self.webhook.enqueuer.close()
         await self.services.bexio.aclose()
@@ -172,7 +185,21 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
         except ImportFailed as exc:  # recorded and reported already; retrying alone cannot help
             raise PermanentJobError(exc.message) from None
 
-    return {PING: diagnostics.run_ping, IMPORT_JOB: run_import, INVOICE_PUSH: services.invoicing.run_push_job}
+    async def run_change(job: ClaimedJob) -> dict[str, Any] | None:
+        try:
+            return await services.changes.run_job(job)
+        except ChangeRefused as exc:  # a bad payload or a broken connection: retrying cannot help
+            raise PermanentJobError(exc.message) from None
+
+    poller = ChangePoller(services.importer, services.queue)
+    return {
+        PING: diagnostics.run_ping,
+        IMPORT_JOB: run_import,
+        INVOICE_PUSH: services.invoicing.run_push_job,
+        CHANGE_JOB: run_change,
+        POLL_CHANGES: poller.run_changes_job,
+        POLL_FULL: poller.run_full_job,
+    }
 
 
 async def _ensure_tenant(slack: AsyncWebClient, tenants: TenantService) -> int:

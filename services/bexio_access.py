@@ -159,6 +159,15 @@ class BexioAccess:
             "(developer.bexio.com → Personal Access Tokens) and restart bxhours"
         )
 
+    async def connected(self, tenant_id: int) -> bool:
+        """Whether there are credentials to call bexio with (not whether bexio still accepts them):
+        background work such as the change poller skips quietly while there are none."""
+        if self.config.access_token:
+            return True
+        if self.config.client_id and self.config.client_secret:
+            return await DatabaseTokenStore(self.db, self.cipher, tenant_id, self.now).load() is not None
+        return False
+
     def token_expiry(self) -> datetime | None:
         """When the personal access token expires (bexio PATs live 60 days), if it tells."""
         if self.config.access_token:

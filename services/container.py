@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.bexio_access import BexioAccess
+from services.changes import ChangeProcessor
 from services.expense_categories import ExpenseCategoryService
 from services.expenses import ExpenseService
 from services.home import HomeService
@@ -47,3 +48,4 @@ class Services:
     sync_status: SyncStatusService
     people_links: PeopleLinks
     invoicing: InvoicingService
+    changes: ChangeProcessor

@@ -487,6 +487,9 @@ class SyncCursor(TenantScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     resource: Mapped[str] = mapped_column(String(64))
     watermark: Mapped[str | None] = mapped_column(String(64))
+    # Records seen at the edge of the watermark (bexio id → their updated_at): the next search
+    # overlaps by a safety margin and returns them again; unchanged, they are not queued twice.
+    recent: Mapped[dict[str, Any] | None]
     last_full_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 

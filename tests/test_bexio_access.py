@@ -76,3 +76,25 @@ async def test_concurrent_processes_refresh_once(db: Database, sandbox: RunningS
     assert row is not None
     assert saved.access_token not in (row.access_token_enc or "")
     assert saved.refresh_token not in (row.refresh_token_enc or "")
+
+
+async def test_connected_means_credentials_exist(db: Database) -> None:
+    """What the change poller asks before calling bexio: OAuth counts only once tokens are stored."""
+    tenant = await TenantRepository(db).ensure("T0001", "Acme")
+    cipher = TokenCipher(generate_key())
+    base = BexioConfig(api_url="http://127.0.0.1:9", auth_url="http://127.0.0.1:9/realms/bexio")
+    oauth = BexioConfig(base.api_url, base.auth_url, client_id="bxhours", client_secret="secret")
+    pat = BexioConfig(base.api_url, base.auth_url, access_token="pat")
+    accesses = [BexioAccess(config, db, cipher, now) for config in (base, pat, oauth)]
+    none, with_pat, with_oauth = accesses
+    try:
+        assert not await none.connected(tenant.id)
+        assert await with_pat.connected(tenant.id)
+        assert not await with_oauth.connected(tenant.id)
+        await DatabaseTokenStore(db, cipher, tenant.id, now).save(
+            OAuthTokens(access_token="a", refresh_token="r", expires_at=now() + timedelta(hours=1))
+        )
+        assert await with_oauth.connected(tenant.id)
+    finally:
+        for access in accesses:
+            await access.aclose()

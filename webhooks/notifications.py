@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-Resource = Literal[
-    "contact", "project", "business_activity", "user", "timesheet", "account", "tax", "invoice"
-]
-Action = Literal["created", "updated", "deleted"]
-RESOURCES: tuple[str, ...] = Resource.__args__  # type: ignore[attr-defined]
+from core.changes import CHANGE_JOB, RESOURCES, Action, Resource, change_dedup_key
+
+__all__ = ["CHANGE_JOB", "RESOURCES", "Batch", "Notification", "NotificationError", "parse_notifications"]
+
 MAX_NOTIFICATIONS = 1000
-CHANGE_JOB = "change.process"
 
 
 class Notification(BaseModel):
@@ -32,7 +30,7 @@ class Notification(BaseModel):
     @property
     def dedup_key(self) -> str:
         """One pending job per entity (or per whole resource): a burst about one contact is one re-read."""
-        return f"{self.resource}:{self.id if self.id is not None else '*'}"
+        return change_dedup_key(self.resource, self.id)
 
 
 class NotificationError(ValueError):

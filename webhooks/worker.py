@@ -74,11 +74,20 @@ class Worker:
             log.info("worker %s stopped", self.worker_id)
 
     async def run_until_idle(self, max_jobs: int = 10_000) -> int:
-        """Run due jobs one batch at a time until none is left (CLI commands and tests)."""
+        """Run due jobs one batch at a time until none is left (CLI commands and tests).
+
+        Only kinds this worker has handlers for are claimed — everywhere, not only here: a one-shot
+        command's worker (invoice pushes only) must not park the periodic poll jobs as "no
+        handler", nor may an older release during a rolling upgrade. A job that re-enqueues itself
+        with a delay is not due, so this returns instead of spinning on it.
+        """
         executed = 0
         while executed < max_jobs:
             jobs = await self.queue.claim(
-                self.worker_id, limit=self.concurrency, lease_seconds=self.lease_seconds
+                self.worker_id,
+                limit=self.concurrency,
+                lease_seconds=self.lease_seconds,
+                kinds=self.handlers,
             )
             if not jobs:
                 return executed
@@ -91,7 +100,9 @@ class Worker:
         if free <= 0:
             return 0
         try:
-            jobs = await self.queue.claim(self.worker_id, limit=free, lease_seconds=self.lease_seconds)
+            jobs = await self.queue.claim(
+                self.worker_id, limit=free, lease_seconds=self.lease_seconds, kinds=self.handlers
+            )
         except Exception:
             log.exception("claiming jobs failed; retrying after the poll interval")
             return 0

@@ -11,7 +11,8 @@ What the recorded invoices show and the sandbox reproduces:
 * `document_nr` follows `kb_item_setting` (`RE-%nummer%`, at least `nr_min_length` digits)
   while automatic numbering is on — and is then refused in a request; when it is off, it is
   required;
-* statuses: draft 7 → issue → pending 8 → (revert_issue → 7 | cancel → 19);
+* statuses: draft 7 → issue → pending 8 → (revert_issue → 7 | cancel → 19); a payment on an
+  issued invoice makes it partially paid 16 or paid 9 (the payment route is UNCONFIRMED);
 * edits are POSTs without positions; the PDF is JSON with base64 content.
 """
 
@@ -369,6 +370,45 @@ def _transition(allowed_from: tuple[int, ...], to: int, refusal: str) -> Handler
     return handle
 
 
+PAYMENT_FIELDS: Final = (
+    Field("date", "date", required=True, nullable=False),
+    Field("value", "decimal", required=True, nullable=False),
+)
+PAYABLE: Final = (PENDING, PARTIALLY_PAID, UNPAID)
+
+
+async def add_payment(request: web.Request) -> web.StreamResponse:
+    """``POST /2.0/kb_invoice/{id}/payment``: record a received payment.
+
+    UNCONFIRMED: bexio lists the route (bexio-api.md §4.1) but no recording shows its body or
+    answer. The body here is ``{"date": "YYYY-MM-DD", "value": "123.45"}``; the answer an id with
+    what was sent. Only issued invoices (8, 16, 31) take payments; the invoice then counts as
+    partially paid (16) until the payments reach its total, then as paid (9).
+    """
+    state = state_of(request)
+    record = get_record(state, "kb_invoice", record_id(request))
+    clean = validate(state, await read_object(request), PAYMENT_FIELDS, creating=True)
+    value: Decimal = clean["value"]
+    if value <= 0:
+        raise ApiError(422, f"value: {INVALID}")
+    if record["kb_item_status_id"] not in PAYABLE:
+        raise ApiError(422, "Only issued invoices can take payments.")
+    received = Decimal(record.get("total_received_payments") or 0) + value
+    remaining = Decimal(record["total"]) - received
+    record["total_received_payments"] = format_decimal(received, 6)
+    record["total_remaining_payments"] = format_decimal(max(remaining, Decimal(0)), 4)
+    record["kb_item_status_id"] = PAID if remaining <= 0 else PARTIALLY_PAID
+    state.touch("kb_invoice", record["id"])
+    state.counters["kb_invoice_payment"] = state.counters.get("kb_invoice_payment", 0) + 1
+    answer = {
+        "id": state.counters["kb_invoice_payment"],
+        "date": str(clean["date"]),
+        "value": format_decimal(value, 6),
+        "kb_invoice_id": record["id"],
+    }
+    return json_response(answer, status=201)
+
+
 async def copy_invoice(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
     source = get_record(state, "kb_invoice", record_id(request))
@@ -460,6 +500,7 @@ def register(routes: Routes) -> None:
         _transition((PENDING, PARTIALLY_PAID, UNPAID), CANCELLED, "Only issued invoices can be cancelled."),
         scope=edit,
     )
+    routes.add("POST", "/2.0/kb_invoice/{id}/payment", add_payment, scope=edit, creates=True)
     routes.add(
         "POST",
         "/2.0/kb_invoice/{id}/mark_as_sent",

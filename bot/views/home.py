@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.views import account_mapping, bx_sync, new_customer, settings_modal, week
 from bot.views.blocks import Block, actions, button, context, divider, header, section
+from core.money import format_money
 from services.container import Services
 from services.home import HomeData
 
@@ -35,6 +36,8 @@ def render(data: HomeData) -> dict[str, Any]:
                 "An admin can link you with `/bx-sync link @you your-bexio-email`."
             )
         )
+    if data.invoices:
+        blocks += [divider(), *invoice_blocks(data)]
     if data.is_admin:
         blocks += [divider(), header("Admin")]
         blocks.append(actions(button("Settings", settings_modal.OPEN_ACTION, "open"), block_id="home_admin"))
@@ -57,3 +60,13 @@ def render(data: HomeData) -> dict[str, Any]:
     if data.week is not None:
         view["private_metadata"] = data.week.monday.isoformat()
     return view
+
+
+def invoice_blocks(data: HomeData) -> list[Block]:
+    """ "Your invoices": the last ones the person started, with what bexio says about them."""
+    lines = []
+    for invoice in data.invoices:
+        number = f"<{invoice.url}|{invoice.number}>" if invoice.url else invoice.number
+        total = f" · {format_money(invoice.total)}" if invoice.total is not None else ""
+        lines.append(f"*{number}* {invoice.status} — {invoice.customer}{total}")
+    return [section("*Your invoices*\n" + "\n".join(lines), block_id="home_invoices")]

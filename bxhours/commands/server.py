@@ -37,6 +37,7 @@ async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 
     runtime = await Runtime.create(settings, worker_concurrency=args.concurrency)
     try:
+        await runtime.schedule_polls()
         await serve(runtime, settings.host, settings.port, with_worker=not args.no_worker)
     finally:
         await runtime.close()
@@ -53,6 +54,7 @@ async def worker_command(args: argparse.Namespace, settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
+        await runtime.schedule_polls()
         await runtime.worker.run(stop)
     finally:
         await runtime.close()

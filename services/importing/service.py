@@ -4,7 +4,7 @@ Each resource is read page by page into a stage and applied in its own short tra
 ``staging``), so an import that fails half-way leaves every resource either fully updated or
 untouched, and a second import with nothing changed in bexio reports zero changes. Change
 processing (issue 7) re-uses the same paths: ``import_resource`` for a whole list,
-``import_contact`` / ``import_project`` for one record.
+``import_contact`` / ``import_project`` / ``import_timesheet`` for one record.
 """
 
 from __future__ import annotations
@@ -36,7 +36,12 @@ from services.importing.reference_data import (
 from services.importing.staging import open_workspace
 from services.importing.status import SyncStatusService
 from services.importing.summary import RESOURCE_LABELS, ImportProgress, ImportSummary
-from services.importing.timesheets import import_timesheets
+from services.importing.timesheets import (
+    NewTimesheets,
+    import_new_timesheets,
+    import_timesheet,
+    import_timesheets,
+)
 from services.settings import SettingsService
 from storage.db import Database
 from storage.tenants import TenantRepository
@@ -111,6 +116,36 @@ class ImportService:
             summary.resources["projects"] = await import_project(ctx, project_id)
 
         return await self._run(tenant_id, [Phase("projects", RESOURCE_LABELS["projects"], one)], None)
+
+    async def import_timesheet(self, tenant_id: int, timesheet_id: int) -> ImportSummary:
+        """Re-read one timesheet; gone from bexio → its imported, unbilled entry is removed."""
+
+        async def one(service: ImportService, ctx: ImportContext, summary: ImportSummary) -> None:
+            summary.resources["timesheets"] = await import_timesheet(ctx, timesheet_id)
+
+        return await self._run(tenant_id, [Phase("timesheets", RESOURCE_LABELS["timesheets"], one)], None)
+
+    async def import_resources(self, tenant_id: int, resources: list[str]) -> ImportSummary:
+        """Re-read several resources in one go (the poller's periodic full re-read), in import order."""
+        keys = {BEXIO_RESOURCES.get(resource, resource) for resource in resources}
+        unknown = keys - {phase.key for phase in PHASES}
+        if unknown:
+            raise UnknownResource(f"unknown resource(s): {', '.join(sorted(unknown))}")
+        return await self._run(tenant_id, [phase for phase in PHASES if phase.key in keys], None)
+
+    async def import_new_timesheets(
+        self, tenant_id: int, known_id: int, *, page_size: int | None = None
+    ) -> NewTimesheets:
+        """Store the timesheets bexio created after ``known_id`` (found newest first)."""
+        found: list[NewTimesheets] = []
+
+        async def new(service: ImportService, ctx: ImportContext, summary: ImportSummary) -> None:
+            options = {"page_size": page_size} if page_size else {}
+            found.append(await import_new_timesheets(ctx, known_id, **options))
+            summary.resources["timesheets"] = found[0].changes
+
+        await self._run(tenant_id, [Phase("timesheets", RESOURCE_LABELS["timesheets"], new)], None)
+        return found[0]
 
     # -- running phases -------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ offered for invoicing is decided by ``services.importing.invoicing``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import aclosing
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -19,7 +21,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import and_, select
 from typing_extensions import TypedDict
 
-from bexio.errors import BexioUnexpectedResponse
+from bexio.errors import BexioNotFound, BexioUnexpectedResponse
 from bexio.fields import parse_minutes
 from services.importing.context import ImportContext
 from services.importing.staging import Mirror, memoized
@@ -88,6 +90,7 @@ if StagedEntry._fields != TIME_ENTRIES.staged:
 
 
 _TIMESHEETS: TypeAdapter[list[TimesheetFields]] = TypeAdapter(list[TimesheetFields])
+_TIMESHEET: TypeAdapter[TimesheetFields] = TypeAdapter(TimesheetFields)
 Rate = tuple[Decimal | None, str]
 #: (project, activity, person) combinations whose rate is remembered; the rates themselves, per
 #: ``rate_key``, are a few hundred at most.
@@ -139,6 +142,73 @@ async def import_timesheets(ctx: ImportContext) -> tuple[ResourceChanges, int]:
             await stage.add_values([entry for entry in map(to_entry, page) if entry is not None])
             ctx.on_read(TIME_ENTRIES.resource, len(page))
         return await stage.apply(ctx.now), undated[0]
+
+
+async def import_timesheet(ctx: ImportContext, timesheet_id: int) -> ResourceChanges:
+    """Re-read one timesheet (one bexio call) and apply it as the full import would.
+
+    The entry is built by the same code as in ``import_timesheets``, so its rate and billable flag
+    are resolved identically; a timesheet bexio no longer has (404), or one without a date, leaves
+    the stage empty and its imported entry is removed — under the same guard: only entries bexio
+    is the source of and that are not on an invoice.
+    """
+    path = f"{ctx.client.timesheets.path}/{timesheet_id}"
+    try:
+        found: list[TimesheetFields] = [await ctx.client.get(path, _TIMESHEET)]
+    except BexioNotFound:
+        found = []
+    to_entry, _undated = await _entry_builder(ctx)
+    entry = to_entry(found[0]) if found else None
+    async with ctx.workspace.stage(TIME_ENTRIES) as stage:
+        if entry is not None:
+            await stage.add_values([entry])
+        ctx.on_read(TIME_ENTRIES.resource, len(found))
+        return await stage.apply(ctx.now, scope=[timesheet_id])
+
+
+@dataclass(frozen=True)
+class NewTimesheets:
+    changes: ResourceChanges
+    read: int
+    """Timesheets listed that were newer than the known id."""
+    newest_id: int | None
+    """The highest timesheet id bexio listed (None: bexio lists none), the next known id."""
+    undated: int
+
+
+#: New timesheets per poll are few: a small first page usually ends the search in one call.
+NEW_TIMESHEETS_PAGE = 200
+
+
+async def import_new_timesheets(
+    ctx: ImportContext, known_id: int, *, page_size: int = NEW_TIMESHEETS_PAGE
+) -> NewTimesheets:
+    """Store timesheets bexio created after ``known_id`` — and nothing else (issue 7 §5).
+
+    bexio timesheets have no ``updated_at`` and cannot be searched by date, but their ids grow:
+    listing ``order_by=id_desc`` page by page until the first id not above ``known_id`` finds the
+    new ones in a call or two. Only those are staged and applied, retiring nothing: edits and
+    deletions of older timesheets are the full re-read's (``import_timesheets``).
+    """
+    to_entry, undated = await _entry_builder(ctx)
+    read, newest = 0, None
+    async with ctx.workspace.stage(TIME_ENTRIES) as stage:
+        pages = ctx.client.pages(
+            ctx.client.timesheets.path, _TIMESHEETS, params={"order_by": "id_desc"}, page_size=page_size
+        )
+        async with aclosing(pages):
+            async for page in pages:
+                if newest is None and page:
+                    newest = page[0]["id"]
+                newer = [sheet for sheet in page if sheet["id"] > known_id]
+                await stage.add_values([entry for entry in map(to_entry, newer) if entry is not None])
+                read += len(newer)
+                ctx.on_read(TIME_ENTRIES.resource, len(page))
+                if len(newer) < len(page):
+                    break  # reached a timesheet we know: everything below is known too
+        # scope=(): none of these ids is stored yet, and nothing outside them may be retired.
+        changes = await stage.apply(ctx.now, scope=())
+    return NewTimesheets(changes, read, newest, undated[0])
 
 
 async def _entry_builder(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bexio.client import BexioClient
@@ -41,6 +41,7 @@ from core.money import quantize_money
 from core.taxes import Tax
 from services.invoicing.bexio_customers import BexioCustomers
 from services.invoicing.drafts import DraftLine, draft_payload, invoice_url
+from services.invoicing.items import move_items
 from services.invoicing.numbering import assign_own_number, release_own_number
 from services.invoicing.preview import customer_ref, invoice_currency
 from services.invoicing.reporting import DraftOutcome, InvoiceReporter, LineSummary
@@ -48,7 +49,7 @@ from services.invoicing.selection import BILLED, OPEN, RESERVED
 from services.settings import SettingsService, TenantSettings
 from storage.db import Database
 from storage.jobs import ClaimedJob
-from storage.models import Account, AuditLog, Customer, Expense, Invoice, Project, TimeEntry, Unit, User
+from storage.models import Account, AuditLog, Customer, Invoice, Project, Unit, User
 from storage.models import InvoiceLine as InvoiceLineRow
 from storage.models import Tax as TaxRow
 
@@ -216,7 +217,7 @@ class Pusher:
             invoice.bexio_total = quantize_money(draft.total) if draft.total is not None else None
             invoice.error = None
             invoice.updated_at = now
-            await _set_items(session, invoice_id, RESERVED, BILLED, now)
+            await move_items(session, invoice_id, RESERVED, BILLED, now)
             difference = (
                 invoice.bexio_total - invoice.total
                 if invoice.bexio_total is not None and invoice.total is not None
@@ -259,7 +260,7 @@ class Pusher:
             invoice.error = "\n".join([*errors, *([hint] if hint else [])])
             invoice.updated_at = now
             await release_own_number(session, invoice_id)
-            await _set_items(session, invoice_id, RESERVED, OPEN, now)
+            await move_items(session, invoice_id, RESERVED, OPEN, now)
             session.add(
                 AuditLog(
                     actor="worker",
@@ -399,20 +400,6 @@ def _core_line(row: InvoiceLineRow, taxes: dict[int, Tax]) -> CoreLine:
         minutes=row.minutes,
         project_id=row.project_id,
     )
-
-
-async def _set_items(session: AsyncSession, invoice_id: int, old: str, new: str, now: datetime) -> None:
-    """Move the invoice's entries and expenses from one status to the next (released ones lose it)."""
-    values: dict[str, Any] = {"status": new, "updated_at": now}
-    if new == OPEN:
-        values["invoice_id"] = None
-    for table in (TimeEntry, Expense):
-        await session.execute(
-            update(table)
-            .where(table.invoice_id == invoice_id, table.status == old)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
 
 
 async def _project_bexio_id(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -355,3 +356,39 @@ async def test_a_fresh_account_starts_at_re_00001() -> None:
             second = await create(api, contact_id=1, positions=[line("1", "100")])
     assert (first["document_nr"], second["document_nr"]) == ("RE-00001", "RE-00002")
     assert first["positions"][0]["id"] == 1
+
+
+async def test_payments_make_an_issued_invoice_partially_paid_then_paid(
+    api: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    """``POST /2.0/kb_invoice/{id}/payment`` (body shape UNCONFIRMED): only issued invoices."""
+    created = await create(api)
+    path = f"/2.0/kb_invoice/{created['id']}"
+    total = (await api.get(path)).json()["total"]
+
+    async def pay(value: str) -> httpx.Response:
+        clock.advance(minutes=1)
+        return await api.post(f"{path}/payment", json={"date": "2026-06-20", "value": value})
+
+    draft = await pay("10")
+    assert draft.status_code == 422
+    assert draft.json()["message"] == "Only issued invoices can take payments."
+    assert (await api.post(f"{path}/issue")).status_code == 200
+    assert (await api.post(f"{path}/payment", json={"date": "2026-06-20"})).json()["errors"] == [
+        "value: Pflichtfeld"
+    ]
+    assert (await pay("-5")).status_code == 422
+    partial = await pay("100")
+    assert partial.status_code == 201
+    assert partial.json()["value"] == "100.000000" and partial.json()["kb_invoice_id"] == created["id"]
+    fetched = (await api.get(path)).json()
+    assert fetched["kb_item_status_id"] == 16
+    assert fetched["total_received_payments"] == "100.000000"
+    assert fetched["updated_at"] == "2026-06-18 14:03:00"  # Zurich local time of the payment
+    rest = str(Decimal(total) - 100)
+    assert (await pay(rest)).status_code == 201
+    paid = (await api.get(path)).json()
+    assert paid["kb_item_status_id"] == 9
+    assert paid["total_remaining_payments"] == "0.0000"
+    assert (await pay("1")).status_code == 422  # paid: nothing left to take
+    assert (await api.post(f"{path}/cancel")).status_code == 422

@@ -237,6 +237,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resource', sa.String(length=64), nullable=False),
     sa.Column('watermark', sa.String(length=64), nullable=True),
+    sa.Column('recent', sa.JSON(), nullable=True),
     sa.Column('last_full_at', storage.types.UTCDateTime(), nullable=True),
     sa.Column('updated_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
