@@ -249,12 +249,15 @@ def start_profiler(folder: Path | None, pid: int, kind: str) -> subprocess.Popen
 @dataclass
 class JobRow:
     id: int
+    kind: str
     dedup_key: str | None
     status: str
     last_error: str | None
+    result: dict[str, Any] | None
 
 
-async def change_jobs(database_url: str) -> list[JobRow]:
+async def jobs_after(database_url: str, after_id: int) -> list[JobRow]:
+    """Every job with an id above ``after_id`` (the jobs table is read directly, as an operator would)."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -262,18 +265,47 @@ async def change_jobs(database_url: str) -> list[JobRow]:
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(
-                text("SELECT id, dedup_key, status, last_error FROM jobs WHERE kind = :kind ORDER BY id"),
-                {"kind": CHANGE_JOB},
+                text(
+                    "SELECT id, kind, dedup_key, status, last_error, result FROM jobs"
+                    " WHERE id > :after ORDER BY id"
+                ),
+                {"after": after_id},
             )
-            return [JobRow(*row) for row in rows.all()]
+            return [
+                JobRow(*row[:5], json.loads(row[5]) if isinstance(row[5], str) else row[5])
+                for row in rows.all()
+            ]
     finally:
         await engine.dispose()
 
 
-def wait_drained(database_url: str) -> tuple[list[JobRow], float]:
+def change_jobs(database_url: str, after_id: int) -> list[JobRow]:
+    return [job for job in asyncio.run(jobs_after(database_url, after_id)) if job.kind == CHANGE_JOB]
+
+
+def wait_settled(database_url: str) -> int:
+    """Let the start-up polls finish first (their bexio reads are not the flood's); the newest job id."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        jobs = asyncio.run(jobs_after(database_url, 0))
+        polls_done = {job.kind for job in jobs if job.kind.startswith("poll.") and job.status == "done"}
+        busy = any(
+            job.status == "running" or (job.kind == CHANGE_JOB and job.status == "queued") for job in jobs
+        )
+        if len(polls_done) >= 2 and not busy:
+            return max((job.id for job in jobs), default=0)
+        time.sleep(0.25)
+    raise SystemExit("the start-up polls did not finish within 180 s")
+
+
+def newest_job_id(database_url: str) -> int:
+    return max((job.id for job in asyncio.run(jobs_after(database_url, 0))), default=0)
+
+
+def wait_drained(database_url: str, after_id: int) -> tuple[list[JobRow], float]:
     started = time.perf_counter()
     while True:
-        jobs = asyncio.run(change_jobs(database_url))
+        jobs = change_jobs(database_url, after_id)
         if not any(job.status in ("queued", "running") for job in jobs):
             return jobs, time.perf_counter() - started
         if time.perf_counter() - started > DRAIN_TIMEOUT:
@@ -360,6 +392,7 @@ def run_one(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
             serve.append("--no-worker")
         with child(serve, bx_env, log) as server:
             wait_until_up(f"http://127.0.0.1:{port}/healthz", server, log)
+            before = wait_settled(database_url) if args.worker == "builtin" else newest_job_id(database_url)
             sandbox.reset_calls()
             profiler = start_profiler(args.profile, server.pid, kind)
             server_cpu = process_cpu(server.pid)
@@ -368,7 +401,7 @@ def run_one(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 profiler.send_signal(signal.SIGINT)
                 profiler.wait(timeout=60)
             server_cpu = process_cpu(server.pid) - server_cpu
-            queued = asyncio.run(change_jobs(database_url))
+            queued = change_jobs(database_url, before)
             if args.worker == "after":
                 worker = [
                     sys.executable,
@@ -379,9 +412,9 @@ def run_one(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
                     str(args.concurrency),
                 ]
                 with child(worker, bx_env, work / f"worker-{kind}.log"):
-                    jobs, drain_seconds = wait_drained(database_url)
+                    jobs, drain_seconds = wait_drained(database_url, before)
             else:
-                jobs, drain_seconds = wait_drained(database_url)
+                jobs, drain_seconds = wait_drained(database_url, before)
             calls = bexio_calls(sandbox)
             if server.poll() is not None:
                 raise SystemExit(f"bxhours serve died:\n{log.read_text(errors='replace')[-3000:]}")
@@ -424,8 +457,14 @@ def run_one(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
             f" parked the jobs ({len(calls)} calls seen); lost counts entities without any job"
         )
     else:
+        job_calls = sum(int((job.result or {}).get("bexio_calls", 0)) for job in jobs)
         print(
-            f"  bexio calls        {len(calls)} for {len(keys)} distinct entities"
+            f"  change-job calls   {job_calls} bexio calls by the {len(jobs)} change.process jobs"
+            f" (their own count) for {len(keys)} distinct entities"
+        )
+        print(
+            f"  bexio calls        {len(calls)} seen by the sandbox since the flood began (polls included)"
+            f" for {len(keys)} distinct entities"
             f" ({len(calls) / len(keys):.2f} per entity); GET /2.0/contact/{{id}}: {contact_reads}"
             f" for {len(contacts)} contacts"
         )
