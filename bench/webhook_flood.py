@@ -2,8 +2,9 @@
 
 For each database (SQLite, and PostgreSQL in a fresh database it creates and drops) it starts, on
 loopback and each in its own process: the bexio sandbox (demo company), a fake Slack Web API and a
-real `bxhours serve` (built-in worker on, after a `bxhours sync` so its database mirrors the
-sandbox). Then ``--senders`` concurrent httpx clients post ``--notifications`` signed notifications
+real `bxhours serve` (after a `bxhours sync` so its database mirrors the sandbox; with
+``--worker builtin`` its own worker runs during the flood once the start-up polls are done, with
+``--worker after`` it runs ``--no-worker`` and one `bxhours worker` drains the queue afterwards). Then ``--senders`` concurrent httpx clients post ``--notifications`` signed notifications
 in total, one per request, about 50 distinct contacts and some projects, activities, users,
 timesheets, invoices and whole resources. It prints:
 
@@ -21,7 +22,8 @@ timesheets, invoices and whole resources. It prints:
 If this build has no handler for ``change.process`` the worker parks those jobs at once; the bench
 says so and counts jobs (an entity is then lost only if it has no job at all), not bexio reads.
 
-    .venv/bin/python bench/webhook_flood.py [--database sqlite|postgres|both] [--notifications 10000] [--senders 20]
+    .venv/bin/python bench/webhook_flood.py [--database sqlite|postgres|both] [--notifications 10000]
+        [--senders 20] [--worker builtin|after] [--profile DIR]   # --profile: py-spy on PATH
 
 Sender and server share the machine's cores, so the figures include the senders' own CPU.
 """
