@@ -16,9 +16,9 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import Table, and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,6 +78,7 @@ class JobQueue:
         self.max_backoff = max_backoff
         self._jitter = jitter
         self._next_sweep: datetime | None = None
+        self._insert: Any = None
 
     # -- enqueue ---------------------------------------------------------------------------
 
@@ -148,23 +149,10 @@ class JobQueue:
             }
             for job in unique.values()
         ]
-        insert = postgresql.insert if self.db.is_postgres else sqlite.insert
-        stmt = (
-            insert(Job)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["tenant_id", "dedup_key"], index_where=_PENDING_DEDUP)
-            .returning(Job.id, Job.dedup_key)
-        )
-        inserted = (await session.execute(stmt)).all()
+        inserted = (await session.execute(self._insert_statement(), rows)).all()
+        # A merged job answers with its own id (the upsert touches its updated_at), so every keyed
+        # job has a row here and no second query is needed.
         by_key = {key: job_id for job_id, key in inserted if key is not None}
-        missing = [job.dedup_key for job in unique.values() if job.dedup_key and job.dedup_key not in by_key]
-        if missing:
-            existing = await session.execute(
-                select(Job.dedup_key, Job.id).where(
-                    Job.tenant_id == tenant_id, Job.status == QUEUED, Job.dedup_key.in_(missing)
-                )
-            )
-            by_key.update({key: job_id for key, job_id in existing.all() if key is not None})
         # ids of one statement are assigned in row order; RETURNING does not promise to keep it.
         anonymous = iter(sorted(job_id for job_id, key in inserted if key is None))
         result: list[int] = []
@@ -174,6 +162,24 @@ class JobQueue:
             else:
                 result.append(by_key.get(job.dedup_key, 0))
         return result
+
+    def _insert_statement(self) -> Any:
+        """One statement for every batch size, executed with a list of rows (``executemany``).
+
+        A multi-row ``VALUES`` differs per row count and SQLAlchemy compiles it on every call,
+        which cost more CPU than the database work under a webhook flood; this one is compiled once
+        and cached. ``ON CONFLICT DO UPDATE`` (not ``DO NOTHING``) so a job merged into an already
+        queued one still returns that job's id.
+        """
+        if self._insert is None:
+            table = cast(Table, Job.__table__)
+            insert = postgresql.insert(table) if self.db.is_postgres else sqlite.insert(table)
+            self._insert = insert.on_conflict_do_update(
+                index_elements=["tenant_id", "dedup_key"],
+                index_where=_PENDING_DEDUP,
+                set_={"updated_at": insert.excluded.updated_at},
+            ).returning(table.c.id, table.c.dedup_key)
+        return self._insert
 
     # -- claim and finish ------------------------------------------------------------------
 

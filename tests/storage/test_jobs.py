@@ -125,6 +125,34 @@ async def test_dedup_key_coalesces_pending_jobs(queue: JobQueue, tenant_id: int)
     assert (counts.queued, counts.running) == (1, 2)
 
 
+async def test_batch_mixing_merged_new_and_unkeyed_jobs_answers_ids_in_order(
+    queue: JobQueue, tenant_id: int, clock: Clock
+) -> None:
+    first = await queue.enqueue(tenant_id, "change.process", {"id": 7}, dedup_key="contact:7")
+    clock.advance(30)
+    ids = await queue.enqueue_many(
+        tenant_id,
+        [
+            NewJob("system.ping", {"n": 1}),
+            NewJob("change.process", {"id": 7}, "contact:7"),
+            NewJob("change.process", {"id": 9}, "contact:9"),
+            NewJob("system.ping", {"n": 2}),
+            NewJob("change.process", {"id": 7}, "contact:7"),
+        ],
+    )
+    assert ids[1] == ids[4] == first
+    assert len({ids[0], ids[2], ids[3], first}) == 4 and ids[0] < ids[3]
+    pings = {ids[0]: 1, ids[3]: 2}
+    for job_id, n in pings.items():
+        job = await queue.get(job_id)
+        assert job is not None and job.payload == {"n": n}
+    merged = await queue.get(first)
+    # The merged job records when its entity was last notified about.
+    assert merged is not None and merged.status == QUEUED
+    assert merged.updated_at.replace(tzinfo=UTC) == clock.now()
+    assert merged.created_at.replace(tzinfo=UTC) == clock.now() - timedelta(seconds=30)
+
+
 async def test_retry_of_superseded_job_does_not_duplicate(
     queue: JobQueue, tenant_id: int, clock: Clock
 ) -> None:
