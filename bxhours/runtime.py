@@ -54,7 +54,7 @@ from storage.migrate import upgrade
 from storage.tenants import TenantRepository
 from webhooks.batching import BatchingEnqueuer
 from webhooks.endpoint import WebhookEndpoint
-from webhooks.notifications import CHANGE_JOB
+from webhooks.notifications import CHANGE_DEBOUNCE, CHANGE_JOB
 from webhooks.worker import JobHandler, PermanentJobError, Worker
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ class Runtime:
             worker = Worker(queue, job_handlers(services), concurrency=worker_concurrency)
             webhook = WebhookEndpoint(
                 settings.bexio_webhook_secret.get_secret_value() if settings.bexio_webhook_secret else None,
-                BatchingEnqueuer(queue, on_enqueued=worker.wake),
+                BatchingEnqueuer(queue, on_enqueued=worker.wake, debounce=CHANGE_DEBOUNCE),
                 lambda: tenant_id,
             )
         except BaseException:

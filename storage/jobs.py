@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,20 @@ class NewJob:
     kind: str
     payload: dict[str, Any] = field(default_factory=dict)
     dedup_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Debounce:
+    """Let a burst about one entity settle before its job runs.
+
+    A keyed job that merges into a queued one pushes that job's start to ``quiet`` seconds after
+    the newest notification — but never more than ``max_wait`` seconds after the first, so a
+    steady stream cannot starve it. A burst about 50 contacts is then 50 re-reads, not one per
+    notification that arrives while a re-read is already running.
+    """
+
+    quiet: float
+    max_wait: float
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,7 @@ class JobQueue:
         self._jitter = jitter
         self._next_sweep: datetime | None = None
         self._insert: Any = None
+        self._debounced: Any = None
 
     # -- enqueue ---------------------------------------------------------------------------
 
@@ -116,20 +131,31 @@ class JobQueue:
         delay: float = 0.0,
         max_attempts: int = 8,
         session: AsyncSession | None = None,
+        debounce: Debounce | None = None,
     ) -> list[int]:
-        """Queue many jobs in one statement (the webhook endpoint batches its writes this way)."""
+        """Queue many jobs in one statement (the webhook endpoint batches its writes this way).
+
+        With ``debounce`` the jobs wait ``debounce.quiet`` seconds (instead of ``delay``), and each
+        later merge pushes that start again, up to ``debounce.max_wait`` after the job was queued.
+        """
         if not jobs:
             return []
         if session is None:
             async with self.db.system_session() as own:
-                return await self._enqueue(own, tenant_id, jobs, delay, max_attempts)
-        return await self._enqueue(session, tenant_id, jobs, delay, max_attempts)
+                return await self._enqueue(own, tenant_id, jobs, delay, max_attempts, debounce)
+        return await self._enqueue(session, tenant_id, jobs, delay, max_attempts, debounce)
 
     async def _enqueue(
-        self, session: AsyncSession, tenant_id: int, jobs: Sequence[NewJob], delay: float, max_attempts: int
+        self,
+        session: AsyncSession,
+        tenant_id: int,
+        jobs: Sequence[NewJob],
+        delay: float,
+        max_attempts: int,
+        debounce: Debounce | None,
     ) -> list[int]:
         now = self.now()
-        run_at = now + timedelta(seconds=delay)
+        run_at = now + timedelta(seconds=debounce.quiet if debounce is not None else delay)
         # Duplicate keys inside one batch collapse before they reach the database.
         unique: dict[object, NewJob] = {}
         for job in jobs:
@@ -149,7 +175,13 @@ class JobQueue:
             }
             for job in unique.values()
         ]
-        inserted = (await session.execute(self._insert_statement(), rows)).all()
+        if debounce is None:
+            inserted = (await session.execute(self._insert_statement(), rows)).all()
+        else:
+            cutoff = now - timedelta(seconds=debounce.max_wait)
+            for row in rows:
+                row["debounce_cutoff"] = cutoff
+            inserted = (await session.execute(self._debounced_statement(), rows)).all()
         # A merged job answers with its own id (the upsert touches its updated_at), so every keyed
         # job has a row here and no second query is needed.
         by_key = {key: job_id for job_id, key in inserted if key is not None}
@@ -162,6 +194,23 @@ class JobQueue:
             else:
                 result.append(by_key.get(job.dedup_key, 0))
         return result
+
+    def _debounced_statement(self) -> Any:
+        """As ``_insert_statement``, but a merge moves the queued job's start to this one's, as long
+        as the queued job is younger than the cut-off (its first notification plus ``max_wait``)."""
+        if self._debounced is None:
+            table = cast(Table, Job.__table__)
+            insert = postgresql.insert(table) if self.db.is_postgres else sqlite.insert(table)
+            settling = table.c.created_at >= bindparam("debounce_cutoff", type_=table.c.created_at.type)
+            self._debounced = insert.on_conflict_do_update(
+                index_elements=["tenant_id", "dedup_key"],
+                index_where=_PENDING_DEDUP,
+                set_={
+                    "updated_at": insert.excluded.updated_at,
+                    "run_at": case((settling, insert.excluded.run_at), else_=table.c.run_at),
+                },
+            ).returning(table.c.id, table.c.dedup_key)
+        return self._debounced
 
     def _insert_statement(self) -> Any:
         """One statement for every batch size, executed with a list of rows (``executemany``).

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from storage.jobs import JobQueue, NewJob
+from storage.jobs import Debounce, JobQueue, NewJob
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,15 @@ class _Pending:
 
 class BatchingEnqueuer:
     def __init__(
-        self, queue: JobQueue, *, max_batch: int = 2000, on_enqueued: Callable[[], None] | None = None
+        self,
+        queue: JobQueue,
+        *,
+        max_batch: int = 2000,
+        on_enqueued: Callable[[], None] | None = None,
+        debounce: Debounce | None = None,
     ) -> None:
         self.queue = queue
+        self.debounce = debounce
         self.max_batch = max_batch
         self.on_enqueued = on_enqueued
         self._inbox: asyncio.Queue[_Pending] | None = None
@@ -70,7 +76,7 @@ class BatchingEnqueuer:
         for tenant_id, items in by_tenant.items():
             jobs = [job for item in items for job in item.jobs]
             try:
-                ids = await self.queue.enqueue_many(tenant_id, jobs)
+                ids = await self.queue.enqueue_many(tenant_id, jobs, debounce=self.debounce)
             except Exception as exc:
                 log.exception("could not queue %d change notifications", len(jobs))
                 for item in items:

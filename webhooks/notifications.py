@@ -14,10 +14,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from core.changes import CHANGE_JOB, RESOURCES, Action, Resource, change_dedup_key
+from storage.jobs import Debounce
 
 __all__ = ["CHANGE_JOB", "RESOURCES", "Batch", "Notification", "NotificationError", "parse_notifications"]
 
 MAX_NOTIFICATIONS = 1000
+CHANGE_DEBOUNCE = Debounce(quiet=1.0, max_wait=30.0)
+"""A notification's re-read starts after 1 s without another one about the same entity, at most 30 s
+after the first: a flood about 50 contacts makes 50 bexio reads even while the worker is running."""
 
 
 class Notification(BaseModel):

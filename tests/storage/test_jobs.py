@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storage.db import Database
-from storage.jobs import DONE, FAILED, QUEUED, RUNNING, JobQueue, NewJob
+from storage.jobs import DONE, FAILED, QUEUED, RUNNING, Debounce, JobQueue, NewJob
 from storage.tenants import TenantRepository
 
 
@@ -183,3 +183,45 @@ async def test_active_job_of_kind(queue: JobQueue, tenant_id: int) -> None:
     await queue.claim("w")
     running = await queue.active(tenant_id, "import.full")
     assert running is not None and running.status == RUNNING
+
+
+async def test_debounced_burst_waits_for_quiet_but_not_forever(
+    queue: JobQueue, tenant_id: int, clock: Clock
+) -> None:
+    settle = Debounce(quiet=2, max_wait=10)
+    burst = [
+        NewJob("change.process", {"id": 7}, "contact:7"),
+        NewJob("change.process", {"id": 8}, "contact:8"),
+    ]
+    first = await queue.enqueue_many(tenant_id, burst, debounce=settle)
+    for _ in range(4):  # a notification every 1.5 s keeps both jobs waiting: quiet never lasts 2 s
+        clock.advance(1.5)
+        assert await queue.claim("w1", limit=5) == []
+        assert await queue.enqueue_many(tenant_id, burst, debounce=settle) == first
+    clock.advance(2)  # quiet at last: each entity is one job, run once
+    assert sorted(job.dedup_key or "" for job in await queue.claim("w1", limit=5)) == [
+        "contact:7",
+        "contact:8",
+    ]
+
+    # A stream that never pauses is served after max_wait all the same.
+    stream = [NewJob("change.process", {"id": 9}, "contact:9")]
+    await queue.enqueue_many(tenant_id, stream, debounce=settle)
+    for _ in range(8):
+        clock.advance(1.5)
+        claimed = await queue.claim("w1", limit=5)
+        if claimed:
+            break
+        await queue.enqueue_many(tenant_id, stream, debounce=settle)
+    assert [job.dedup_key for job in claimed] == ["contact:9"]
+    assert clock.value - datetime(2026, 11, 24, 9, 0, tzinfo=UTC) <= timedelta(seconds=6 + 2 + 10 + 2)
+
+
+async def test_a_plain_merge_does_not_postpone_a_queued_job(
+    queue: JobQueue, tenant_id: int, clock: Clock
+) -> None:
+    """Only debounced merges move a job: a poll re-seeded at start must not delay the queued one."""
+    await queue.enqueue(tenant_id, "poll.changes", dedup_key="poll:changes")
+    clock.advance(1)
+    await queue.enqueue(tenant_id, "poll.changes", dedup_key="poll:changes", delay=60)
+    assert len(await queue.claim("w1")) == 1
