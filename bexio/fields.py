@@ -61,6 +61,15 @@ def format_minutes(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+BEXIO_LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
+"""bexio 2.0's datetimes: Swiss wall-clock time without a zone (``updated_at``)."""
+
+
+def from_bexio_datetime(value: str) -> datetime:
+    """bexio 2.0's ``YYYY-MM-DD HH:MM:SS`` (Swiss wall time) → an aware datetime."""
+    return datetime.strptime(value, BEXIO_LOCAL_FORMAT).replace(tzinfo=BEXIO_TZ)
+
+
 def to_bexio_datetime(value: datetime) -> str:
     """An aware datetime → bexio 2.0's ``YYYY-MM-DD HH:MM:SS`` in Swiss local time.
 
@@ -68,7 +77,7 @@ def to_bexio_datetime(value: datetime) -> str:
     """
     if value.tzinfo is None:
         raise ValueError("bexio datetimes must be timezone-aware")
-    return value.astimezone(BEXIO_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone(BEXIO_TZ).strftime(BEXIO_LOCAL_FORMAT)
 
 
 def _check_decimals(value: Decimal) -> Decimal:

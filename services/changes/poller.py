@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from typing_extensions import TypedDict
 
 from bexio.client import BexioClient
-from bexio.fields import BEXIO_TZ, to_bexio_datetime
+from bexio.fields import from_bexio_datetime, to_bexio_datetime
 from bexio.models import InvoiceStatus
 from bexio.search import Criterion
 from core.changes import CHANGE_JOB, Change
@@ -60,7 +60,6 @@ FULL_RESOURCES = ["user", "contact_group", "contact", "project", "business_activ
 CONTACT: Final = "contact"
 INVOICE: Final = "invoice"
 TIMESHEET: Final = "timesheet"
-BEXIO_LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 class _Stamped(TypedDict):
@@ -191,7 +190,7 @@ class ChangePoller:
 
     def _since(self, watermark: str) -> datetime:
         """The watermark (bexio's Zurich wall time) minus the margin, as an instant."""
-        local = datetime.strptime(watermark, BEXIO_LOCAL_FORMAT).replace(tzinfo=BEXIO_TZ)
+        local = from_bexio_datetime(watermark)
         return local.astimezone(UTC) - self.margin
 
     def _advance(self, cursor: Cursor, seen: dict[int, str], *, remember: bool) -> None:

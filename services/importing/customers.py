@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bexio.fields import BEXIO_TZ
+from bexio.fields import to_bexio_datetime
 from bexio.models import Contact
 from bexio.search import Criterion
 from core.customers_rule import ContactRef, CustomerRule, GroupRef, decide_customer_rule
@@ -45,7 +45,6 @@ CUSTOMERS = Mirror(
     touched=("updated_at",),
 )
 _CONTACTS: TypeAdapter[list[Contact]] = TypeAdapter(list[Contact])
-BEXIO_LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 @dataclass
@@ -71,7 +70,7 @@ def customer_row(contact: Contact) -> Row:
         "country_id": contact.country_id,
         "group_ids": contact.contact_group_ids,
         # bexio's own wall-clock form: the change poller compares it with `updated_at >=` searches.
-        "bexio_updated_at": updated.astimezone(BEXIO_TZ).strftime(BEXIO_LOCAL_FORMAT) if updated else None,
+        "bexio_updated_at": to_bexio_datetime(updated) if updated else None,
         LIVE: True,
     }
 
