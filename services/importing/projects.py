@@ -86,7 +86,9 @@ async def import_projects(ctx: ImportContext) -> ResourceChanges:
 
 async def import_project(ctx: ImportContext, project_id: int) -> ResourceChanges:
     """Re-read one project (two bexio calls): by id, then among its customer's projects, because
-    bexio hides archived projects from lists and searches but still shows them by id."""
+    bexio hides archived projects from lists and searches but still shows them by id. State and
+    type names come from the projects already stored; their lists are read only for an id bxhours
+    has not seen (a renamed state reaches bxhours with the next full re-read)."""
     try:
         project: BexioProject | None = await ctx.client.projects.get(project_id)
     except BexioNotFound:
@@ -95,22 +97,36 @@ async def import_project(ctx: ImportContext, project_id: int) -> ResourceChanges
         listed = await ctx.client.projects.search([Criterion("contact_id", "=", project.contact_id)])
         if all(other.id != project_id for other in listed):
             project = None  # archived
-    to_row = await _row_builder(ctx)
+    to_row = await _row_builder(ctx, only=project)
     async with ctx.workspace.stage(PROJECTS) as stage:
         if project is not None:
             await stage.add([to_row(project)])
         return await stage.apply(ctx.now, scope=[project_id])
 
 
-async def _row_builder(ctx: ImportContext) -> Callable[[BexioProject], Row]:
-    states = {s.id: s.name for s in await ctx.reference_list(ctx.client.project_states.path, _STATES)}
-    types = {t.id: t.name for t in await ctx.reference_list(ctx.client.project_types.path, _TYPES)}
+async def _row_builder(ctx: ImportContext, only: BexioProject | None = None) -> Callable[[BexioProject], Row]:
+    """Rows for all projects (state and type lists read from bexio), or for ``only`` one project."""
     session = ctx.workspace.session
+    states: dict[int, str] = {}
+    types: dict[int, str] = {}
     async with session.begin():
         rows = await session.execute(
             select(Customer.bexio_id, Customer.id).where(Customer.bexio_id.is_not(None))
         )
         customers = {bexio_id: local_id for bexio_id, local_id in rows if bexio_id is not None}
+        if only is not None:
+            named = await session.execute(
+                select(Project.state_id, Project.state_name, Project.type_id, Project.type_name).distinct()
+            )
+            for state_id, state_name, type_id, type_name in named:
+                if state_id is not None and state_name is not None:
+                    states[state_id] = state_name
+                if type_id is not None and type_name is not None:
+                    types[type_id] = type_name
+    if only is None or (only.pr_state_id is not None and only.pr_state_id not in states):
+        states = {s.id: s.name for s in await ctx.reference_list(ctx.client.project_states.path, _STATES)}
+    if only is None or (only.pr_project_type_id is not None and only.pr_project_type_id not in types):
+        types = {t.id: t.name for t in await ctx.reference_list(ctx.client.project_types.path, _TYPES)}
 
     def to_row(project: BexioProject) -> Row:
         return project_row(project, customers=customers, states=states, types=types)

@@ -164,12 +164,8 @@ async def test_one_project_is_reread_with_two_bexio_calls(importing: Importing) 
     replace(importing, "pr_project", 4, name="Neuer Name 4")
     importing.sandbox.state.reset_calls()
     summary = await importing.service.import_project(importing.tenant_id, 4)
-    project_calls = [
-        c
-        for c in importing.sandbox.state.calls
-        if c.path.startswith("/2.0/pr_project/") or c.path.endswith("search")
-    ]
-    assert len(project_calls) == 2
+    calls = [f"{c.method} {c.path}" for c in importing.sandbox.state.calls]
+    assert calls == ["GET /2.0/pr_project/4", "POST /2.0/pr_project/search"]  # state and type names known
     assert summary.resources["projects"].updated == 1
     importing.sandbox.state.archived["pr_project"].add(4)
     summary = await importing.service.import_project(importing.tenant_id, 4)
@@ -180,6 +176,20 @@ async def test_one_project_is_reread_with_two_bexio_calls(importing: Importing) 
     async with importing.db.session(importing.tenant_id) as session:
         gone = list(await session.scalars(select(Project).where(Project.bexio_id.in_([4, 5]))))
     assert [p.active for p in gone] == [False, False]
+
+
+async def test_one_project_in_a_state_bxhours_has_not_seen_reads_the_state_list(importing: Importing) -> None:
+    await importing.service.run(importing.tenant_id)
+    states = importing.sandbox.state.tables["pr_project_state"]
+    state_id = max(states) + 1
+    states[state_id] = {"id": state_id, "name": "Pausiert"}
+    replace(importing, "pr_project", 4, pr_state_id=state_id)
+    importing.sandbox.state.reset_calls()
+    await importing.service.import_project(importing.tenant_id, 4)
+    assert [c.path for c in importing.sandbox.state.calls].count("/2.0/pr_project_state") == 1
+    async with importing.db.session(importing.tenant_id) as session:
+        project = await session.scalar(select(Project).where(Project.bexio_id == 4))
+    assert project is not None and project.state_name == "Pausiert"
 
 
 async def test_one_resource_by_bexio_name(importing: Importing) -> None:
