@@ -84,7 +84,9 @@ async def invoice_tour(stack: Stack, transcript: Transcript, sandbox: RunningSan
         await _map_unmapped_categories(stack, transcript)
         transcript.request("Andrea", "submits the invoice modal again")
         response = await stack.slack.submit_view(ANDREA, view, _initial_state(view))
-    if response.json.get("response_action") == "update" and "changed" in _view_text(response.json["view"]):
+    if response.json.get("response_action") == "update" and "changed since" in _view_text(
+        response.json["view"]
+    ):
         # The mapping changed the lines' accounts: bxhours shows the new preview instead of billing
         # something Andrea has not seen. She looks at it and submits once more.
         view = {**view, **response.json["view"]}

@@ -44,12 +44,19 @@ def generate_key() -> str:
     return Fernet.generate_key().decode()
 
 
-def sqlite_key_file(database_url: str) -> Path | None:
-    """Where the generated key of an SQLite database lives (None for in-memory databases)."""
+def sqlite_database_file(database_url: str) -> Path | None:
+    """The file of an SQLite database URL (None for in-memory databases)."""
     path = database_url.split("///", 1)[1] if "///" in database_url else ""
+    path = path.split("?", 1)[0]
     if not path or path == ":memory:" or path.startswith("file::memory:"):
         return None
-    return Path(path).with_suffix(Path(path).suffix + ".key")
+    return Path(path)
+
+
+def sqlite_key_file(database_url: str) -> Path | None:
+    """Where the generated key of an SQLite database lives (None for in-memory databases)."""
+    path = sqlite_database_file(database_url)
+    return path.with_suffix(path.suffix + ".key") if path is not None else None
 
 
 def load_or_create_sqlite_key(database_url: str) -> str:

@@ -160,3 +160,36 @@ async def test_settings_list_set_unset(tmp_path: Path, fake_slack: FakeSlack, da
     assert "activity_rate:umsetzung = 150.00" in listed
     assert (await run("settings", "unset", "time_rounding")).returncode == 0
     assert "time_rounding = " in (await run("settings", "list")).stdout
+
+
+async def test_a_second_worker_on_one_sqlite_database_is_refused(
+    tmp_path: Path, fake_slack: FakeSlack, database_url: str, db: Database
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL is how bxhours scales out: any number of workers (tests/test_scale_out.py)")
+    env = service_env(fake_slack, database_url)
+    first = await asyncio.create_subprocess_exec(
+        *BXHOURS, "worker", env=env, cwd=tmp_path, stderr=subprocess.PIPE
+    )
+    try:
+        tenant = await TenantRepository(db).ensure(fake_slack.team_id, "Acme")
+        job_id = await JobQueue(db).enqueue(tenant.id, "system.ping")
+        await _wait_for_status(JobQueue(db), job_id, "done")  # the first worker runs
+        second = await asyncio.to_thread(run_cli, ["worker"], env, tmp_path)
+        assert second.returncode == 1
+        assert "another process already works the job queue of this SQLite database" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(first.wait(), timeout=30)
+    assert first.returncode == 0
+    # Once the first has stopped, a worker may start again.
+    again = await asyncio.create_subprocess_exec(
+        *BXHOURS, "worker", env=env, cwd=tmp_path, stderr=subprocess.PIPE
+    )
+    job_id = await JobQueue(db).enqueue(tenant.id, "system.ping")
+    try:
+        await _wait_for_status(JobQueue(db), job_id, "done")
+    finally:
+        again.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(again.wait(), timeout=30)

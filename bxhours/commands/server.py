@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 
-from bxhours.commands import EXIT_OK
+from bxhours.commands import EXIT_OK, CommandError
 from bxhours.settings import Settings
+from storage.worker_lock import WorkerLock
+
+log = logging.getLogger(__name__)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,16 +39,35 @@ async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     from bxhours.runtime import Runtime
     from bxhours.server import serve
 
-    runtime = await Runtime.create(settings, worker_concurrency=args.concurrency)
-    try:
-        await runtime.schedule_polls()
-        await serve(runtime, settings.host, settings.port, with_worker=not args.no_worker)
-    finally:
-        await runtime.close()
+    with WorkerLock(settings.database_url) as lock:
+        with_worker = not args.no_worker
+        if with_worker and not lock.acquire():
+            log.warning(
+                "the built-in worker stays off: another process already works the job queue of this "
+                "SQLite database (one writer; use PostgreSQL to scale out)"
+            )
+            with_worker = False
+        runtime = await Runtime.create(settings, worker_concurrency=args.concurrency)
+        try:
+            await runtime.schedule_polls()
+            await serve(runtime, settings.host, settings.port, with_worker=with_worker)
+        finally:
+            await runtime.close()
     return EXIT_OK
 
 
 async def worker_command(args: argparse.Namespace, settings: Settings) -> int:
+    with WorkerLock(settings.database_url) as lock:
+        if not lock.acquire():
+            raise CommandError(
+                "another process already works the job queue of this SQLite database (a `bxhours serve` "
+                "with its built-in worker, or a `bxhours worker`). SQLite has one writer: run one worker "
+                "per SQLite database, or use PostgreSQL to scale out."
+            )
+        return await _work(args, settings)
+
+
+async def _work(args: argparse.Namespace, settings: Settings) -> int:
     from bxhours.runtime import Runtime
 
     runtime = await Runtime.create(settings, worker_concurrency=args.concurrency)

@@ -72,8 +72,8 @@ class PreviewChanged(InvoiceRefused):
     def __init__(self) -> None:
         super().__init__(
             {
-                Field.LINES: "The unbilled work changed since this preview (hours were logged, edited or "
-                "invoiced meanwhile) — check the lines and submit again."
+                Field.LINES: "The lines changed since this preview (hours were logged, edited or invoiced, "
+                "or an account or rate was changed meanwhile) — check them and submit again."
             }
         )
 
