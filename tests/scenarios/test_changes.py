@@ -410,3 +410,42 @@ async def test_invoice_bxhours_did_not_create_is_ignored_without_a_call(
     [job] = await change_jobs(stack)
     assert job.status == "done" and job.result is not None
     assert job.result == {"resource": "invoice", "id": 4242, "changes": {"invoices": {}}, "bexio_calls": 0}
+
+
+# --- rates ---------------------------------------------------------------------------------------
+
+
+async def test_a_rate_changed_in_bexio_applies_to_new_entries_and_logged_ones_keep_theirs(
+    http: httpx.AsyncClient, imported: Stack, sandbox: RunningSandbox
+) -> None:
+    async with imported.runtime.db.session(imported.tenant_id) as session:
+        project = await session.scalar(
+            select(Project).where(Project.invoice_type == 1, Project.active.is_(True)).limit(1)
+        )
+    assert project is not None  # billed per activity: the activity's bexio rate applies
+    activities = sandbox.state.tables["client_service"]
+    umsetzung = next(i for i, a in activities.items() if a["name"] == "Umsetzung")
+    old = Decimal(str(activities[umsetzung]["default_price_per_hour"]))
+
+    async def log_hour() -> str:
+        before = len(imported.fake.hooks)
+        response = await imported.slack.command("/log-hours", f"1h {project.nr} / Umsetzung", user_id=ANDREA)
+        assert response.status == 200
+        reply = await imported.fake.wait_for_hook(
+            lambda b: any(b is h for _p, h in imported.fake.hooks[before:])
+        )
+        return str(reply["text"])
+
+    first = await log_hour()
+    assert first.endswith(f"CHF {old:.2f} billable"), first
+    activities[umsetzung] = {**activities[umsetzung], "default_price_per_hour": float(old + 30)}
+    await notify(http, imported, {"resource": "business_activity", "id": umsetzung, "action": "updated"})
+    second = await log_hour()
+    assert second.endswith(f"CHF {old + 30:.2f} billable"), second
+    async with imported.runtime.db.session(imported.tenant_id) as session:
+        rates = list(
+            await session.scalars(
+                select(TimeEntry.rate).where(TimeEntry.source != "bexio").order_by(TimeEntry.id)
+            )
+        )
+    assert rates == [old, old + 30]
