@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import socket
 import sys
 from collections.abc import Sequence
+
+from sqlalchemy.exc import DBAPIError
 
 from bxhours import __version__
 from bxhours.commands import (
@@ -59,6 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except CommandError as exc:
         print(f"bxhours: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (DBAPIError, ConnectionError, socket.gaierror) as exc:
+        # The database is down or refuses us: one line, never the URL (it may hold a password).
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        print(
+            f"bxhours: the database at DATABASE_URL could not be used ({type(exc).__name__}: "
+            f"{reason[0] if reason else 'no detail'})",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

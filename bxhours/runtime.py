@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -24,6 +25,7 @@ from bot.invoice_reporter import SlackInvoiceReporter
 from bot.notifier import SlackNotifier
 from bot.slack_directory import SlackDirectory
 from bot.views.bx_sync import SlackImportMessages
+from bxhours.commands import CommandError
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from services.bexio_access import BexioAccess, BexioConfig
@@ -217,6 +219,10 @@ async def _ensure_tenant(slack: AsyncWebClient, tenants: TenantService) -> int:
         identity = await slack.auth_test()
     except SlackApiError as exc:
         raise ConfigError("SLACK_BOT_TOKEN", f"was refused by Slack ({exc.response.get('error')})") from None
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        raise CommandError(
+            f"Slack could not be reached at SLACK_API_URL ({type(exc).__name__}); try again later"
+        ) from None
     return await tenants.ensure(str(identity["team_id"]), identity.get("team"))
 
 

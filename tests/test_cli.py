@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bxhours.fakes.slack_api import FakeSlack
+from storage.crypto import generate_key
 from storage.db import Database
 from storage.jobs import JobQueue
 from storage.models import AuditLog
@@ -193,3 +194,44 @@ async def test_a_second_worker_on_one_sqlite_database_is_refused(
     finally:
         again.send_signal(signal.SIGTERM)
         await asyncio.wait_for(again.wait(), timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("command", "settings", "code", "line"),
+    [
+        (
+            ["db", "upgrade"],
+            {"BXHOURS_ENCRYPTION_KEY": "not-a-key"},
+            2,
+            "bxhours: configuration error: BXHOURS_ENCRYPTION_KEY is not a valid Fernet key",
+        ),
+        (
+            ["db", "upgrade"],
+            {"DATABASE_URL": "postgresql+asyncpg://postgres:s3cret@127.0.0.1:1/bxhours"},
+            1,
+            "bxhours: the database at DATABASE_URL could not be used (ConnectionRefusedError",
+        ),
+        (
+            ["sync", "--json"],
+            {"SLACK_API_URL": "http://127.0.0.1:1/api/"},
+            1,
+            "bxhours: Slack could not be reached at SLACK_API_URL (ClientConnectorError)",
+        ),
+    ],
+    ids=["bad-key", "database-down", "slack-down"],
+)
+def test_start_up_failures_are_one_line(
+    tmp_path: Path, command: list[str], settings: dict[str, str], code: int, line: str
+) -> None:
+    defaults = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bx.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "cli-test-signing-secret",
+        "BXHOURS_ENCRYPTION_KEY": generate_key(),
+    }
+    env = base_env(**{**defaults, **settings})
+    result = run_cli(command, env, tmp_path)
+    assert result.returncode == code, result.stderr
+    lines = [text for text in result.stderr.splitlines() if not text.startswith("20")]  # log lines
+    assert len(lines) == 1 and lines[0].startswith(line), result.stderr
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
