@@ -20,6 +20,7 @@ from bexio.sandbox import RunningSandbox, build_state, serve_sandbox
 from bexio.sandbox.seed import KUNDEN_GROUP_ID
 from bexio.testing import FakeTime
 from bot.views import bx_sync as views
+from bxhours.fakes.invoicing_seed import WorkLog
 from bxhours.fakes.slack_api import SlackCall
 from bxhours.fakes.stack import ANDREA, GUEST, MIA, NOAH, Stack, run_stack
 from core.clock import to_local
@@ -173,6 +174,31 @@ async def test_rule_flip_deactivates_customers_that_drop_out_and_keeps_their_wor
     assert await count(stack, Customer, Customer.active.is_(False)) == everyone - 11
     assert await count(stack, TimeEntry) == entries
     assert await count(stack, Project, Project.active.is_(True)) == projects
+    # A customer that dropped out with unbilled work is still offered for invoicing; one without is not.
+    async with stack.runtime.db.session(stack.tenant_id) as session:
+        dropped = (
+            await session.execute(
+                select(Customer.id, Project.id, TimeEntry.user_id, TimeEntry.activity_id)
+                .join(Project, Project.customer_id == Customer.id)
+                .join(TimeEntry, TimeEntry.project_id == Project.id)
+                .where(Customer.active.is_(False), Project.invoice_type == 1)
+                .limit(1)
+            )
+        ).one()
+    await WorkLog(stack.runtime.db, stack.tenant_id).entry(
+        user_id=dropped[2],
+        project_id=dropped[1],
+        activity_id=dropped[3],
+        day=stack.runtime.services.invoicing.today(),
+        minutes=90,
+    )
+    choices = await stack.runtime.services.invoicing.customer_choices(
+        stack.tenant_id, "", period_from=None, period_to=None
+    )
+    offered = {choice.customer.id: choice for choice in choices}
+    assert dropped[0] in offered and not offered[dropped[0]].customer.active
+    assert offered[dropped[0]].unbilled is not None and offered[dropped[0]].unbilled > 0
+    assert all(choice.customer.active or choice.unbilled for choice in choices)
 
 
 # --- idempotency, removals, people, hours ----------------------------------------------------------
