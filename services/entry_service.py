@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import to_local
 from core.quick_entry import MAX_NOTE_LENGTH
-from services.entry_lookup import Ambiguous, future_refusal, resolve_project
-from services.entry_outcomes import ChooseOne, Refusal
+from services.entry_lookup import Ambiguous, future_refusal, project_label, resolve_project
+from services.entry_outcomes import Choice, ChooseOne, Refusal, Removed
 from services.owned_records import OwnedRecords, Record, RecordKind
 from services.settings import SettingsService, TenantSettings
 from storage.db import Database
@@ -41,6 +41,17 @@ class ProjectRequest(Protocol):
 Request = TypeVar("Request", bound=ProjectRequest)
 
 
+class SubmittedForm(Protocol):
+    """A submitted form (hours or expense) names its day, project and note."""
+
+    @property
+    def day(self) -> date | None: ...
+    @property
+    def project_id(self) -> int | None: ...
+    @property
+    def note(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Started(Generic[Request]):
     """A request past the shared checks: the project is settled and written into the request."""
@@ -49,6 +60,15 @@ class Started(Generic[Request]):
     settings: TenantSettings
     project: Project
     request: Request
+
+
+@dataclass(frozen=True, slots=True)
+class Opened(Generic[Record]):
+    """A record its owner may still change, with what every edit form shows of it."""
+
+    record: Record
+    project: Choice
+    summary: str
 
 
 @dataclass(slots=True)
@@ -116,13 +136,12 @@ class EntryService(Generic[Record]):
         session: AsyncSession,
         tenant_id: int,
         slack_user_id: str,
+        form: SubmittedForm,
         *,
-        day: date | None,
         missing_day: str,
-        note: str,
-        project_id: int | None,
     ) -> FormCheck | Refusal:
         """Day, note and project of a form, field by field, so every problem is shown at once."""
+        day, note, project_id = form.day, form.note, form.project_id
         person = await self.owned.person(session, slack_user_id)
         if isinstance(person, Refusal):
             return person
@@ -144,3 +163,28 @@ class EntryService(Generic[Record]):
             else:
                 check.project = project
         return check
+
+    async def _editable(
+        self, session: AsyncSession, person: User, slack_user_id: str, record_id: int
+    ) -> Record | Refusal:
+        """The record a form edits, audited as it was before the change; or why it cannot be."""
+        record = await self.owned.own(session, person, record_id)
+        if not isinstance(record, Refusal):
+            self.owned.audit(session, slack_user_id, "changed", record)
+        return record
+
+    async def _open_for_edit(
+        self, session: AsyncSession, slack_user_id: str, record_id: int
+    ) -> Opened[Record] | Refusal:
+        """A record for its edit form: the project as the form's choice, the one-line summary."""
+        record = await self.owned.open(session, slack_user_id, record_id)
+        if isinstance(record, Refusal):
+            return record
+        project = await session.get(Project, record.project_id) if record.project_id else None
+        choice = Choice(project.id, project_label(project)) if project else Choice(0, "?")
+        return Opened(record, choice, await self.kind.summary(session, record))
+
+    async def delete(self, tenant_id: int, slack_user_id: str, record_id: int) -> Removed | Refusal:
+        """Undo and delete are the same act: the record goes, unless an invoice already owns it."""
+        async with self.db.session(tenant_id) as session:
+            return await self.owned.delete(session, slack_user_id, record_id)

@@ -18,8 +18,7 @@ from core.dates import format_day
 from core.matching import Candidate, MatchKind, match, normalise_name
 from core.money import AmountError, format_money, parse_amount
 from core.quick_entry import HOME_CURRENCY, LogExpenseInput, ParseError, parse_log_expense
-from services.entry_lookup import project_label
-from services.entry_outcomes import MAX_DETAIL_CHOICES, Choice, ChooseOne, FieldErrors, Refusal, Removed
+from services.entry_outcomes import MAX_DETAIL_CHOICES, Choice, ChooseOne, FieldErrors, Refusal
 from services.entry_service import EntryService, Started
 from services.expense_categories import DEFAULT_CATEGORY, ensure_default_categories
 from services.owned_records import RecordKind
@@ -216,13 +215,7 @@ class ExpenseService(EntryService[Expense]):
     ) -> StoredExpense | FieldErrors | Refusal:
         async with self.db.session(tenant_id) as session:
             check = await self._check_form(
-                session,
-                tenant_id,
-                slack_user_id,
-                day=form.day,
-                missing_day="Pick the day of the receipt.",
-                note=form.note,
-                project_id=form.project_id,
+                session, tenant_id, slack_user_id, form, missing_day="Pick the day of the receipt."
             )
             if isinstance(check, Refusal):
                 return check
@@ -244,11 +237,10 @@ class ExpenseService(EntryService[Expense]):
                 expense = Expense(user_id=person.id, currency=HOME_CURRENCY, created_at=self.now())
                 session.add(expense)
             else:
-                found = await self.owned.own(session, person, expense_id)
+                found = await self._editable(session, person, slack_user_id, expense_id)
                 if isinstance(found, Refusal):
                     return found
                 expense = found
-                self.owned.audit(session, slack_user_id, "changed", expense)
             expense.project_id, expense.category_id = project.id, category.id
             expense.day, expense.amount, expense.note = form.day, amount, form.note
             expense.billable, expense.updated_at = form.billable, self.now()
@@ -257,24 +249,20 @@ class ExpenseService(EntryService[Expense]):
 
     async def draft(self, tenant_id: int, slack_user_id: str, expense_id: int) -> ExpenseDraft | Refusal:
         async with self.db.session(tenant_id) as session:
-            expense = await self.owned.open(session, slack_user_id, expense_id)
-            if isinstance(expense, Refusal):
-                return expense
-            project = await session.get(Project, expense.project_id) if expense.project_id else None
+            opened = await self._open_for_edit(session, slack_user_id, expense_id)
+            if isinstance(opened, Refusal):
+                return opened
+            expense = opened.record
             return ExpenseDraft(
                 expense_id=expense.id,
                 day=expense.day,
-                project=Choice(project.id, project_label(project)) if project else Choice(0, "?"),
+                project=opened.project,
                 category_id=expense.category_id,
                 amount=expense.amount,
                 note=expense.note,
                 billable=expense.billable,
-                summary=await _summary(session, expense),
+                summary=opened.summary,
             )
-
-    async def delete(self, tenant_id: int, slack_user_id: str, expense_id: int) -> Removed | Refusal:
-        async with self.db.session(tenant_id) as session:
-            return await self.owned.delete(session, slack_user_id, expense_id)
 
 
 def _stored(expense: Expense, project: Project, category: ExpenseCategory) -> StoredExpense:

@@ -29,7 +29,6 @@ from services.entry_outcomes import (
     ChooseOne,
     FieldErrors,
     Refusal,
-    Removed,
 )
 from services.entry_service import EntryService, Started
 from services.owned_records import RecordKind
@@ -209,13 +208,7 @@ class TimeEntryService(EntryService[TimeEntry]):
         """Validate the form field by field; store a new entry, or change ``entry_id``."""
         async with self.db.session(tenant_id) as session:
             check = await self._check_form(
-                session,
-                tenant_id,
-                slack_user_id,
-                day=form.day,
-                missing_day="Pick the day the work was done.",
-                note=form.note,
-                project_id=form.project_id,
+                session, tenant_id, slack_user_id, form, missing_day="Pick the day the work was done."
             )
             if isinstance(check, Refusal):
                 return check
@@ -242,7 +235,7 @@ class TimeEntryService(EntryService[TimeEntry]):
                     created_at=self.now(),
                 )
             else:
-                found = await self.owned.own(session, person, entry_id)
+                found = await self._editable(session, person, slack_user_id, entry_id)
                 if isinstance(found, Refusal):
                     return found
                 entry = found
@@ -251,10 +244,8 @@ class TimeEntryService(EntryService[TimeEntry]):
                     entry.day, entry.minutes = form.day, minutes
                     entry.note, entry.billable = form.note, form.billable
                     entry.updated_at = self.now()
-                    self.owned.audit(session, slack_user_id, "changed", entry)
                     missing = rate_for(settings, project=project, activity=activity, user=person).missing
                     return self._stored(entry, project, activity, missing=missing)
-                self.owned.audit(session, slack_user_id, "changed", entry)
             entry.project_id, entry.activity_id = project.id, activity.id
             entry.day, entry.minutes, entry.note, entry.billable = form.day, minutes, form.note, form.billable
             entry.updated_at = self.now()
@@ -442,25 +433,20 @@ class TimeEntryService(EntryService[TimeEntry]):
 
     async def draft(self, tenant_id: int, slack_user_id: str, entry_id: int) -> EntryDraft | Refusal:
         async with self.db.session(tenant_id) as session:
-            entry = await self.owned.open(session, slack_user_id, entry_id)
-            if isinstance(entry, Refusal):
-                return entry
-            project = await session.get(Project, entry.project_id) if entry.project_id else None
+            opened = await self._open_for_edit(session, slack_user_id, entry_id)
+            if isinstance(opened, Refusal):
+                return opened
+            entry = opened.record
             return EntryDraft(
                 entry_id=entry.id,
                 day=entry.day,
-                project=Choice(project.id, project_label(project)) if project else Choice(0, "?"),
+                project=opened.project,
                 activity_id=entry.activity_id,
                 minutes=entry.minutes,
                 note=entry.note,
                 billable=entry.billable,
-                summary=await _summary(session, entry),
+                summary=opened.summary,
             )
-
-    async def delete(self, tenant_id: int, slack_user_id: str, entry_id: int) -> Removed | Refusal:
-        """Undo and delete are the same act: the entry goes, unless an invoice already owns it."""
-        async with self.db.session(tenant_id) as session:
-            return await self.owned.delete(session, slack_user_id, entry_id)
 
 
 def _inactive_activity(activity: Activity) -> Refusal:

@@ -58,50 +58,22 @@ async def _company(db: Database) -> tuple[int, SeededCompany]:
     noah = await user_id(db, tenant.id, "noah.keller@alpenblick.example")
     website, cloud = company.projects["Website Relaunch"], company.projects["Cloud-Migration"]
     umsetzung, meeting = company.activities["Umsetzung"], company.activities["Meeting"]
-    billed = await add_entry(
-        db,
-        tenant.id,
-        user=mia,
-        project=website,
-        activity=umsetzung,
-        day=date(2026, 11, 2),
-        minutes=150,
-        note="checkout",
-    )
-    await add_entry(
-        db,
-        tenant.id,
-        user=mia,
-        project=website,
-        activity=meeting,
-        day=date(2026, 11, 3),
-        minutes=20,
-        billable=False,
-        rate="140.00",
-    )
-    await add_entry(
-        db,
-        tenant.id,
-        user=noah,
-        project=cloud,
-        activity=umsetzung,
-        day=date(2026, 11, 3),
-        minutes=45,
-        rate="155.00",
-    )
-    await add_entry(
-        db,
-        tenant.id,
-        user=noah,
-        project=cloud,
-        activity=umsetzung,
-        day=date(2026, 11, 20),
-        minutes=60,
-        rate=None,
-    )
+    # Mia's billed work and her non-billable meeting; Noah's work with a rate and without one.
+    entries = [  # user, project, activity, day, minutes, billable, rate, note
+        (mia, website, umsetzung, date(2026, 11, 2), 150, True, "150.00", "checkout"),
+        (mia, website, meeting, date(2026, 11, 3), 20, False, "140.00", ""),
+        (noah, cloud, umsetzung, date(2026, 11, 3), 45, True, "155.00", ""),
+        (noah, cloud, umsetzung, date(2026, 11, 20), 60, True, None, ""),
+    ]
+    ids = [
+        await add_entry(
+            db, tenant.id, user=u, project=p, activity=a, day=d, minutes=m, billable=b, rate=r, note=n
+        )
+        for u, p, a, d, m, b, r, n in entries
+    ]
     await _expense(db, tenant.id, user=mia, project=website, day=date(2026, 11, 3), amount="84.50")
     await invoice(
-        db, tenant.id, customer=company.customers["Alpen Bau AG"], document_nr="RE-00042", entry_ids=[billed]
+        db, tenant.id, customer=company.customers["Alpen Bau AG"], document_nr="RE-00042", entry_ids=[ids[0]]
     )
     return tenant.id, company
 
@@ -227,14 +199,20 @@ def _cli(args: list[str], database_url: str, cwd: Path) -> subprocess.CompletedP
     )
 
 
-async def test_command_line(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'export.db'}"
+async def _company_database(tmp_path: Path, name: str) -> str:
+    """The URL of a fresh SQLite file holding ``_company``, for the command line to read."""
+    url = f"sqlite+aiosqlite:///{tmp_path / name}"
     db = Database(url)
     try:
         await upgrade(db.engine)
         await _company(db)
     finally:
         await db.dispose()
+    return url
+
+
+async def test_command_line(tmp_path: Path) -> None:
+    url = await _company_database(tmp_path, "export.db")
     csv_run = _cli(
         ["export", "entries", "--from", "2026-11-03", "--user", "mia.schmid@alpenblick.example"],
         url,
@@ -260,13 +238,7 @@ async def test_command_line(tmp_path: Path) -> None:
 
 
 async def test_categories_command(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'categories.db'}"
-    db = Database(url)
-    try:
-        await upgrade(db.engine)
-        await _company(db)
-    finally:
-        await db.dispose()
+    url = await _company_database(tmp_path, "categories.db")
     listed = _cli(["categories", "list"], url, tmp_path)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.decode().splitlines() == [

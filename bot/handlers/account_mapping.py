@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
+from bot.handlers import admin_modal
 from bot.views import account_mapping
 from services.container import Services
 from services.invoicing.accounts import RowKind
@@ -15,19 +16,14 @@ from services.invoicing.accounts import RowKind
 ONLY_ADMINS = "Only admins can change the account mapping."
 
 
+async def _mapping_modal(services: Services, tenant_id: int) -> dict[str, Any]:
+    return account_mapping.build(await services.invoicing.mapping_rows(tenant_id))
+
+
 def register(app: AsyncApp, deps: BotDeps) -> None:
     services = deps.services
 
-    @app.action(account_mapping.OPEN_ACTION)
-    async def open_mapping(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-    ) -> None:
-        await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        if not await services.people.is_admin(tenant_id, body["user"]["id"]):
-            return
-        rows = await services.invoicing.mapping_rows(tenant_id)
-        await client.views_open(trigger_id=body["trigger_id"], view=account_mapping.build(rows))
+    admin_modal.register_opener(app, deps, account_mapping.OPEN_ACTION, _mapping_modal)
 
     @app.options(account_mapping.ACCOUNT_ACTION)
     async def account_options(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:

@@ -16,10 +16,11 @@ from bot.views.expense_modal import ExpenseModal
 from bot.views.form_state import ModalContext
 from core.money import format_amount
 from services.container import Services
-from services.entry_outcomes import Refusal
-from services.expenses import ExpenseRequest, StoredExpense
+from services.entry_outcomes import FieldErrors, Refusal
+from services.expenses import ExpenseForm, ExpenseRequest, StoredExpense
 
 TITLE = "Log an expense"
+NOUN = "Expense"
 
 
 async def open_modal(
@@ -34,40 +35,52 @@ async def open_modal(
 ) -> None:
     ctx = ctx or ModalContext()
     expenses = services.expenses
-    state = ExpenseModal(day=expenses.today(), context=ctx)
+    first = ExpenseModal(day=expenses.today(), context=ctx)
     if request is not None:
-        state = dataclasses.replace(state, day=request.day, amount=f"{request.amount:.2f}", note=request.note)
-    opened = await client.views_open(trigger_id=trigger_id, view=expense_modal.build(state))
-    view_id = opened["view"]["id"]
-    keep_billable = False
-    if ctx.entry_id is not None:
-        draft = await expenses.draft(tenant_id, user_id, ctx.entry_id)
-        if isinstance(draft, Refusal):
-            await client.views_update(view_id=view_id, view=notice_modal("Edit expense", draft.message))
-            return
-        state = dataclasses.replace(
-            state,
-            day=draft.day,
-            project=draft.project,
-            category_id=draft.category_id,
-            amount=format_amount(draft.amount).replace("'", ""),
-            note=draft.note,
-            billable=draft.billable,
+        first = dataclasses.replace(first, day=request.day, amount=f"{request.amount:.2f}", note=request.note)
+
+    async def fill() -> dict[str, Any]:
+        state, keep_billable = first, False
+        if ctx.entry_id is not None:
+            draft = await expenses.draft(tenant_id, user_id, ctx.entry_id)
+            if isinstance(draft, Refusal):
+                return notice_modal("Edit expense", draft.message)
+            state = dataclasses.replace(
+                state,
+                day=draft.day,
+                project=draft.project,
+                category_id=draft.category_id,
+                amount=format_amount(draft.amount).replace("'", ""),
+                note=draft.note,
+                billable=draft.billable,
+            )
+            keep_billable = True
+        elif request is not None and request.project_id is not None:
+            state = dataclasses.replace(
+                state, project=await services.time_entries.project_choice(tenant_id, request.project_id)
+            )
+        defaults = await expenses.form_defaults(tenant_id, state.category_id)
+        return expense_modal.build(
+            dataclasses.replace(
+                state,
+                categories=defaults.categories,
+                category_id=state.category_id or defaults.category_id,
+                billable=state.billable if keep_billable else defaults.billable,
+                context=modal_flow.next_version(ctx),
+            )
         )
-        keep_billable = True
-    elif request is not None and request.project_id is not None:
-        state = dataclasses.replace(
-            state, project=await services.time_entries.project_choice(tenant_id, request.project_id)
-        )
-    defaults = await expenses.form_defaults(tenant_id, state.category_id)
-    state = dataclasses.replace(
-        state,
-        categories=defaults.categories,
-        category_id=state.category_id or defaults.category_id,
-        billable=state.billable if keep_billable else defaults.billable,
-        context=dataclasses.replace(ctx, version=ctx.version + 1),
-    )
-    await client.views_update(view_id=view_id, view=expense_modal.build(state))
+
+    await modal_flow.open_then_fill(client, trigger_id, expense_modal.build(first), fill)
+
+
+async def _save(
+    services: Services, tenant_id: int, user_id: str, form: ExpenseForm, expense_id: int | None
+) -> StoredExpense | FieldErrors | Refusal:
+    return await services.expenses.submit_form(tenant_id, user_id, form, expense_id=expense_id)
+
+
+def _confirmed(stored: StoredExpense) -> tuple[str, int]:
+    return log_expense.confirmation_line(stored), stored.expense_id
 
 
 def register(app: AsyncApp, deps: BotDeps) -> None:
@@ -90,27 +103,23 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                 categories=defaults.categories,
                 category_id=defaults.category_id,
                 billable=defaults.billable,
-                context=dataclasses.replace(state.context, version=state.context.version + 1),
+                context=modal_flow.next_version(state.context),
             )
         )
         await modal_flow.update_if_open(client, view["id"], new_view, "expense")
 
-    @modal_flow.on_submission(app, deps, expense_modal.CALLBACK_ID)
-    async def submit(submission: modal_flow.Submission) -> None:
-        form, ctx = expense_modal.submitted(submission.view)
-        result = await services.expenses.submit_form(
-            submission.tenant_id, submission.user_id, form, expense_id=ctx.entry_id
-        )
-        if await modal_flow.answered_problem(submission, result, TITLE, expense_modal.errors_by_block):
-            return
-        assert isinstance(result, StoredExpense)
-        editing = ctx.entry_id is not None
-        done = expense_modal.done(
-            "Expense saved" if editing else "Expense logged",
-            log_expense.confirmation_line(result),
-            undo=None if editing else result.expense_id,
-            ctx=ctx,
-        )
-        await modal_flow.show_done(submission, done, ctx)
-
-    modal_flow.register_undo(app, deps, expense_modal.UNDO_ACTION, services.expenses.delete, "Expense logged")
+    modal_flow.register_save(
+        app,
+        deps,
+        modal_flow.FormSave(
+            callback_id=expense_modal.CALLBACK_ID,
+            title=TITLE,
+            noun=NOUN,
+            submitted=expense_modal.submitted,
+            save=_save,
+            errors_by_block=expense_modal.errors_by_block,
+            confirmed=_confirmed,
+            done=expense_modal.done,
+        ),
+    )
+    modal_flow.register_undo(app, deps, expense_modal.UNDO_ACTION, services.expenses.delete, f"{NOUN} logged")

@@ -16,10 +16,11 @@ from bot.views.form_state import ModalContext
 from bot.views.hours_modal import HoursModal
 from core.durations import format_duration
 from services.container import Services
-from services.entry_outcomes import Refusal
-from services.time_entries import HoursRequest, StoredEntry
+from services.entry_outcomes import FieldErrors, Refusal
+from services.time_entries import HoursForm, HoursRequest, StoredEntry
 
 TITLE = "Log hours"
+NOUN = "Hours"
 
 
 async def open_modal(
@@ -34,50 +35,66 @@ async def open_modal(
 ) -> None:
     """Open at once with what needs no database (the trigger dies after 3 s), then fill it."""
     ctx = ctx or ModalContext()
-    state = HoursModal(day=services.time_entries.today(), context=ctx)
+    entries = services.time_entries
+    first = HoursModal(day=entries.today(), context=ctx)
     if request is not None:
-        state = dataclasses.replace(
-            state,
+        first = dataclasses.replace(
+            first,
             day=request.day,
             duration=format_duration(request.minutes),
             note=request.note,
             billable=request.billable is not False,
         )
-    opened = await client.views_open(trigger_id=trigger_id, view=hours_modal.build(state))
-    view_id = opened["view"]["id"]
-    entries = services.time_entries
-    if ctx.entry_id is not None:
-        draft = await entries.draft(tenant_id, user_id, ctx.entry_id)
-        if isinstance(draft, Refusal):
-            await client.views_update(view_id=view_id, view=notice_modal("Edit hours", draft.message))
-            return
-        state = dataclasses.replace(
-            state,
-            day=draft.day,
-            project=draft.project,
-            activity_id=draft.activity_id,
-            duration=format_duration(draft.minutes),
-            note=draft.note,
-            billable=draft.billable,
+
+    async def fill() -> dict[str, Any]:
+        state = first
+        if ctx.entry_id is not None:
+            draft = await entries.draft(tenant_id, user_id, ctx.entry_id)
+            if isinstance(draft, Refusal):
+                return notice_modal("Edit hours", draft.message)
+            state = dataclasses.replace(
+                state,
+                day=draft.day,
+                project=draft.project,
+                activity_id=draft.activity_id,
+                duration=format_duration(draft.minutes),
+                note=draft.note,
+                billable=draft.billable,
+            )
+        elif request is not None and request.project_id is not None:
+            state = dataclasses.replace(
+                state, project=await entries.project_choice(tenant_id, request.project_id)
+            )
+        project_id = state.project.id if state.project else None
+        defaults = await entries.form_defaults(tenant_id, user_id, project_id, state.activity_id)
+        if isinstance(defaults, Refusal):
+            return notice_modal(TITLE, defaults.message)
+        keep_billable = ctx.entry_id is not None or (request is not None and request.billable is not None)
+        return hours_modal.build(
+            dataclasses.replace(
+                state,
+                activities=defaults.activities,
+                activity_id=state.activity_id or defaults.activity_id,
+                billable=state.billable if keep_billable else defaults.billable,
+                context=modal_flow.next_version(ctx),
+            )
         )
-    elif request is not None and request.project_id is not None:
-        state = dataclasses.replace(
-            state, project=await entries.project_choice(tenant_id, request.project_id)
-        )
-    project_id = state.project.id if state.project else None
-    defaults = await entries.form_defaults(tenant_id, user_id, project_id, state.activity_id)
-    if isinstance(defaults, Refusal):
-        await client.views_update(view_id=view_id, view=notice_modal(TITLE, defaults.message))
-        return
-    keep_billable = ctx.entry_id is not None or (request is not None and request.billable is not None)
-    state = dataclasses.replace(
-        state,
-        activities=defaults.activities,
-        activity_id=state.activity_id or defaults.activity_id,
-        billable=state.billable if keep_billable else defaults.billable,
-        context=dataclasses.replace(ctx, version=ctx.version + 1),
-    )
-    await client.views_update(view_id=view_id, view=hours_modal.build(state))
+
+    await modal_flow.open_then_fill(client, trigger_id, hours_modal.build(first), fill)
+
+
+async def _save(
+    services: Services, tenant_id: int, user_id: str, form: HoursForm, entry_id: int | None
+) -> StoredEntry | FieldErrors | Refusal:
+    return await services.time_entries.submit_form(tenant_id, user_id, form, entry_id=entry_id)
+
+
+def _confirmed(stored: StoredEntry) -> tuple[str, int]:
+    """The line, and which rate is missing when one is."""
+    line = log_hours.confirmation_line(stored)
+    if stored.missing_rate:
+        line += f"\n⚠️ {stored.missing_rate}."
+    return line, stored.entry_id
 
 
 def register(app: AsyncApp, deps: BotDeps) -> None:
@@ -111,30 +128,25 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                     activities=defaults.activities,
                     activity_id=defaults.activity_id,
                     billable=defaults.billable,
-                    context=dataclasses.replace(state.context, version=state.context.version + 1),
+                    context=modal_flow.next_version(state.context),
                 )
             )
         await modal_flow.update_if_open(client, view["id"], new_view, "hours")
 
-    @modal_flow.on_submission(app, deps, hours_modal.CALLBACK_ID)
-    async def submit(submission: modal_flow.Submission) -> None:
-        form, ctx = hours_modal.submitted(submission.view)
-        result = await services.time_entries.submit_form(
-            submission.tenant_id, submission.user_id, form, entry_id=ctx.entry_id
-        )
-        if await modal_flow.answered_problem(submission, result, TITLE, hours_modal.errors_by_block):
-            return
-        assert isinstance(result, StoredEntry)
-        line = log_hours.confirmation_line(result)
-        if result.missing_rate:
-            line += f"\n⚠️ {result.missing_rate}."
-        editing = ctx.entry_id is not None
-        done = hours_modal.done(
-            "Hours saved" if editing else "Hours logged",
-            line,
-            undo=None if editing else result.entry_id,
-            ctx=ctx,
-        )
-        await modal_flow.show_done(submission, done, ctx)
-
-    modal_flow.register_undo(app, deps, hours_modal.UNDO_ACTION, services.time_entries.delete, "Hours logged")
+    modal_flow.register_save(
+        app,
+        deps,
+        modal_flow.FormSave(
+            callback_id=hours_modal.CALLBACK_ID,
+            title=TITLE,
+            noun=NOUN,
+            submitted=hours_modal.submitted,
+            save=_save,
+            errors_by_block=hours_modal.errors_by_block,
+            confirmed=_confirmed,
+            done=hours_modal.done,
+        ),
+    )
+    modal_flow.register_undo(
+        app, deps, hours_modal.UNDO_ACTION, services.time_entries.delete, f"{NOUN} logged"
+    )

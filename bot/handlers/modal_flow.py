@@ -7,10 +7,11 @@ mechanics here means both answer a bad field, a closed modal or an undo the same
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -24,6 +25,9 @@ from services.container import Services
 from services.entry_outcomes import FieldErrors, Refusal, Removed
 
 log = logging.getLogger(__name__)
+
+Form = TypeVar("Form")
+Saved = TypeVar("Saved")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,23 @@ async def answered_problem(
     return False
 
 
+async def open_then_fill(
+    client: AsyncWebClient,
+    trigger_id: str,
+    first: dict[str, Any],
+    fill: Callable[[], Awaitable[dict[str, Any]]],
+) -> None:
+    """Open at once with what needs no database (Slack's trigger dies after 3 s), then replace it
+    with what ``fill`` makes of the database: the filled-in form or a notice why it cannot be."""
+    opened = await client.views_open(trigger_id=trigger_id, view=first)
+    await client.views_update(view_id=opened["view"]["id"], view=await fill())
+
+
+def next_version(ctx: ModalContext) -> ModalContext:
+    """A modal rebuilt with new defaults gets new block ids, or Slack keeps showing the old values."""
+    return dataclasses.replace(ctx, version=ctx.version + 1)
+
+
 async def update_if_open(client: AsyncWebClient, view_id: str, view: dict[str, Any], what: str) -> None:
     """Refresh a modal that the person may have closed or submitted meanwhile: then nothing to do."""
     try:
@@ -110,6 +131,51 @@ async def show_done(submission: Submission, done: dict[str, Any], ctx: ModalCont
     await refresh.after_change(
         submission.client, submission.services, submission.tenant_id, submission.user_id, ctx
     )
+
+
+DoneView = Callable[..., dict[str, Any]]
+"""A form view's ``done(title, line, *, undo, ctx)``."""
+
+
+@dataclass(frozen=True)
+class FormSave(Generic[Form, Saved]):
+    """What sets one entry form's submission apart: how it is read, saved and confirmed."""
+
+    callback_id: str
+    title: str
+    """Of the notice that shows a refusal."""
+    noun: str
+    """“Hours” → “Hours logged” / “Hours saved”."""
+    submitted: Callable[[dict[str, Any]], tuple[Form, ModalContext]]
+    save: Callable[[Services, int, str, Form, int | None], Awaitable[Saved | FieldErrors | Refusal]]
+    """Store a new record (``None``) or change the one being edited."""
+    errors_by_block: Callable[[dict[str, Any], dict[str, str]], dict[str, str]]
+    confirmed: Callable[[Saved], tuple[str, int]]
+    """The confirmation line and the id of what was saved."""
+    done: DoneView
+
+
+def register_save(app: AsyncApp, deps: BotDeps, spec: FormSave[Any, Any]) -> None:
+    """Save a submitted form: field errors under their fields, refusals in a notice; else the
+    modal says what was saved — “logged” with Undo for a new record, “saved” for an edited one."""
+
+    @on_submission(app, deps, spec.callback_id)
+    async def submit(submission: Submission) -> None:
+        form, ctx = spec.submitted(submission.view)
+        result = await spec.save(
+            submission.services, submission.tenant_id, submission.user_id, form, ctx.entry_id
+        )
+        if await answered_problem(submission, result, spec.title, spec.errors_by_block):
+            return
+        line, record_id = spec.confirmed(result)
+        editing = ctx.entry_id is not None
+        done = spec.done(
+            f"{spec.noun} saved" if editing else f"{spec.noun} logged",
+            line,
+            undo=None if editing else record_id,
+            ctx=ctx,
+        )
+        await show_done(submission, done, ctx)
 
 
 def register_undo(

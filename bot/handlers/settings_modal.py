@@ -5,26 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
+from bot.handlers import admin_modal
 from bot.views import settings_modal
 from core.errors import DomainError
+from services.container import Services
+
+
+async def _settings_modal(services: Services, tenant_id: int) -> dict[str, Any]:
+    return settings_modal.build(await services.settings.list(tenant_id))
 
 
 def register(app: AsyncApp, deps: BotDeps) -> None:
     services = deps.services
 
-    @app.action(settings_modal.OPEN_ACTION)
-    async def open_settings(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-    ) -> None:
-        await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        if not await services.people.is_admin(tenant_id, body["user"]["id"]):
-            return
-        rows = await services.settings.list(tenant_id)
-        await client.views_open(trigger_id=body["trigger_id"], view=settings_modal.build(rows))
+    admin_modal.register_opener(app, deps, settings_modal.OPEN_ACTION, _settings_modal)
 
     @app.view(settings_modal.CALLBACK_ID)
     async def save_settings(

@@ -7,15 +7,19 @@ finishes it without the person typing again and without state kept on our side.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.views.blocks import Block, actions, button, context, escape, section
 from core.errors import quote_input
 from services.entry_outcomes import ChooseOne, Refusal
+from services.entry_service import ProjectRequest
 
 MAX_BUTTON_VALUE = 2000
+Request = TypeVar("Request", bound=ProjectRequest)
 _NOUNS = {"project": "projects", "activity": "activities", "category": "categories"}
 
 
@@ -39,6 +43,14 @@ def decode(value: str) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         raise ValueError("a choice button carries an object")
     return loaded
+
+
+def picked(value: str, what: str, request_from_dict: Callable[[dict[str, Any]], Request]) -> Request:
+    """The request carried by a choice button, with the clicked ``what`` (project, activity or
+    category) filled in: its ``<what>_id`` set and the typed ``<what>_query`` settled."""
+    payload = decode(value)
+    request = request_from_dict(payload["request"])
+    return dataclasses.replace(request, **{f"{what}_id": int(payload["pick"]), f"{what}_query": None})
 
 
 def reply(text: str, blocks: list[Block] | None = None, *, replace: bool = False) -> dict[str, Any]:

@@ -6,6 +6,7 @@ and the tests find fields by them), so the shared ones are built and read here o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from bot.views.blocks import (
     Block,
     button,
     checkboxes,
+    context,
     datepicker,
     escape,
     external_select,
@@ -21,6 +23,7 @@ from bot.views.blocks import (
     modal,
     option,
     section,
+    static_select,
     text_input,
 )
 from bot.views.form_state import ModalContext, versioned
@@ -52,6 +55,34 @@ def project_block(action_id: str, project: Choice | None, *, dispatch_action: bo
     )
 
 
+def choice_block(
+    choices: tuple[Choice, ...] | None,
+    chosen_id: int | None,
+    *,
+    block: str,
+    action_id: str,
+    label: str,
+    placeholder: str,
+    version: int,
+    loading: str,
+    empty: str | None = None,
+) -> Block:
+    """The activity or category select: “loading” until the choices are read, ``empty`` when
+    there are none; versioned, and dispatching so that a choice refreshes the defaults."""
+    if choices is None:
+        return context(loading)
+    if not choices and empty is not None:
+        return section(empty)
+    options = [option(c.label, str(c.id)) for c in choices]
+    initial = next((o for o in options if o["value"] == str(chosen_id)), None)
+    return input_block(
+        versioned(block, version),
+        label,
+        static_select(action_id, options, placeholder=placeholder, initial=initial),
+        dispatch_action=True,
+    )
+
+
 def note_block(note: str) -> Block:
     return text_input(
         NOTE_BLOCK,
@@ -79,9 +110,43 @@ def billable_block(version: int, billable: bool, hint: str) -> Block:
     )
 
 
+def form_modal(
+    new_title: str, edit_title: str, blocks: list[Block], *, callback_id: str, ctx: ModalContext
+) -> dict[str, Any]:
+    """The form for a new record (“Log”) or for editing one (“Save”), its context carried along."""
+    editing = ctx.entry_id is not None
+    return modal(
+        edit_title if editing else new_title,
+        blocks,
+        callback_id=callback_id,
+        submit="Save" if editing else "Log",
+        private_metadata=ctx.dump(),
+    )
+
+
 def values_of(view: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = view.get("state", {}).get("values", {})
     return values
+
+
+@dataclass(frozen=True, slots=True)
+class Filled:
+    """The fields both forms share, as the person has filled them in; ``values`` for the rest."""
+
+    values: dict[str, Any]
+    day: date | None
+    note: str
+    context: ModalContext
+
+
+def filled(view: dict[str, Any]) -> Filled:
+    values = values_of(view)
+    return Filled(
+        values=values,
+        day=form_state.selected_date(values, DAY_BLOCK, DAY_ACTION),
+        note=form_state.text(values, NOTE_BLOCK, NOTE_ACTION),
+        context=ModalContext.load(view.get("private_metadata")),
+    )
 
 
 def chosen_project(values: dict[str, Any], action_id: str) -> Choice | None:

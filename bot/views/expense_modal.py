@@ -10,16 +10,8 @@ from datetime import date
 from typing import Any
 
 from bot.views import entry_form, form_state
-from bot.views.blocks import (
-    Block,
-    context,
-    input_block,
-    modal,
-    option,
-    static_select,
-    text_input,
-)
-from bot.views.form_state import ModalContext, versioned
+from bot.views.blocks import Block, text_input
+from bot.views.form_state import ModalContext
 from core.quick_entry import HOME_CURRENCY
 from services.entry_outcomes import Choice
 from services.expenses import ExpenseForm
@@ -58,26 +50,20 @@ class ExpenseModal:
 
 
 def build(state: ExpenseModal) -> dict[str, Any]:
-    editing = state.context.entry_id is not None
     version = state.context.version
     blocks: list[Block] = [
         entry_form.day_block("Date of the receipt", state.day),
         entry_form.project_block(PROJECT_ACTION, state.project),
-    ]
-    if state.categories is None:
-        blocks.append(context("Loading categories…"))
-    else:
-        options = [option(c.label, str(c.id)) for c in state.categories]
-        initial = next((o for o in options if o["value"] == str(state.category_id)), None)
-        blocks.append(
-            input_block(
-                versioned(CATEGORY_BLOCK, version),
-                "Category",
-                static_select(CATEGORY_ACTION, options, placeholder="Pick a category", initial=initial),
-                dispatch_action=True,
-            )
-        )
-    blocks += [
+        entry_form.choice_block(
+            state.categories,
+            state.category_id,
+            block=CATEGORY_BLOCK,
+            action_id=CATEGORY_ACTION,
+            label="Category",
+            placeholder="Pick a category",
+            version=version,
+            loading="Loading categories…",
+        ),
         text_input(
             AMOUNT_BLOCK,
             f"Amount in {HOME_CURRENCY}, VAT included",
@@ -90,39 +76,35 @@ def build(state: ExpenseModal) -> dict[str, Any]:
             version, state.billable, "Ticked by default when the category is billed to the customer."
         ),
     ]
-    return modal(
-        "Edit expense" if editing else "Log an expense",
-        blocks,
-        callback_id=CALLBACK_ID,
-        submit="Save" if editing else "Log",
-        private_metadata=state.context.dump(),
+    return entry_form.form_modal(
+        "Log an expense", "Edit expense", blocks, callback_id=CALLBACK_ID, ctx=state.context
     )
 
 
 def current(view: dict[str, Any], today: date) -> ExpenseModal:
-    values = entry_form.values_of(view)
+    filled = entry_form.filled(view)
     return ExpenseModal(
-        day=form_state.selected_date(values, DAY_BLOCK, DAY_ACTION) or today,
-        project=entry_form.chosen_project(values, PROJECT_ACTION),
-        category_id=form_state.selected_id(values, CATEGORY_BLOCK, CATEGORY_ACTION),
-        amount=form_state.text(values, AMOUNT_BLOCK, AMOUNT_ACTION),
-        note=form_state.text(values, NOTE_BLOCK, NOTE_ACTION),
-        billable=entry_form.billable_so_far(values),
-        context=ModalContext.load(view.get("private_metadata")),
+        day=filled.day or today,
+        project=entry_form.chosen_project(filled.values, PROJECT_ACTION),
+        category_id=form_state.selected_id(filled.values, CATEGORY_BLOCK, CATEGORY_ACTION),
+        amount=form_state.text(filled.values, AMOUNT_BLOCK, AMOUNT_ACTION),
+        note=filled.note,
+        billable=entry_form.billable_so_far(filled.values),
+        context=filled.context,
     )
 
 
 def submitted(view: dict[str, Any]) -> tuple[ExpenseForm, ModalContext]:
-    values = entry_form.values_of(view)
+    filled = entry_form.filled(view)
     form = ExpenseForm(
-        day=form_state.selected_date(values, DAY_BLOCK, DAY_ACTION),
-        project_id=form_state.selected_id(values, PROJECT_BLOCK, PROJECT_ACTION),
-        category_id=form_state.selected_id(values, CATEGORY_BLOCK, CATEGORY_ACTION),
-        amount=form_state.text(values, AMOUNT_BLOCK, AMOUNT_ACTION),
-        note=form_state.text(values, NOTE_BLOCK, NOTE_ACTION),
-        billable=entry_form.billable_submitted(values),
+        day=filled.day,
+        project_id=form_state.selected_id(filled.values, PROJECT_BLOCK, PROJECT_ACTION),
+        category_id=form_state.selected_id(filled.values, CATEGORY_BLOCK, CATEGORY_ACTION),
+        amount=form_state.text(filled.values, AMOUNT_BLOCK, AMOUNT_ACTION),
+        note=filled.note,
+        billable=entry_form.billable_submitted(filled.values),
     )
-    return form, ModalContext.load(view.get("private_metadata"))
+    return form, filled.context
 
 
 def errors_by_block(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:

@@ -12,17 +12,8 @@ from datetime import date
 from typing import Any
 
 from bot.views import entry_form, form_state
-from bot.views.blocks import (
-    Block,
-    context,
-    input_block,
-    modal,
-    option,
-    section,
-    static_select,
-    text_input,
-)
-from bot.views.form_state import ModalContext, versioned
+from bot.views.blocks import Block, text_input
+from bot.views.form_state import ModalContext
 from services.entry_outcomes import Choice
 from services.time_entries import HoursForm
 
@@ -60,28 +51,21 @@ class HoursModal:
 
 
 def build(state: HoursModal) -> dict[str, Any]:
-    editing = state.context.entry_id is not None
     version = state.context.version
     blocks: list[Block] = [
         entry_form.day_block("Date", state.day),
         entry_form.project_block(PROJECT_ACTION, state.project, dispatch_action=True),
-    ]
-    if state.activities is None:
-        blocks.append(context("Loading activities…"))
-    elif state.activities:
-        options = [option(a.label, str(a.id)) for a in state.activities]
-        initial = next((o for o in options if o["value"] == str(state.activity_id)), None)
-        blocks.append(
-            input_block(
-                versioned(ACTIVITY_BLOCK, version),
-                "Activity",
-                static_select(ACTIVITY_ACTION, options, placeholder="Pick an activity", initial=initial),
-                dispatch_action=True,
-            )
-        )
-    else:
-        blocks.append(section("No active business activities are imported yet — run `/bx-sync` first."))
-    blocks += [
+        entry_form.choice_block(
+            state.activities,
+            state.activity_id,
+            block=ACTIVITY_BLOCK,
+            action_id=ACTIVITY_ACTION,
+            label="Activity",
+            placeholder="Pick an activity",
+            version=version,
+            loading="Loading activities…",
+            empty="No active business activities are imported yet — run `/bx-sync` first.",
+        ),
         text_input(
             DURATION_BLOCK,
             "Duration",
@@ -94,41 +78,36 @@ def build(state: HoursModal) -> dict[str, Any]:
             version, state.billable, "Ticked by default when the activity is billable in bexio."
         ),
     ]
-    return modal(
-        "Edit hours" if editing else "Log hours",
-        blocks,
-        callback_id=CALLBACK_ID,
-        submit="Save" if editing else "Log",
-        private_metadata=state.context.dump(),
+    return entry_form.form_modal(
+        "Log hours", "Edit hours", blocks, callback_id=CALLBACK_ID, ctx=state.context
     )
 
 
 def current(view: dict[str, Any], today: date) -> HoursModal:
     """The modal as the person has filled it so far (for rebuilding it with new defaults)."""
-    values = entry_form.values_of(view)
-    ctx = ModalContext.load(view.get("private_metadata"))
+    filled = entry_form.filled(view)
     return HoursModal(
-        day=form_state.selected_date(values, DAY_BLOCK, DAY_ACTION) or today,
-        project=entry_form.chosen_project(values, PROJECT_ACTION),
-        activity_id=form_state.selected_id(values, ACTIVITY_BLOCK, ACTIVITY_ACTION),
-        duration=form_state.text(values, DURATION_BLOCK, DURATION_ACTION),
-        note=form_state.text(values, NOTE_BLOCK, NOTE_ACTION),
-        billable=entry_form.billable_so_far(values),
-        context=ctx,
+        day=filled.day or today,
+        project=entry_form.chosen_project(filled.values, PROJECT_ACTION),
+        activity_id=form_state.selected_id(filled.values, ACTIVITY_BLOCK, ACTIVITY_ACTION),
+        duration=form_state.text(filled.values, DURATION_BLOCK, DURATION_ACTION),
+        note=filled.note,
+        billable=entry_form.billable_so_far(filled.values),
+        context=filled.context,
     )
 
 
 def submitted(view: dict[str, Any]) -> tuple[HoursForm, ModalContext]:
-    values = entry_form.values_of(view)
+    filled = entry_form.filled(view)
     form = HoursForm(
-        day=form_state.selected_date(values, DAY_BLOCK, DAY_ACTION),
-        project_id=form_state.selected_id(values, PROJECT_BLOCK, PROJECT_ACTION),
-        activity_id=form_state.selected_id(values, ACTIVITY_BLOCK, ACTIVITY_ACTION),
-        duration=form_state.text(values, DURATION_BLOCK, DURATION_ACTION),
-        note=form_state.text(values, NOTE_BLOCK, NOTE_ACTION),
-        billable=entry_form.billable_submitted(values),
+        day=filled.day,
+        project_id=form_state.selected_id(filled.values, PROJECT_BLOCK, PROJECT_ACTION),
+        activity_id=form_state.selected_id(filled.values, ACTIVITY_BLOCK, ACTIVITY_ACTION),
+        duration=form_state.text(filled.values, DURATION_BLOCK, DURATION_ACTION),
+        note=filled.note,
+        billable=entry_form.billable_submitted(filled.values),
     )
-    return form, ModalContext.load(view.get("private_metadata"))
+    return form, filled.context
 
 
 def errors_by_block(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -57,12 +56,3 @@ def request_from_dict(data: dict[str, Any]) -> ExpenseRequest:
         category_id=data.get("category_id"),
         category_query=data.get("category_query"),
     )
-
-
-def picked(value: str, what: str) -> ExpenseRequest:
-    payload = choices.decode(value)
-    request = request_from_dict(payload["request"])
-    pick = int(payload["pick"])
-    if what == "project":
-        return dataclasses.replace(request, project_id=pick, project_query=None)
-    return dataclasses.replace(request, category_id=pick, category_query=None)

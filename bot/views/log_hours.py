@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from typing import Any
 
@@ -69,13 +68,3 @@ def request_from_dict(data: dict[str, Any]) -> HoursRequest:
         activity_id=data.get("activity_id"),
         activity_query=data.get("activity_query"),
     )
-
-
-def picked(value: str, what: str) -> HoursRequest:
-    """The request carried by a choice button, with the clicked project or activity filled in."""
-    payload = choices.decode(value)
-    request = request_from_dict(payload["request"])
-    pick = int(payload["pick"])
-    if what == "project":
-        return dataclasses.replace(request, project_id=pick, project_query=None)
-    return dataclasses.replace(request, activity_id=pick, activity_query=None)

@@ -15,7 +15,16 @@ from bot.views.form_state import ModalContext
 from bxhours.fakes.slack_client import checkboxes_value, date_value, select_value, text_value
 from bxhours.fakes.stack import ANDREA, GUEST, MIA
 from storage.db import Database
-from tests.factories import LoggingStack, add_entry, entries, invoice, logging_stack, send, user_id
+from tests.factories import (
+    LoggingStack,
+    add_entry,
+    audit_rows,
+    entries,
+    invoice,
+    logging_stack,
+    send,
+    user_id,
+)
 
 MONDAY = date(2026, 11, 23)
 
@@ -175,6 +184,9 @@ async def test_edit_from_home_saves_and_refreshes(ls: LoggingStack) -> None:
     edited = next(e for e in await entries(ls.db, ls.tenant_id) if e.id == ids["open"])
     assert (edited.minutes, edited.note) == (180, "checkout and tests")
     assert str(edited.rate) == "150.00", "same project and activity: the snapshot stays"
+    [audited] = await audit_rows(ls.db, ls.tenant_id, "time_entry")
+    assert audited.action == "time_entry.changed"
+    assert audited.details["minutes"] == 150, "the audit keeps the entry as it was before the edit"
 
 
 async def test_delete_from_home_asks_then_deletes(ls: LoggingStack) -> None:
