@@ -42,6 +42,7 @@ class BatchingEnqueuer:
         self.on_enqueued = on_enqueued
         self._inbox: asyncio.Queue[_Pending] | None = None
         self._writer: asyncio.Task[None] | None = None
+        self._wake_timer: asyncio.TimerHandle | None = None
         self.batches = 0  # how many durable writes were made (for the benchmark)
 
     async def submit(self, tenant_id: int, jobs: list[NewJob]) -> list[int]:
@@ -54,6 +55,8 @@ class BatchingEnqueuer:
         return await done
 
     async def close(self) -> None:
+        if self._wake_timer is not None:
+            self._wake_timer.cancel()
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -89,5 +92,20 @@ class BatchingEnqueuer:
                 if not item.done.done():
                     item.done.set_result(ids[offset : offset + len(item.jobs)])
                 offset += len(item.jobs)
+        self._wake_worker()
+
+    def _wake_worker(self) -> None:
+        """Tell the in-process worker there is work — when it is due. Debounced jobs are not due for
+        ``quiet`` seconds: waking the worker after every group commit of a flood only made it ask the
+        database for due jobs again and again, competing with the flood for the same two cores."""
+        if self.on_enqueued is None:
+            return
+        if self.debounce is None:
+            self.on_enqueued()
+        elif self._wake_timer is None:
+            self._wake_timer = asyncio.get_running_loop().call_later(self.debounce.quiet, self._wake_due)
+
+    def _wake_due(self) -> None:
+        self._wake_timer = None
         if self.on_enqueued is not None:
             self.on_enqueued()
