@@ -55,14 +55,9 @@ def free_port() -> int:
 
 def serve_fake_slack(port: int) -> None:
     """Child process: the fake Slack Web API and response_url endpoint."""
-    from bxhours.fakes.slack_api import FakeSlack
+    from bxhours.fakes.slack_api import serve_standalone
 
-    async def run() -> None:
-        fake = FakeSlack(bot_token=BOT_TOKEN, team_id=TEAM_ID)
-        await fake.start(port=port)
-        await asyncio.Event().wait()
-
-    asyncio.run(run())
+    serve_standalone(port, bot_token=BOT_TOKEN, team_id=TEAM_ID)
 
 
 def serve_bare_bolt(port: int, slack_api_url: str) -> None:

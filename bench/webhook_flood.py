@@ -133,14 +133,9 @@ def signed_headers(body: bytes) -> dict[str, str]:
 
 def serve_fake_slack(port: int) -> None:
     """Child process: the fake Slack Web API (`auth.test` names the tenant)."""
-    from bxhours.fakes.slack_api import FakeSlack
+    from bxhours.fakes.slack_api import serve_standalone
 
-    async def run() -> None:
-        fake = FakeSlack(bot_token=BOT_TOKEN, team_id=TEAM_ID)
-        await fake.start(port=port)
-        await asyncio.Event().wait()
-
-    asyncio.run(run())
+    serve_standalone(port, bot_token=BOT_TOKEN, team_id=TEAM_ID)
 
 
 @contextlib.contextmanager
