@@ -57,6 +57,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._children import child as _child  # noqa: E402
 from bench._sandbox_process import SandboxProcess, sandbox_process  # noqa: E402
 
 BOT_TOKEN = "xoxb-fake-bot-token"
@@ -138,19 +139,11 @@ def serve_fake_slack(port: int) -> None:
     serve_standalone(port, bot_token=BOT_TOKEN, team_id=TEAM_ID)
 
 
-@contextlib.contextmanager
-def child(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+def child(
+    args: list[str], env: dict[str, str], log: Path
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    """This bench's children run from the repository root (the server finds its package there)."""
+    return _child(args, env, log, cwd=ROOT)
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
