@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Generic, TypeVar
 
 from core.durations import hours_decimal
 from core.money import format_amount, quantize_money
@@ -188,43 +187,33 @@ class _TaxBook:
         return found
 
 
-_Item = TypeVar("_Item", BillableEntry, BillableExpense)
 _Identity = tuple[object, ...]
 """What items share to become one line: a prefix per line kind, then the grouping's parts."""
 _Order = tuple[object, ...]
 
 
-@dataclass(slots=True)
-class _Group(Generic[_Item]):
-    """Entries or expenses that become one line. Only what arrives item by item lives here; key,
-    order and line are worked out once the group is complete. A by-day preview over 10k entries
-    has thousands of groups, and every object each of them keeps alive is one more the garbage
-    collector walks while the preview is built."""
-
-    items: list[_Item]
-    tax: Tax | None = None
-    rate: Decimal | None = None
-    problems: dict[str, None] | None = None
-    """What blocks the line, in the order found; None while nothing does (most groups)."""
-
-    def add_problem(self, message: str) -> None:
-        if self.problems is None:
-            self.problems = {}
-        self.problems[message] = None
-
-
 class _Builder:
     """Sorts entries and expenses into groups by the grouping's identity, then turns each
-    group into its line; problems are collected per group as items arrive."""
+    group into its line; problems are collected per group as items arrive.
+
+    A by-day preview over 10k entries has thousands of groups, and every object a group keeps
+    alive is one more the garbage collector walks (a full collection costs more than building
+    the lines). So a group is just the list of its items; its tax, rate and problems sit in
+    dicts by identity (problems only for the few groups that have some), and key, order and
+    line are made once the group is complete."""
 
     def __init__(self, taxes: _TaxBook, grouping: Grouping, rounding: TimeRounding) -> None:
         self._taxes = taxes
         self._grouping = grouping
         self._rounding = rounding
-        self._hours: dict[_Identity, _Group[BillableEntry]] = {}
-        self._fixed: dict[int, _Group[BillableEntry]] = {}
-        self._texts: dict[_Identity, _Group[BillableEntry]] = {}
-        self._expenses: dict[_Identity, _Group[BillableExpense]] = {}
+        self._hours: dict[_Identity, list[BillableEntry]] = {}
+        self._fixed: dict[_Identity, list[BillableEntry]] = {}
+        self._texts: dict[_Identity, list[BillableEntry]] = {}
+        self._expenses: dict[_Identity, list[BillableExpense]] = {}
+        self._tax: dict[_Identity, Tax] = {}
+        """The group's tax: the last one its items found (all share it, the identity says)."""
+        self._rate: dict[_Identity, Decimal | None] = {}
+        self._problems: dict[_Identity, dict[str, None]] = {}
         self._rates: dict[Decimal, Decimal | None] = {}
         self._quantities: dict[int, Decimal] = {}
 
@@ -232,7 +221,7 @@ class _Builder:
 
     def add_hours(self, entry: BillableEntry) -> None:
         tax, tax_part = self._taxes.select(entry.tax_kind, entry.day)
-        rate = self._rate(entry.rate)
+        rate = self._billed_rate(entry.rate)
         identity = self._identity(
             "h",
             entry.entry_id,
@@ -241,24 +230,25 @@ class _Builder:
         )
         group = self._hours.get(identity)
         if group is None:
-            group = self._hours[identity] = _Group([entry])
+            self._hours[identity] = [entry]
         else:
-            group.items.append(entry)
-        group.rate = rate
+            group.append(entry)
+        self._rate[identity] = rate
         if isinstance(tax, Tax):
-            group.tax = tax
+            self._tax[identity] = tax
         else:
-            group.add_problem(tax.message)
+            self._problem(identity, tax.message)
         if rate is None:
-            group.add_problem(_missing_rate(entry))
+            self._problem(identity, _missing_rate(entry))
         if entry.account_id is None:
-            group.add_problem(_missing_account(entry.activity_name))
+            self._problem(identity, _missing_account(entry.activity_name))
 
-    def _hours_line(self, identity: _Identity, group: _Group[BillableEntry]) -> tuple[_Order, InvoiceLine]:
-        first = group.items[0]
-        minutes, entry_ids, first_day = self._gather(group.items)
+    def _hours_line(self, identity: _Identity, entries: list[BillableEntry]) -> tuple[_Order, InvoiceLine]:
+        first = entries[0]
+        minutes, entry_ids, first_day = self._gather(entries)
         quantity = self._quantity(minutes)
-        price = group.rate if group.rate is not None else _ZERO
+        rate = self._rate[identity]
+        price = rate if rate is not None else _ZERO
         key = self._key(identity)
         line = InvoiceLine(
             key=key,
@@ -268,36 +258,38 @@ class _Builder:
             unit=HOURS_UNIT,
             unit_price=price,
             amount=quantize_money(quantity * price),
-            tax=group.tax,
+            tax=self._tax.get(identity),
             account_id=first.account_id,
             entry_ids=entry_ids,
             expense_ids=(),
             minutes=minutes,
             project_id=first.project_id,
         )
-        return (self._project_order(first, 0), first_day, key), line
+        return self._project_order(first, 0, first_day, key), line
 
     # --- fixed price ------------------------------------------------------------------
 
     def add_fixed_price(self, project_entries: list[BillableEntry]) -> None:
         latest = max(project_entries, key=lambda e: (e.day, e.entry_id))
         # One fixed line per project whatever the grouping, so its key is the project's.
-        group = self._fixed[latest.project_id] = _Group([latest])
+        identity = ("f", latest.project_id)
+        self._fixed[identity] = [latest]
         tax, _ = self._taxes.select(latest.tax_kind, latest.day)
         if isinstance(tax, Tax):
-            group.tax = tax
+            self._tax[identity] = tax
         else:
-            group.add_problem(tax.message)
+            self._problem(identity, tax.message)
         if latest.fixed_amount is None or latest.fixed_amount <= 0:
-            group.add_problem(
+            self._problem(
+                identity,
                 f"{latest.project_name} is billed at a fixed price but has no amount — "
-                "enter the project's fixed price in bexio (Projects)"
+                "enter the project's fixed price in bexio (Projects)",
             )
         if latest.account_id is None:
-            group.add_problem(_missing_account(latest.activity_name))
+            self._problem(identity, _missing_account(latest.activity_name))
 
-    def _fixed_line(self, group: _Group[BillableEntry]) -> tuple[_Order, InvoiceLine]:
-        latest = group.items[0]
+    def _fixed_line(self, identity: _Identity, entries: list[BillableEntry]) -> tuple[_Order, InvoiceLine]:
+        latest = entries[0]
         amount = quantize_money(latest.fixed_amount) if latest.fixed_amount is not None else _ZERO
         key = f"f:{latest.project_id}"
         line = InvoiceLine(
@@ -308,26 +300,26 @@ class _Builder:
             unit="",
             unit_price=amount,
             amount=amount,
-            tax=group.tax,
+            tax=self._tax.get(identity),
             account_id=latest.account_id,
             entry_ids=(),
             expense_ids=(),
             minutes=0,
             project_id=latest.project_id,
         )
-        return (self._project_order(latest, 1), latest.day, key), line
+        return self._project_order(latest, 1, latest.day, key), line
 
     def add_hours_as_text(self, entry: BillableEntry) -> None:
         identity = self._identity("t", entry.entry_id, entry.day, (entry.project_id, entry.activity_id))
         group = self._texts.get(identity)
         if group is None:
-            self._texts[identity] = _Group([entry])
+            self._texts[identity] = [entry]
         else:
-            group.items.append(entry)
+            group.append(entry)
 
-    def _text_line(self, identity: _Identity, group: _Group[BillableEntry]) -> tuple[_Order, InvoiceLine]:
-        first = group.items[0]
-        minutes, entry_ids, first_day = self._gather(group.items)
+    def _text_line(self, identity: _Identity, entries: list[BillableEntry]) -> tuple[_Order, InvoiceLine]:
+        first = entries[0]
+        minutes, entry_ids, first_day = self._gather(entries)
         quantity = self._quantity(minutes)
         text = f"{first.project_name} · {first.activity_name}"
         if self._grouping is not Grouping.BY_ACTIVITY:
@@ -351,7 +343,7 @@ class _Builder:
             minutes=minutes,
             project_id=first.project_id,
         )
-        return (self._project_order(first, 2), first_day, key), line
+        return self._project_order(first, 2, first_day, key), line
 
     # --- expenses ---------------------------------------------------------------------
 
@@ -362,23 +354,23 @@ class _Builder:
         )
         group = self._expenses.get(identity)
         if group is None:
-            group = self._expenses[identity] = _Group([expense])
+            self._expenses[identity] = [expense]
         else:
-            group.items.append(expense)
+            group.append(expense)
         if isinstance(tax, Tax):
-            group.tax = tax
+            self._tax[identity] = tax
         else:
-            group.add_problem(tax.message)
+            self._problem(identity, tax.message)
         if expense.account_id is None:
-            group.add_problem(_missing_account(expense.category_name))
+            self._problem(identity, _missing_account(expense.category_name))
 
     def _expense_line(
-        self, identity: _Identity, group: _Group[BillableExpense]
+        self, identity: _Identity, expenses: list[BillableExpense]
     ) -> tuple[_Order, InvoiceLine]:
-        expenses = group.items
         first = expenses[0]
+        tax = self._tax.get(identity)
         gross = sum((e.gross_amount for e in expenses), Decimal(0))
-        net = quantize_money(gross if group.tax is None else gross / (1 + group.tax.value / 100))
+        net = quantize_money(gross if tax is None else gross / (1 + tax.value / 100))
         text = first.category_name
         if self._grouping is not Grouping.BY_ACTIVITY:
             text = f"{text} · {_swiss_date(first.day)}"
@@ -394,7 +386,7 @@ class _Builder:
             unit="",
             unit_price=net,
             amount=net,
-            tax=group.tax,
+            tax=tax,
             account_id=first.account_id,
             entry_ids=(),
             expense_ids=tuple(sorted([e.expense_id for e in expenses])),
@@ -407,30 +399,47 @@ class _Builder:
             first.category_name.casefold(),
             first.category_id,
             *self._item_order(first.expense_id),
+            min([e.day for e in expenses]),
+            key,
         )
-        return (order, min([e.day for e in expenses]), key), line
+        return order, line
 
     # --- shared -----------------------------------------------------------------------
 
     def build(self) -> LineBuild:
-        """The lines in their order (see `_line_order`), each group's problems after its line."""
-        finished: list[tuple[tuple[_Order, InvoiceLine], dict[str, None] | None]] = []
-        for identity, group in self._hours.items():
-            finished.append((self._hours_line(identity, group), group.problems))
-        for fixed in self._fixed.values():
-            finished.append((self._fixed_line(fixed), fixed.problems))
-        for identity, text in self._texts.items():
-            finished.append((self._text_line(identity, text), text.problems))
-        for identity, expense in self._expenses.items():
-            finished.append((self._expense_line(identity, expense), expense.problems))
-        finished.sort(key=_line_order)
+        """The lines in their order (see `_project_order`), each group's problems after its line.
+        Orders and lines sit in two lists and the positions are sorted, rather than a pair per
+        line: a few thousand objects fewer for the garbage collector."""
+        orders: list[_Order] = []
         lines: list[InvoiceLine] = []
-        problems: list[LineProblem] = []
-        for (_, line), found in finished:
+        for groups, finish in (
+            (self._hours, self._hours_line),
+            (self._fixed, self._fixed_line),
+            (self._texts, self._text_line),
+        ):
+            for identity, entries in groups.items():
+                order, line = finish(identity, entries)
+                orders.append(order)
+                lines.append(line)
+        for identity, expenses in self._expenses.items():
+            order, line = self._expense_line(identity, expenses)
+            orders.append(order)
             lines.append(line)
+        identities = [*self._hours, *self._fixed, *self._texts, *self._expenses]
+        ranked = sorted(range(len(lines)), key=orders.__getitem__)
+        problems: list[LineProblem] = []
+        for position in ranked:
+            found = self._problems.get(identities[position])
             if found:
-                problems.extend(LineProblem(line.key, message) for message in found)
-        return LineBuild(tuple(lines), tuple(problems))
+                key = lines[position].key
+                problems.extend(LineProblem(key, message) for message in found)
+        return LineBuild(tuple([lines[position] for position in ranked]), tuple(problems))
+
+    def _problem(self, identity: _Identity, message: str) -> None:
+        found = self._problems.get(identity)
+        if found is None:
+            found = self._problems[identity] = {}
+        found[message] = None
 
     def _identity(self, prefix: str, item_id: int, day: date, parts: tuple[object, ...]) -> _Identity:
         """The items that share it become one line: one item per entry, else the parts (and the
@@ -449,7 +458,7 @@ class _Builder:
         # By day the identity ends with the day, and str() of a date is its ISO form.
         return ":".join(["-" if p is None else str(p) for p in identity])
 
-    def _rate(self, rate: Decimal | None) -> Decimal | None:
+    def _billed_rate(self, rate: Decimal | None) -> Decimal | None:
         """The rate a line bills, to the Rappen; None when the entry has no usable rate. Memoised:
         10k entries carry a handful of rates."""
         if rate is None:
@@ -479,9 +488,12 @@ class _Builder:
                 first_day = entry.day
         return minutes, tuple(sorted([e.entry_id for e in entries])), first_day
 
-    def _project_order(self, entry: BillableEntry, section: int) -> _Order:
+    def _project_order(self, entry: BillableEntry, section: int, first_day: date, key: str) -> _Order:
         """Projects by name, then expenses; within a project: hours, the fixed price, the hours
-        listed as text; by day or per entry, chronological."""
+        listed as text; by day or per entry, chronological. Then lines that differ only in rate
+        or tax (a VAT change) chronologically; the key last, so the order never depends on the
+        order of the input. One flat tuple: expenses start with 1, so no order is a prefix of
+        another and flat compares as nested would."""
         return (
             0,
             entry.project_name.casefold(),
@@ -491,6 +503,8 @@ class _Builder:
             entry.activity_name.casefold(),
             entry.activity_id,
             *self._item_order(entry.entry_id),
+            first_day,
+            key,
         )
 
     def _day_order(self, day: date) -> tuple[str, ...]:
@@ -506,12 +520,6 @@ class _Builder:
         if self._grouping is Grouping.PER_ENTRY and entry.note:
             text = f"{text}: {entry.note}"
         return text
-
-
-def _line_order(finished: tuple[tuple[_Order, InvoiceLine], dict[str, None] | None]) -> _Order:
-    """Groups in their section order; lines that differ only in rate or tax (a VAT change)
-    chronologically; the key last, so the order never depends on the order of the input."""
-    return finished[0][0]
 
 
 def _swiss_date(day: date) -> str:
