@@ -15,8 +15,8 @@ A line that cannot be invoiced yet (no rate, no account, no usable tax) is still
 person sees it, and comes with a `LineProblem` that says what to fix and where.
 """
 
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -166,147 +166,170 @@ def too_many_lines(count: int, grouping: Grouping) -> str | None:
 
 
 class _TaxBook:
-    """Tax selection by kind and month, memoised: 10k entries share a handful of answers."""
+    """Tax selection by kind and month, memoised: 10k entries share a handful of answers. Each
+    answer comes with the tax's part of a line's identity (its bexio id, or `?kind` when no tax
+    fits), so that part is not rebuilt per entry either."""
 
     def __init__(self, taxes: Sequence[Tax]) -> None:
         self._taxes = taxes
-        self._cache: dict[tuple[str, int, int], Tax | TaxSelectionError] = {}
+        self._cache: dict[tuple[str, int, int], tuple[Tax | TaxSelectionError, int | str]] = {}
 
-    def select(self, kind: str, day: date) -> Tax | TaxSelectionError:
+    def select(self, kind: str, day: date) -> tuple[Tax | TaxSelectionError, int | str]:
         key = (kind, day.year, day.month)
-        if key not in self._cache:
+        found = self._cache.get(key)
+        if found is None:
             try:
-                self._cache[key] = select_tax(kind, self._taxes, day)
+                tax = select_tax(kind, self._taxes, day)
+                found = (tax, tax.bexio_id)
             except TaxSelectionError as exc:
-                self._cache[key] = exc
-        return self._cache[key]
+                found = (exc, f"?{kind}")
+            self._cache[key] = found
+        return found
 
 
-@dataclass
-class _Group:
-    """Entries or expenses that become one line; `finish` turns them into it."""
-
-    key: str
-    sort_key: tuple[object, ...]
-    finish: Callable[["_Group"], InvoiceLine]
-    entries: list[BillableEntry] = field(default_factory=list)
-    expenses: list[BillableExpense] = field(default_factory=list)
-    problems: dict[str, None] = field(default_factory=dict)
-    tax: Tax | None = None
-    rate: Decimal | None = None
+_Identity = tuple[object, ...]
+"""What items share to become one line: a prefix per line kind, then the grouping's parts."""
+_Order = tuple[object, ...]
 
 
 class _Builder:
     """Sorts entries and expenses into groups by the grouping's identity, then turns each
-    group into its line; problems are collected per group as items arrive."""
+    group into its line; problems are collected per group as items arrive.
+
+    A by-day preview over 10k entries has thousands of groups, and every object a group keeps
+    alive is one more the garbage collector walks (a full collection costs more than building
+    the lines). So a group is just the list of its items; its tax, rate and problems sit in
+    dicts by identity (problems only for the few groups that have some), and key, order and
+    line are made once the group is complete."""
 
     def __init__(self, taxes: _TaxBook, grouping: Grouping, rounding: TimeRounding) -> None:
         self._taxes = taxes
         self._grouping = grouping
         self._rounding = rounding
-        self._groups: dict[tuple[object, ...], _Group] = {}
+        self._hours: dict[_Identity, list[BillableEntry]] = {}
+        self._fixed: dict[_Identity, list[BillableEntry]] = {}
+        self._texts: dict[_Identity, list[BillableEntry]] = {}
+        self._expenses: dict[_Identity, list[BillableExpense]] = {}
+        self._tax: dict[_Identity, Tax] = {}
+        """The group's tax: the last one its items found (all share it, the identity says)."""
+        self._rate: dict[_Identity, Decimal | None] = {}
+        self._problems: dict[_Identity, dict[str, None]] = {}
+        self._rates: dict[Decimal, Decimal | None] = {}
+        self._quantities: dict[int, Decimal] = {}
 
     # --- hours ------------------------------------------------------------------------
 
     def add_hours(self, entry: BillableEntry) -> None:
-        tax = self._taxes.select(entry.tax_kind, entry.day)
-        rate = None if entry.rate is None or entry.rate <= 0 else quantize_money(entry.rate)
-        tax_part = tax.bexio_id if isinstance(tax, Tax) else f"?{entry.tax_kind}"
-        parts = (entry.project_id, entry.activity_id, rate, tax_part, entry.account_id)
-        group = self._group(
-            "h", entry.entry_id, entry.day, parts, lambda: self._project_order(entry, 0), self._finish_hours
+        tax, tax_part = self._taxes.select(entry.tax_kind, entry.day)
+        rate = self._billed_rate(entry.rate)
+        identity = self._identity(
+            "h",
+            entry.entry_id,
+            entry.day,
+            (entry.project_id, entry.activity_id, rate, tax_part, entry.account_id),
         )
-        group.entries.append(entry)
-        group.rate = rate
-        if isinstance(tax, Tax):
-            group.tax = tax
+        group = self._hours.get(identity)
+        if group is None:
+            self._hours[identity] = [entry]
         else:
-            group.problems[tax.message] = None
+            group.append(entry)
+        self._rate[identity] = rate
+        if isinstance(tax, Tax):
+            self._tax[identity] = tax
+        else:
+            self._problem(identity, tax.message)
         if rate is None:
-            group.problems[_missing_rate(entry)] = None
+            self._problem(identity, _missing_rate(entry))
         if entry.account_id is None:
-            group.problems[_missing_account(entry.activity_name)] = None
+            self._problem(identity, _missing_account(entry.activity_name))
 
-    def _finish_hours(self, group: _Group) -> InvoiceLine:
-        first = group.entries[0]
-        minutes = sum(self._rounding.apply(e.minutes) for e in group.entries)
-        quantity = hours_decimal(minutes)
-        price = group.rate if group.rate is not None else _ZERO
-        return InvoiceLine(
-            key=group.key,
+    def _hours_line(self, identity: _Identity, entries: list[BillableEntry]) -> tuple[_Order, InvoiceLine]:
+        first = entries[0]
+        minutes, entry_ids, first_day = self._gather(entries)
+        quantity = self._quantity(minutes)
+        rate = self._rate[identity]
+        price = rate if rate is not None else _ZERO
+        key = self._key(identity)
+        line = InvoiceLine(
+            key=key,
             kind=LineKind.HOURS,
             text=self._entry_text(first, f"{first.project_name} · {first.activity_name}"),
             quantity=quantity,
             unit=HOURS_UNIT,
             unit_price=price,
             amount=quantize_money(quantity * price),
-            tax=group.tax,
+            tax=self._tax.get(identity),
             account_id=first.account_id,
-            entry_ids=tuple(sorted(e.entry_id for e in group.entries)),
+            entry_ids=entry_ids,
             expense_ids=(),
             minutes=minutes,
             project_id=first.project_id,
         )
+        return self._project_order(first, 0, first_day, key), line
 
     # --- fixed price ------------------------------------------------------------------
 
     def add_fixed_price(self, project_entries: list[BillableEntry]) -> None:
         latest = max(project_entries, key=lambda e: (e.day, e.entry_id))
         # One fixed line per project whatever the grouping, so its key is the project's.
-        group = _Group(f"f:{latest.project_id}", self._project_order(latest, 1), self._finish_fixed)
-        self._groups[("f", latest.project_id)] = group
-        group.entries.append(latest)
-        tax = self._taxes.select(latest.tax_kind, latest.day)
+        identity = ("f", latest.project_id)
+        self._fixed[identity] = [latest]
+        tax, _ = self._taxes.select(latest.tax_kind, latest.day)
         if isinstance(tax, Tax):
-            group.tax = tax
+            self._tax[identity] = tax
         else:
-            group.problems[tax.message] = None
+            self._problem(identity, tax.message)
         if latest.fixed_amount is None or latest.fixed_amount <= 0:
-            group.problems[
+            self._problem(
+                identity,
                 f"{latest.project_name} is billed at a fixed price but has no amount — "
-                "enter the project's fixed price in bexio (Projects)"
-            ] = None
+                "enter the project's fixed price in bexio (Projects)",
+            )
         if latest.account_id is None:
-            group.problems[_missing_account(latest.activity_name)] = None
+            self._problem(identity, _missing_account(latest.activity_name))
 
-    def _finish_fixed(self, group: _Group) -> InvoiceLine:
-        latest = group.entries[0]
+    def _fixed_line(self, identity: _Identity, entries: list[BillableEntry]) -> tuple[_Order, InvoiceLine]:
+        latest = entries[0]
         amount = quantize_money(latest.fixed_amount) if latest.fixed_amount is not None else _ZERO
-        return InvoiceLine(
-            key=group.key,
+        key = f"f:{latest.project_id}"
+        line = InvoiceLine(
+            key=key,
             kind=LineKind.FIXED,
             text=f"{latest.project_name} · {FIXED_PRICE_TEXT}",
             quantity=Decimal(1),
             unit="",
             unit_price=amount,
             amount=amount,
-            tax=group.tax,
+            tax=self._tax.get(identity),
             account_id=latest.account_id,
             entry_ids=(),
             expense_ids=(),
             minutes=0,
             project_id=latest.project_id,
         )
+        return self._project_order(latest, 1, latest.day, key), line
 
     def add_hours_as_text(self, entry: BillableEntry) -> None:
-        parts = (entry.project_id, entry.activity_id)
-        group = self._group(
-            "t", entry.entry_id, entry.day, parts, lambda: self._project_order(entry, 2), self._finish_text
-        )
-        group.entries.append(entry)
+        identity = self._identity("t", entry.entry_id, entry.day, (entry.project_id, entry.activity_id))
+        group = self._texts.get(identity)
+        if group is None:
+            self._texts[identity] = [entry]
+        else:
+            group.append(entry)
 
-    def _finish_text(self, group: _Group) -> InvoiceLine:
-        first = group.entries[0]
-        minutes = sum(self._rounding.apply(e.minutes) for e in group.entries)
-        quantity = hours_decimal(minutes)
+    def _text_line(self, identity: _Identity, entries: list[BillableEntry]) -> tuple[_Order, InvoiceLine]:
+        first = entries[0]
+        minutes, entry_ids, first_day = self._gather(entries)
+        quantity = self._quantity(minutes)
         text = f"{first.project_name} · {first.activity_name}"
         if self._grouping is not Grouping.BY_ACTIVITY:
             text = f"{text} · {_swiss_date(first.day)}"
         text = f"{text}: {quantity} {HOURS_UNIT}"
         if self._grouping is Grouping.PER_ENTRY and first.note:
             text = f"{text} — {first.note}"
-        return InvoiceLine(
-            key=group.key,
+        key = self._key(identity)
+        line = InvoiceLine(
+            key=key,
             kind=LineKind.TEXT,
             text=text,
             quantity=quantity,
@@ -315,110 +338,162 @@ class _Builder:
             amount=_ZERO,
             tax=None,
             account_id=None,
-            entry_ids=tuple(sorted(e.entry_id for e in group.entries)),
+            entry_ids=entry_ids,
             expense_ids=(),
             minutes=minutes,
             project_id=first.project_id,
         )
+        return self._project_order(first, 2, first_day, key), line
 
     # --- expenses ---------------------------------------------------------------------
 
     def add_expense(self, expense: BillableExpense) -> None:
-        tax = self._taxes.select(expense.tax_kind, expense.day)
-        tax_part = tax.bexio_id if isinstance(tax, Tax) else f"?{expense.tax_kind}"
-        parts = (expense.category_id, tax_part, expense.account_id)
-        group = self._group(
-            "x",
-            expense.expense_id,
-            expense.day,
-            parts,
-            lambda: (
-                1,
-                *self._day_order(expense.day),
-                expense.category_name.casefold(),
-                expense.category_id,
-                *self._item_order(expense.expense_id),
-            ),
-            self._finish_expense,
+        tax, tax_part = self._taxes.select(expense.tax_kind, expense.day)
+        identity = self._identity(
+            "x", expense.expense_id, expense.day, (expense.category_id, tax_part, expense.account_id)
         )
-        group.expenses.append(expense)
-        if isinstance(tax, Tax):
-            group.tax = tax
+        group = self._expenses.get(identity)
+        if group is None:
+            self._expenses[identity] = [expense]
         else:
-            group.problems[tax.message] = None
+            group.append(expense)
+        if isinstance(tax, Tax):
+            self._tax[identity] = tax
+        else:
+            self._problem(identity, tax.message)
         if expense.account_id is None:
-            group.problems[_missing_account(expense.category_name)] = None
+            self._problem(identity, _missing_account(expense.category_name))
 
-    def _finish_expense(self, group: _Group) -> InvoiceLine:
-        first = group.expenses[0]
-        gross = sum((e.gross_amount for e in group.expenses), Decimal(0))
-        net = quantize_money(gross if group.tax is None else gross / (1 + group.tax.value / 100))
+    def _expense_line(
+        self, identity: _Identity, expenses: list[BillableExpense]
+    ) -> tuple[_Order, InvoiceLine]:
+        first = expenses[0]
+        tax = self._tax.get(identity)
+        gross = sum((e.gross_amount for e in expenses), Decimal(0))
+        net = quantize_money(gross if tax is None else gross / (1 + tax.value / 100))
         text = first.category_name
         if self._grouping is not Grouping.BY_ACTIVITY:
             text = f"{text} · {_swiss_date(first.day)}"
         if self._grouping is Grouping.PER_ENTRY and first.note:
             text = f"{text}: {first.note}"
-        projects = {e.project_id for e in group.expenses}
-        return InvoiceLine(
-            key=group.key,
+        projects = {e.project_id for e in expenses}
+        key = self._key(identity)
+        line = InvoiceLine(
+            key=key,
             kind=LineKind.EXPENSE,
             text=text,
             quantity=Decimal(1),
             unit="",
             unit_price=net,
             amount=net,
-            tax=group.tax,
+            tax=tax,
             account_id=first.account_id,
             entry_ids=(),
-            expense_ids=tuple(sorted(e.expense_id for e in group.expenses)),
+            expense_ids=tuple(sorted([e.expense_id for e in expenses])),
             minutes=0,
             project_id=projects.pop() if len(projects) == 1 else None,
         )
+        order = (
+            1,
+            *self._day_order(first.day),
+            first.category_name.casefold(),
+            first.category_id,
+            *self._item_order(first.expense_id),
+            min([e.day for e in expenses]),
+            key,
+        )
+        return order, line
 
     # --- shared -----------------------------------------------------------------------
 
     def build(self) -> LineBuild:
+        """The lines in their order (see `_project_order`), each group's problems after its line.
+        Orders and lines sit in two lists and the positions are sorted, rather than a pair per
+        line: a few thousand objects fewer for the garbage collector."""
+        orders: list[_Order] = []
         lines: list[InvoiceLine] = []
+        for groups, finish in (
+            (self._hours, self._hours_line),
+            (self._fixed, self._fixed_line),
+            (self._texts, self._text_line),
+        ):
+            for identity, entries in groups.items():
+                order, line = finish(identity, entries)
+                orders.append(order)
+                lines.append(line)
+        for identity, expenses in self._expenses.items():
+            order, line = self._expense_line(identity, expenses)
+            orders.append(order)
+            lines.append(line)
+        identities = [*self._hours, *self._fixed, *self._texts, *self._expenses]
+        ranked = sorted(range(len(lines)), key=orders.__getitem__)
         problems: list[LineProblem] = []
-        for group in sorted(self._groups.values(), key=_line_order):
-            lines.append(group.finish(group))
-            problems.extend(LineProblem(group.key, message) for message in group.problems)
-        return LineBuild(tuple(lines), tuple(problems))
+        for position in ranked:
+            found = self._problems.get(identities[position])
+            if found:
+                key = lines[position].key
+                problems.extend(LineProblem(key, message) for message in found)
+        return LineBuild(tuple([lines[position] for position in ranked]), tuple(problems))
 
-    def _group(
-        self,
-        prefix: str,
-        item_id: int,
-        day: date,
-        parts: tuple[object, ...],
-        sort_key: Callable[[], tuple[object, ...]],
-        finish: Callable[[_Group], InvoiceLine],
-    ) -> _Group:
-        """The group an item belongs to under the grouping; key and order are computed once per
-        group, not per item (10k entries become a few hundred lines)."""
+    def _problem(self, identity: _Identity, message: str) -> None:
+        found = self._problems.get(identity)
+        if found is None:
+            found = self._problems[identity] = {}
+        found[message] = None
+
+    def _identity(self, prefix: str, item_id: int, day: date, parts: tuple[object, ...]) -> _Identity:
+        """The items that share it become one line: one item per entry, else the parts (and the
+        day when by day)."""
         if self._grouping is Grouping.PER_ENTRY:
-            identity: tuple[object, ...] = (prefix, item_id)
-        elif self._grouping is Grouping.BY_DAY:
-            identity = (prefix, *parts, day)
-        else:
-            identity = (prefix, *parts)
-        group = self._groups.get(identity)
-        if group is None:
-            group = self._groups[identity] = _Group(
-                self._key(prefix, item_id, day, parts), sort_key(), finish
-            )
-        return group
+            return (prefix, item_id)
+        if self._grouping is Grouping.BY_DAY:
+            return (prefix, *parts, day)
+        return (prefix, *parts)
 
-    def _key(self, prefix: str, item_id: int, day: date, parts: tuple[object, ...]) -> str:
-        """`h:42:7:150.00:14:3400`, plus `:2026-11-23` by day; `h:e1234` per entry."""
+    def _key(self, identity: _Identity) -> str:
+        """`h:42:7:150.00:14:3400`, plus `:2026-11-23` by day; `h:e1234` per entry — made from the
+        identity, once per line."""
         if self._grouping is Grouping.PER_ENTRY:
-            return f"{prefix}:e{item_id}"
-        key = ":".join([prefix, *("-" if p is None else str(p) for p in parts)])
-        return f"{key}:{day.isoformat()}" if self._grouping is Grouping.BY_DAY else key
+            return f"{identity[0]}:e{identity[1]}"
+        # By day the identity ends with the day, and str() of a date is its ISO form.
+        return ":".join(["-" if p is None else str(p) for p in identity])
 
-    def _project_order(self, entry: BillableEntry, section: int) -> tuple[object, ...]:
+    def _billed_rate(self, rate: Decimal | None) -> Decimal | None:
+        """The rate a line bills, to the Rappen; None when the entry has no usable rate. Memoised:
+        10k entries carry a handful of rates."""
+        if rate is None:
+            return None
+        try:
+            return self._rates[rate]
+        except KeyError:
+            billed = None if rate <= 0 else quantize_money(rate)
+            self._rates[rate] = billed
+            return billed
+
+    def _quantity(self, minutes: int) -> Decimal:
+        """`hours_decimal`, memoised: thousands of lines share a few dozen minute totals."""
+        quantity = self._quantities.get(minutes)
+        if quantity is None:
+            quantity = self._quantities[minutes] = hours_decimal(minutes)
+        return quantity
+
+    def _gather(self, entries: list[BillableEntry]) -> tuple[int, tuple[int, ...], date]:
+        """The line's minutes (rounded per entry, then summed), its entry ids and its first day."""
+        apply = self._rounding.apply
+        minutes = 0
+        first_day = entries[0].day
+        for entry in entries:
+            minutes += apply(entry.minutes)
+            if entry.day < first_day:
+                first_day = entry.day
+        return minutes, tuple(sorted([e.entry_id for e in entries])), first_day
+
+    def _project_order(self, entry: BillableEntry, section: int, first_day: date, key: str) -> _Order:
         """Projects by name, then expenses; within a project: hours, the fixed price, the hours
-        listed as text; by day or per entry, chronological."""
+        listed as text; by day or per entry, chronological. Then lines that differ only in rate
+        or tax (a VAT change) chronologically; the key last, so the order never depends on the
+        order of the input. One flat tuple: expenses start with 1, so no order is a prefix of
+        another and flat compares as nested would."""
         return (
             0,
             entry.project_name.casefold(),
@@ -428,6 +503,8 @@ class _Builder:
             entry.activity_name.casefold(),
             entry.activity_id,
             *self._item_order(entry.entry_id),
+            first_day,
+            key,
         )
 
     def _day_order(self, day: date) -> tuple[str, ...]:
@@ -443,13 +520,6 @@ class _Builder:
         if self._grouping is Grouping.PER_ENTRY and entry.note:
             text = f"{text}: {entry.note}"
         return text
-
-
-def _line_order(group: _Group) -> tuple[object, ...]:
-    """Groups in their section order; lines that differ only in rate or tax (a VAT change)
-    chronologically; the key last, so the order never depends on the order of the input."""
-    first_day = min([e.day for e in group.entries] + [x.day for x in group.expenses])
-    return (group.sort_key, first_day, group.key)
 
 
 def _swiss_date(day: date) -> str:
