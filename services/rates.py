@@ -45,3 +45,17 @@ def rate_key(*, project: Project, activity: Activity, user: User | None) -> tupl
     if invoice_type == InvoiceType.PER_PROJECT:
         return (invoice_type, project.invoice_amount, project.name)
     return (invoice_type, activity.name, activity.default_rate)
+
+
+def rate_depends_on(project: Project) -> tuple[bool, bool]:
+    """Whether ``rate_key`` reads an entry's (activity, person) on this project — by its invoice
+    type, as ``rate_key`` decides. An import of 100 000 timesheets then remembers rates per project
+    and only what matters: a few thousand combinations instead of ~35 000 (project × activity ×
+    person), each costing a ``rate_key`` over ORM attributes. Kept beside ``rate_key``: the two
+    change together."""
+    invoice_type = project.invoice_type if project.invoice_type in (1, 2, 3, 4) else None
+    if invoice_type in (InvoiceType.FIXED_PRICE, InvoiceType.PER_PROJECT):
+        return False, False
+    if invoice_type == InvoiceType.PER_EMPLOYEE:
+        return False, True
+    return True, False

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from bexio.errors import BexioAuthError, BexioError
 from services.bexio_access import BexioAccess
+from services.importing.collector import older_objects_set_aside
 from services.importing.context import ImportContext
 from services.importing.customers import import_contact, import_customers
 from services.importing.errors import explain
@@ -156,11 +157,12 @@ class ImportService:
         summary = ImportSummary()
         tracker = _Tracker(progress, started, len(phases))
         try:
-            async with self._context(tenant_id, tracker) as ctx:
-                for phase in phases:
-                    tracker.enter(phase)
-                    await phase.run(self, ctx, summary)
-                summary.bexio_calls = ctx.client.stats.total_calls
+            with older_objects_set_aside():
+                async with self._context(tenant_id, tracker) as ctx:
+                    for phase in phases:
+                        tracker.enter(phase)
+                        await phase.run(self, ctx, summary)
+                    summary.bexio_calls = ctx.client.stats.total_calls
         except Exception as exc:
             failure = explain(exc, reading=tracker.reading, auth_kind=self.bexio.auth_kind)
             if failure is None:

@@ -175,7 +175,7 @@ class Stage:
         """
         if not rows:
             return 0
-        values = [self._bind(row) for row in rows]
+        values = self._bind(rows)
         session = self.workspace.session
         async with session.begin():
             connection = await session.connection()
@@ -193,11 +193,15 @@ class Stage:
                     update(self.table).where(stage[self.mirror.key].in_(chunk)).values(live=False)
                 )
 
-    def _bind(self, row: Sequence[Any]) -> tuple[Any, ...]:
-        values = list(row)
+    def _bind(self, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """The driver's values, converted a column at a time: a page repeats a handful of values
+        per converted column, so each distinct one is converted once and the rest is C loops."""
+        if not self._processors:
+            return [tuple(row) for row in rows]
+        columns: list[Iterable[Any]] = list(zip(*rows, strict=True))
         for index, processor in self._processors:
-            values[index] = processor(values[index])
-        return tuple(values)
+            columns[index] = _converted(cast(tuple[Any, ...], columns[index]), processor)
+        return list(zip(*columns, strict=True))
 
     async def apply(
         self,
@@ -335,6 +339,17 @@ def memoized(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return convert(value)
 
     return convert_once
+
+
+def _converted(values: tuple[Any, ...], convert: Callable[[Any], Any]) -> Iterable[Any]:
+    """``convert`` applied to a column, once per distinct value (``convert`` is ``memoized``, so
+    equal values get the result of the first one seen, as before); unhashable values (JSON) one by
+    one."""
+    try:
+        results = {value: convert(value) for value in set(values)}
+    except TypeError:
+        return map(convert, values)
+    return map(results.__getitem__, values)
 
 
 def _distinct(left: Any, right: Any) -> ColumnElement[bool]:

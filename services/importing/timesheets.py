@@ -26,7 +26,7 @@ from bexio.fields import parse_minutes
 from services.importing.context import ImportContext
 from services.importing.staging import Mirror, memoized
 from services.importing.summary import ResourceChanges
-from services.rates import rate_for, rate_key
+from services.rates import rate_depends_on, rate_for, rate_key
 from services.settings import TenantSettings
 from storage.models import Activity, Project, TimeEntry, User
 
@@ -99,7 +99,8 @@ _COMBINATIONS_KEPT = 65_536  # a few MB at most
 
 class EntryRates:
     """``rate_for`` asked once per ``rate_key`` and looked up once per (project, activity, person),
-    not once per entry: 100 000 timesheets cost a few hundred rate resolutions."""
+    not once per entry — keyed by only what the project's rate depends on (``rate_depends_on``),
+    so 100 000 timesheets cost a few hundred rate resolutions and a few thousand ``rate_key``s."""
 
     def __init__(
         self,
@@ -111,6 +112,8 @@ class EntryRates:
         self.settings = settings
         self.projects, self.activities, self.users = projects, activities, users
         self._by_ids: dict[tuple[int, int, int | None], Rate] = {}
+        self._by_narrowed: dict[tuple[int, int | None, int | None], Rate] = {}
+        self._depends: dict[int, tuple[bool, bool]] = {}
         self._by_key: dict[tuple[object, ...], Rate] = {}
 
     def rate(self, project_id: int, activity_id: int, user_id: int | None) -> Rate:
@@ -120,7 +123,19 @@ class EntryRates:
         if found is None:
             if len(self._by_ids) >= _COMBINATIONS_KEPT:
                 self._by_ids.clear()  # bounded: memory must not grow with the number of entries
-            found = self._by_ids[ids] = self._resolve(*ids)
+                self._by_narrowed.clear()
+            found = self._by_ids[ids] = self._narrowed(*ids)
+        return found
+
+    def _narrowed(self, project_id: int, activity_id: int, user_id: int | None) -> Rate:
+        depends = self._depends.get(project_id)
+        if depends is None:
+            depends = self._depends[project_id] = rate_depends_on(self.projects[project_id])
+        by_activity, by_person = depends
+        narrowed = (project_id, activity_id if by_activity else None, user_id if by_person else None)
+        found = self._by_narrowed.get(narrowed)
+        if found is None:
+            found = self._by_narrowed[narrowed] = self._resolve(project_id, activity_id, user_id)
         return found
 
     def _resolve(self, project_id: int, activity_id: int, user_id: int | None) -> Rate:

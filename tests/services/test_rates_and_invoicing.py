@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from services.importing.invoicing import imported_hours_since, invoiceable_entries
-from services.rates import rate_for, rate_key
+from services.rates import rate_depends_on, rate_for, rate_key
 from services.settings import TenantSettings
 from storage.db import Database
 from storage.models import Activity, Project, TimeEntry, User
@@ -62,6 +62,30 @@ def test_equal_rate_keys_mean_equal_rates(settings_: TenantSettings, first, seco
     one = rate_for(settings_, project=p1, activity=a1, user=u1)
     two = rate_for(settings_, project=p2, activity=a2, user=u2)
     assert (one.rate, one.source) == (two.rate, two.source)
+
+
+@settings(max_examples=300, deadline=None)
+@given(projects, activities, activities, users, users)
+def test_rate_key_reads_only_what_rate_depends_on_says(project, a1, a2, u1, u2) -> None:  # type: ignore[no-untyped-def]
+    """The import remembers rates by (project, activity?, person?) as ``rate_depends_on`` says:
+    an activity or person it leaves out must not change ``rate_key`` — and one it keeps must."""
+    by_activity, by_person = rate_depends_on(project)
+    if not by_activity:
+        assert rate_key(project=project, activity=a1, user=u1) == rate_key(
+            project=project, activity=a2, user=u1
+        )
+    if not by_person:
+        assert rate_key(project=project, activity=a1, user=u1) == rate_key(
+            project=project, activity=a1, user=u2
+        )
+    if by_activity and (a1.name, a1.default_rate) != (a2.name, a2.default_rate):
+        assert rate_key(project=project, activity=a1, user=u1) != rate_key(
+            project=project, activity=a2, user=u1
+        )
+    if by_person and (u1 and u1.email) != (u2 and u2.email):
+        assert rate_key(project=project, activity=a1, user=u1) != rate_key(
+            project=project, activity=a1, user=u2
+        )
 
 
 async def test_invoiceable_entries_in_sql(db: Database) -> None:
