@@ -106,18 +106,7 @@ class ExpenseCategoryService:
             if account_no is not None:
                 category.account_id = await _checked_account(session, account_no)
             await session.flush()
-            session.add(
-                AuditLog(
-                    actor=actor,
-                    action="expense_category.saved",
-                    subject_type="expense_category",
-                    subject_id=str(category.id),
-                    details={"name": category.name},
-                    created_at=self.now(),
-                )
-            )
-            accounts = await _account_numbers(session, [category.account_id])
-            return _row(category, accounts)
+            return await self._recorded(session, category, "expense_category.saved", actor)
 
     async def deactivate(self, tenant_id: int, name: str, *, actor: str) -> CategoryRow:
         """Hide a category from new expenses; expenses already logged keep it."""
@@ -130,18 +119,24 @@ class ExpenseCategoryService:
                 )
                 raise CategoryError(f"There is no category “{name.strip()}”. Categories: {known}.")
             category.active = False
-            session.add(
-                AuditLog(
-                    actor=actor,
-                    action="expense_category.deactivated",
-                    subject_type="expense_category",
-                    subject_id=str(category.id),
-                    details={"name": category.name},
-                    created_at=self.now(),
-                )
+            return await self._recorded(session, category, "expense_category.deactivated", actor)
+
+    async def _recorded(
+        self, session: AsyncSession, category: ExpenseCategory, action: str, actor: str
+    ) -> CategoryRow:
+        """Audit a change to a category and answer with the row as it now stands."""
+        session.add(
+            AuditLog(
+                actor=actor,
+                action=action,
+                subject_type="expense_category",
+                subject_id=str(category.id),
+                details={"name": category.name},
+                created_at=self.now(),
             )
-            accounts = await _account_numbers(session, [category.account_id])
-            return _row(category, accounts)
+        )
+        accounts = await _account_numbers(session, [category.account_id])
+        return _row(category, accounts)
 
 
 async def _by_name(session: AsyncSession, name: str) -> ExpenseCategory | None:
