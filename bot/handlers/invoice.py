@@ -59,9 +59,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
     async def customer_options(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
         tenant_id = await deps.tenant_id(context.get("team_id"))
         state = invoice_modal.read_state(body.get("view") or {})
-        period_to = (
-            None if state.period_to_cleared else (state.period_to or services.invoicing.default_period_end())
-        )
+        period_to = state.period_end(services.invoicing.default_period_end())
         choices = await services.invoicing.customer_choices(
             tenant_id, body.get("value", ""), period_from=state.period_from, period_to=period_to
         )
@@ -128,9 +126,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
 
 def selection_of(services: Services, state: ModalState) -> Selection:
     assert state.customer_id is not None
-    period_to = (
-        None if state.period_to_cleared else (state.period_to or services.invoicing.default_period_end())
-    )
+    period_to = state.period_end(services.invoicing.default_period_end())
     return Selection(state.customer_id, state.project_id, state.period_from, period_to, state.grouping)
 
 
@@ -148,7 +144,7 @@ async def render(services: Services, tenant_id: int, user_id: str, state: ModalS
             tenant_id, {line.account_id for line in preview.lines if line.account_id is not None}
         )
     else:
-        period_to = None if state.period_to_cleared else (state.period_to or invoicing.default_period_end())
+        period_to = state.period_end(invoicing.default_period_end())
         amounts = await invoicing.unbilled(tenant_id, period_from=state.period_from, period_to=period_to)
         unbilled = (len(amounts), sum(amounts.values(), Decimal("0.00")))
     return invoice_modal.build(

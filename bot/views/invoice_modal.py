@@ -89,6 +89,10 @@ class ModalState:
     use_bexio: bool | None = None
     fingerprint: str | None = None
 
+    def period_end(self, default: date) -> date | None:
+        """The period's last day: the one picked, none when the person cleared it, else ``default``."""
+        return None if self.period_to_cleared else (self.period_to or default)
+
 
 @dataclass(frozen=True)
 class ModalData:
@@ -217,7 +221,7 @@ def build(data: ModalData) -> dict[str, Any]:
     blocks.append(
         _date_input(FROM_BLOCK, "From (empty: all unbilled work)", state.period_from, dispatch=True)
     )
-    period_to = None if state.period_to_cleared else (state.period_to or data.default_period_to)
+    period_to = state.period_end(data.default_period_to)
     blocks.append(_date_input(TO_BLOCK, "Up to", period_to, dispatch=True))
     if preview is None:
         blocks.append(context("Choose a customer to see their billable services."))

@@ -33,9 +33,9 @@ from typing_extensions import TypedDict
 
 from bexio.client import BexioClient
 from bexio.fields import from_bexio_datetime, to_bexio_datetime
-from bexio.models import InvoiceStatus
 from bexio.search import Criterion
 from core.changes import CHANGE_JOB, Change
+from core.invoice_status import CANCELLED, PAID
 from services.changes.cursors import Cursor, CursorStore
 from services.changes.schedule import POLL_CHANGES, POLL_FULL, schedule_next
 from services.importing.runs import IMPORT_JOB
@@ -54,7 +54,7 @@ WHOLE_RESOURCE_ABOVE = 200
 """More changed contacts than this in one poll: one re-read of all of them beats one job each."""
 ID_CHUNK = 100
 """Invoice ids per ``id in […]`` search (bexio's limit on such a list is not documented)."""
-FINAL_STATUSES = frozenset({InvoiceStatus.PAID, InvoiceStatus.CANCELED})
+FINAL_STATUSES = frozenset({PAID, CANCELLED})
 """Invoices bexio has finished with: no longer looked up by id on every poll."""
 FULL_RESOURCES = ["user", "contact_group", "contact", "project", "business_activity", "account", "tax"]
 CONTACT: Final = "contact"
