@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +18,8 @@ from bexio.models import Contact, Tax, User
 from bexio.pacing import Pacer
 from bexio.search import Criterion
 from bexio.testing import FakeTime
+from tests.bexio.recorded import SHARED
 
-SHARED = Path(os.environ.get("BXHOURS_SHARED_DIR", Path(__file__).resolve().parents[2] / ".." / "shared"))
 BASE = "https://api.bexio.test"
 TOKEN = "pat-for-paging-tests"
 

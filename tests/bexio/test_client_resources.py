@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
@@ -42,8 +40,8 @@ from bexio.payloads import (
 )
 from bexio.search import Criterion
 from bexio.testing import FakeTime
+from tests.bexio.recorded import SHARED
 
-SHARED = Path(os.environ.get("BXHOURS_SHARED_DIR", Path(__file__).resolve().parents[2] / ".." / "shared"))
 BASE = "https://api.bexio.test"
 SUCCESS = httpx.Response(200, json={"success": True})
 TIMESHEET = {

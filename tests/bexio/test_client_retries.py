@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -30,8 +28,8 @@ from bexio.errors import (
 from bexio.pacing import Pacer
 from bexio.payloads import ContactCreate, InvoiceCreate, KbPositionCustomCreate
 from bexio.testing import FakeTime
+from tests.bexio.recorded import SHARED
 
-SHARED = Path(os.environ.get("BXHOURS_SHARED_DIR", Path(__file__).resolve().parents[2] / ".." / "shared"))
 BASE = "https://api.bexio.test"
 MAX_RETRIES = 3
 

@@ -7,11 +7,9 @@ and a test fails if a new recorded file appears that is neither parsed nor expla
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +17,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from bexio import models
 from bexio.fields import BEXIO_TZ
-
-SHARED = Path(os.environ.get("BXHOURS_SHARED_DIR", Path(__file__).resolve().parents[2] / ".." / "shared"))
-RECORDED = SHARED / "bexio-recorded"
+from tests.bexio.recorded import RECORDED
 
 FOLDER_MODELS: dict[str, type[BaseModel]] = {
     "AccountGroups": models.AccountGroup,

@@ -10,21 +10,17 @@ X-Total-Count header exactly where bexio sends it.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from bexio.sandbox import ManualClock, build_state, serve_sandbox
-
-SHARED = Path(os.environ.get("BXHOURS_SHARED_DIR", Path(__file__).resolve().parents[2] / ".." / "shared"))
-RECORDED = SHARED / "bexio-recorded"
+from tests.bexio.recorded import RECORDED
 
 Setup = Callable[[httpx.AsyncClient], Awaitable[int]]
 
