@@ -164,18 +164,23 @@ class TimesheetCreate(_TimesheetFields, CreatePayload):
 
 
 class TimesheetEdit(_TimesheetFields, EditPayload):
-    """``POST /2.0/timesheet/{id}``: only the fields you set are sent."""
+    """``POST /2.0/timesheet/{id}``.
 
-    user_id: int | None = None
-    client_service_id: int | None = None
-    allowable_bill: bool | None = None
-    tracking: TrackingIn | None = None
+    bexio's edit form (operation v2EditTimesheet) requires ``user_id``, ``client_service_id``,
+    ``allowable_bill`` and ``tracking`` just like a create, so they are required here too and
+    always sent — take them from the timesheet being edited when they do not change. Of the
+    other fields only those you set are sent (set one to ``None`` to clear it).
+    """
+
+    user_id: int
+    client_service_id: int
+    allowable_bill: bool
+    tracking: TrackingIn
 
     def to_body(self) -> dict[str, Any]:
         body = super().to_body()
-        if self.tracking is not None:
-            # ``exclude_unset`` would drop the tracking's ``type`` (a default), bexio needs it.
-            body["tracking"] = self.tracking.model_dump(mode="json")
+        # ``exclude_unset`` would drop the tracking's ``type`` (a default), bexio needs it.
+        body["tracking"] = self.tracking.model_dump(mode="json")
         return body
 
 

@@ -29,7 +29,9 @@ _ROUTE_SCOPES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
 
 #: What bxhours asks for when it connects through OAuth, as suggested in the API notes
 #: (``offline_access`` for refresh tokens, ``company_profile`` so userinfo names the company).
-#: Add ``contact_edit`` / ``monitoring_edit`` only if bxhours starts writing contacts or timesheets.
+#: ``contact_edit`` because bxhours creates the bexio contact when it first invoices a new
+#: customer (without it that first invoice fails with a 403). Add ``monitoring_edit`` only if
+#: bxhours starts writing timesheets.
 BXHOURS_SCOPES: tuple[str, ...] = (
     "openid",
     "profile",
@@ -37,6 +39,7 @@ BXHOURS_SCOPES: tuple[str, ...] = (
     "offline_access",
     "company_profile",
     "contact_show",
+    "contact_edit",
     "project_show",
     "monitoring_show",
     "kb_invoice_edit",

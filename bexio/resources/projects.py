@@ -24,8 +24,10 @@ class Projects(Listable[Project], Searchable[Project], Fetchable[Project]):
     async def archive(self, project_id: int) -> None:
         await self._client.action("POST", f"{self.path}/{project_id}/archive")
 
-    async def unarchive(self, project_id: int) -> None:
-        await self._client.action("POST", f"{self.path}/{project_id}/unarchive")
+    async def reactivate(self, project_id: int) -> None:
+        """Undo ``archive``. bexio serves this at ``/reactivate`` (its operation is named
+        v2UnarchiveProject, but there is no ``/unarchive`` route)."""
+        await self._client.action("POST", f"{self.path}/{project_id}/reactivate")
 
 
 class ProjectStates(ReferenceList[ProjectState]):

@@ -160,7 +160,7 @@ async def archive_project(request: web.Request) -> web.StreamResponse:
     return success()
 
 
-async def unarchive_project(request: web.Request) -> web.StreamResponse:
+async def reactivate_project(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
     state.archived["pr_project"].discard(get_record(state, "pr_project", record_id(request))["id"])
     return success()
@@ -175,6 +175,7 @@ def register(routes: Routes) -> None:
     routes.add("POST", "/2.0/pr_project/{id}", edit_project, scope=edit)
     routes.add("DELETE", "/2.0/pr_project/{id}", delete_project, scope=edit)
     routes.add("POST", "/2.0/pr_project/{id}/archive", archive_project, scope=edit)
-    routes.add("POST", "/2.0/pr_project/{id}/unarchive", unarchive_project, scope=edit)
+    # bexio's operation is v2UnarchiveProject, its route `/reactivate`; `/unarchive` is a 404 there.
+    routes.add("POST", "/2.0/pr_project/{id}/reactivate", reactivate_project, scope=edit)
     routes.add("GET", "/2.0/pr_project_state", list_handler(STATES), scope=show)
     routes.add("GET", "/2.0/pr_project_type", list_handler(TYPES), scope=show)

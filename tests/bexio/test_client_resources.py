@@ -179,7 +179,7 @@ async def test_projects(client: BexioClient, api: respx.MockRouter) -> None:
     search = api.post("/2.0/pr_project/search").mock(return_value=httpx.Response(200, json=[PROJECT]))
     create = api.post("/2.0/pr_project").mock(return_value=httpx.Response(201, json=PROJECT))
     archive = api.post("/2.0/pr_project/2/archive").mock(return_value=SUCCESS)
-    unarchive = api.post("/2.0/pr_project/2/unarchive").mock(return_value=SUCCESS)
+    reactivate = api.post("/2.0/pr_project/2/reactivate").mock(return_value=SUCCESS)
     api.get("/2.0/pr_project/2").mock(return_value=httpx.Response(200, json=PROJECT))
 
     projects = await client.projects.all(order_by="name")
@@ -189,7 +189,7 @@ async def test_projects(client: BexioClient, api: respx.MockRouter) -> None:
     )
     fetched = await client.projects.get(2)
     await client.projects.archive(2)
-    await client.projects.unarchive(2)
+    await client.projects.reactivate(2)
 
     assert projects == found == [created] == [fetched]
     assert sent(create) == {
@@ -203,7 +203,7 @@ async def test_projects(client: BexioClient, api: respx.MockRouter) -> None:
     assert created.start_date == date(2026, 1, 1)
     assert listing.calls.last.request.url.params["order_by"] == "name"
     assert sent(search) == [{"field": "contact_id", "value": 1, "criteria": "="}]
-    assert (archive.call_count, unarchive.call_count) == (1, 1)
+    assert (archive.call_count, reactivate.call_count) == (1, 1)
 
 
 async def test_timesheets(client: BexioClient, api: respx.MockRouter) -> None:
@@ -226,7 +226,13 @@ async def test_timesheets(client: BexioClient, api: respx.MockRouter) -> None:
             tracking=DurationTrackingIn(date=date(2026, 5, 20), duration=150),
         )
     )
-    await client.timesheets.edit(9, TimesheetEdit(text="Workshop"))
+    tracking = DurationTrackingIn(date=date(2026, 5, 20), duration=150)
+    await client.timesheets.edit(
+        9,
+        TimesheetEdit(
+            user_id=1, client_service_id=3, allowable_bill=True, tracking=tracking, text="Workshop"
+        ),
+    )
     fetched = await client.timesheets.get(9)
     await client.timesheets.delete(9)
     searched = await client.timesheets.search([Criterion("pr_project_id", "=", 2)])
@@ -236,7 +242,14 @@ async def test_timesheets(client: BexioClient, api: respx.MockRouter) -> None:
     assert fetched.duration == 150
     assert listing.calls.last.request.url.params["order_by"] == "date_desc"
     assert sent(create)["tracking"] == {"type": "duration", "date": "2026-05-20", "duration": "02:30"}  # type: ignore[index]
-    assert sent(edit) == {"text": "Workshop"}
+    # bexio's edit form requires the same four fields as a create, so they are always sent.
+    assert sent(edit) == {
+        "user_id": 1,
+        "client_service_id": 3,
+        "allowable_bill": True,
+        "tracking": {"type": "duration", "date": "2026-05-20", "duration": "02:30"},
+        "text": "Workshop",
+    }
     assert searched == []
     assert statuses == [TimesheetStatus(id=1, name="Offen")]
 

@@ -158,10 +158,28 @@ def test_timesheet_duration_is_sent_as_hours_and_minutes() -> None:
 def test_timesheet_edit_keeps_the_tracking_type() -> None:
     start = datetime(2026, 5, 20, 6, 0, tzinfo=UTC)
     end = datetime(2026, 5, 20, 8, 30, tzinfo=UTC)
-    body = TimesheetEdit(tracking=RangeTrackingIn(start=start, end=end)).to_body()
+    tracking = RangeTrackingIn(start=start, end=end)
+    body = TimesheetEdit(user_id=1, client_service_id=3, allowable_bill=False, tracking=tracking).to_body()
     assert body == {
-        "tracking": {"type": "range", "start": "2026-05-20 08:00:00", "end": "2026-05-20 10:30:00"}
+        "user_id": 1,
+        "client_service_id": 3,
+        "allowable_bill": False,
+        "tracking": {"type": "range", "start": "2026-05-20 08:00:00", "end": "2026-05-20 10:30:00"},
     }
+
+
+def test_timesheet_edit_requires_what_bexio_edit_form_requires() -> None:
+    """v2EditTimesheet requires user_id, client_service_id, allowable_bill and tracking."""
+    with pytest.raises(ValidationError) as refused:
+        TimesheetEdit(text="Review")  # type: ignore[call-arg]
+    missing = {error["loc"][0] for error in refused.value.errors() if error["type"] == "missing"}
+    assert missing == {"user_id", "client_service_id", "allowable_bill", "tracking"}
+    tracking = DurationTrackingIn(date=date(2026, 5, 20), duration=90)
+    body = TimesheetEdit(
+        user_id=1, client_service_id=3, allowable_bill=True, tracking=tracking, text=None
+    ).to_body()
+    assert body["text"] is None  # a field set to None is still sent: that clears it
+    assert "pr_project_id" not in body  # a field left out is left alone
 
 
 def test_business_activity_rate_is_a_json_number() -> None:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from bexio.sandbox import ManualClock, RunningSandbox, build_state, serve_sandbox
+from bexio.scopes import BXHOURS_SCOPES
 
 ACCEPT = {"Accept": "application/json"}
 
@@ -119,6 +120,40 @@ async def test_scopes_are_enforced_and_write_implies_read(sandbox: RunningSandbo
         refusal = await client.get("/2.0/timesheet", headers={"Authorization": f"Bearer {reader}"})
         assert refusal.json()["error_code"] == 403
         assert "monitoring_show" in refusal.json()["message"]
+
+
+async def test_the_scopes_bxhours_asks_for_cover_every_call_it_makes(sandbox: RunningSandbox) -> None:
+    """bxhours creates a customer's bexio contact when it first invoices them: that needs
+    ``contact_edit``, which the research's suggested scope list lacked (a 403 on a real account)."""
+    state = sandbox.state
+    token = state.tokens.issue_oauth_access(
+        state.now(),
+        client_id="test",
+        scopes=frozenset(BXHOURS_SCOPES),
+        user_id=1,
+        lifetime=state.settings.oauth_access_lifetime,
+    ).token
+    headers = {**ACCEPT, "Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=sandbox.url, headers=headers) as client:
+        for path in (
+            "/2.0/contact",
+            "/2.0/pr_project",
+            "/2.0/timesheet",
+            "/2.0/client_service",
+            "/2.0/accounts",
+            "/3.0/taxes",
+            "/3.0/banking/accounts",
+            "/2.0/kb_invoice",
+        ):
+            assert (await client.get(path)).status_code == 200, path
+        contact = await client.post(
+            "/2.0/contact", json={"contact_type_id": 1, "name_1": "Neukunde AG", "user_id": 1, "owner_id": 1}
+        )
+        assert contact.status_code == 201, contact.text
+        invoice = await client.post(
+            "/2.0/kb_invoice", json={"contact_id": contact.json()["id"], "user_id": 1}
+        )
+        assert invoice.status_code == 201, invoice.text
 
 
 async def test_every_answer_carries_the_rate_limit_headers(api: httpx.AsyncClient) -> None:

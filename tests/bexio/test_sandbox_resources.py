@@ -53,7 +53,9 @@ async def test_projects_are_numbered_and_archivable(demo: tuple[RunningSandbox, 
     )
     assert found.json() == []
     assert (await api.get(path)).status_code == 200
-    await api.post(f"{path}/unarchive")
+    # bexio re-activates at /reactivate; /unarchive (an earlier guess) is no route of bexio's.
+    assert (await api.post(f"{path}/unarchive")).status_code == 404
+    assert (await api.post(f"{path}/reactivate")).json() == {"success": True}
     assert project["id"] in {p["id"] for p in (await api.get("/2.0/pr_project")).json()}
 
     edited = await api.post(path, json={"pr_invoice_type_id": 4, "pr_invoice_type_amount": "12000"})
