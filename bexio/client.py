@@ -26,7 +26,7 @@ import re
 import ssl
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -50,6 +50,7 @@ from bexio.errors import (
 )
 from bexio.models import OperationResult, UserInfo
 from bexio.pacing import Pacer, Sleep, route_class
+from bexio.reading import NotAPage, PageReader, Unreadable
 from bexio.resources import (
     AccountGroups,
     Accounts,
@@ -229,16 +230,21 @@ class BexioClient:
     async def pages(
         self,
         path: str,
-        adapter: TypeAdapter[list[T]],
+        adapter: TypeAdapter[list[T]] | PageReader[T],
         *,
         params: Mapping[str, Any] | None = None,
         criteria: Sequence[Criterion] | None = None,
         page_size: int | None = None,
+        on_unreadable: Callable[[list[Unreadable]], None] | None = None,
     ) -> AsyncGenerator[list[T], None]:
         """Yield one parsed page at a time: ``GET path`` or, with criteria, ``POST path/search``.
 
         2.0 lists have no total: paging stops on a short page. 3.0 lists send ``X-Total-Count``,
         which ends paging without the extra empty call. Only one page is held at a time.
+
+        With a ``PageReader``, a record that cannot be read is left out of its page and handed to
+        ``on_unreadable`` instead of failing the page (``bexio.reading``); paging still counts it,
+        so the next offset is bexio's.
         """
         limit = page_size or self.page_size
         offset = 0
@@ -247,16 +253,28 @@ class BexioClient:
         while True:
             query = {**(params or {}), "limit": limit, "offset": offset}
             response = await self.request(method, target, params=query, json_body=body)
-            page = _parse(response, adapter, method, target)
+            if isinstance(adapter, PageReader):
+                page, unreadable = _read_page(response, adapter, method, target)
+                if unreadable:
+                    if on_unreadable is None:
+                        logger.warning(
+                            "bexio %s %s: %d record(s) could not be read", method, target, len(unreadable)
+                        )
+                    else:
+                        on_unreadable(unreadable)
+                listed = len(page) + len(unreadable)
+            else:
+                page = _parse(response, adapter, method, target)
+                listed = len(page)
             total = _int_header(response.headers, "x-total-count")
             applied_limit = _int_header(response.headers, "x-limit") or limit
-            offset += len(page)
+            offset += listed
             if page:
                 yield page
             if (
-                not page
+                not listed
                 or (total is not None and offset >= total)
-                or (total is None and len(page) < applied_limit)
+                or (total is None and listed < applied_limit)
             ):
                 return
 
@@ -406,6 +424,20 @@ def _parse(response: httpx.Response, adapter: TypeAdapter[T], method: str, path:
         where = ".".join(str(part) for part in first["loc"]) or "body"
         raise BexioUnexpectedResponse(
             f"unexpected answer ({exc.error_count()} problem(s), first at {where}: {first['msg']})",
+            method=method,
+            path=httpx.URL(path).path,
+            status=response.status_code,
+        ) from None
+
+
+def _read_page(
+    response: httpx.Response, reader: PageReader[T], method: str, path: str
+) -> tuple[list[T], list[Unreadable]]:
+    try:
+        return reader.read(response.content)
+    except NotAPage as exc:
+        raise BexioUnexpectedResponse(
+            f"unexpected answer ({exc})",
             method=method,
             path=httpx.URL(path).path,
             status=response.status_code,

@@ -35,6 +35,67 @@ def blank_to_none(value: Any) -> Any:
     return value
 
 
+def as_text(value: Any) -> Any:
+    """Text that bexio may send as a number: its API description types company ``postcode`` as an
+    integer (``8640``), older contact samples do too, and invoice ``pos`` is ``1`` in samples but
+    ``"1"`` in recorded answers. Numbers become their digits; ``""`` becomes None."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return blank_to_none(value)
+
+
+def as_name(value: Any) -> Any:
+    """A required name: numbers read as text, but ``""`` stays ``""`` (a stand-in replaces it)."""
+    if isinstance(value, str):
+        return value
+    return as_text(value)
+
+
+def as_date(value: Any) -> Any:
+    """A date that bexio may type as date-time: ``"2019-07-12 08:30:00"`` is the 12th, whatever
+    the time of day (projects' ``start_date``/``end_date``); ``0000-00-00`` and ``""`` are none."""
+    value = blank_to_none(value)
+    if isinstance(value, str) and len(value) > 10 and value[10] in " T":
+        return value[:10]
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def as_id(value: Any) -> int | None:
+    """An id as bexio's fast-path readers meet it: ``17`` or ``"17"``; anything else is no id."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit() and value.isascii():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+_TRUE = frozenset({"1", "true", "yes", "on", "t", "y"})
+
+
+def as_flag(value: Any) -> bool:
+    """A boolean as bexio documents it (``true``) or as integrations send it (``1``, ``"1"``,
+    ``"true"``); anything else — ``0``, ``null``, ``""`` — is false."""
+    if value is True:
+        return True
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value == 1
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE
+    return False
+
+
 def _attach_bexio_tz(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=BEXIO_TZ)
@@ -108,12 +169,22 @@ def _decimal_to_json_number(value: Decimal) -> float:
 
 # --- read types ---------------------------------------------------------------------------------
 
-Text = Annotated[str | None, BeforeValidator(blank_to_none)]
+# Every read type takes each shape bexio documents, shows in a sample or is seen to send (issue 11
+# §1): text as numbers, ids and numbers as digit strings (pydantic's lax mode), booleans as
+# true/false, 1/0, "1"/"0", "true"/"false" (lax mode), dates with any time of day, and "",
+# "0000-00-00" or null for none.
+
+Text = Annotated[str | None, BeforeValidator(as_text)]
+Name = Annotated[str, BeforeValidator(as_name)]
+"""A name bexio requires; a model puts a readable stand-in where it is empty (``Projekt 12``)."""
 OptInt = Annotated[int | None, BeforeValidator(blank_to_none)]
 OptBool = Annotated[bool | None, BeforeValidator(blank_to_none)]
 Money = Decimal
 OptMoney = Annotated[Decimal | None, BeforeValidator(blank_to_none)]
-OptDate = Annotated[date | None, BeforeValidator(blank_to_none)]
+OptDate = Annotated[date | None, BeforeValidator(as_date)]
+Unused = Any
+"""A field bexio sends that bxhours does not use: kept as sent, never validated (issue 11 §1) —
+what bexio puts there cannot cost a record."""
 LocalDateTime = Annotated[datetime | None, BeforeValidator(blank_to_none), AfterValidator(_attach_bexio_tz)]
 Minutes = Annotated[int | None, BeforeValidator(parse_minutes)]
 

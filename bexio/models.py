@@ -14,19 +14,31 @@ import base64
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 
 from bexio.fields import (
     LocalDateTime,
     Minutes,
     Money,
+    Name,
     OptBool,
     OptDate,
     OptInt,
     OptMoney,
     Text,
+    Unused,
+    as_text,
     blank_to_none,
 )
 
@@ -35,6 +47,27 @@ class BexioModel(BaseModel):
     """Base of every read model: tolerant of new fields, immutable once read."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class NamedRecord(BexioModel):
+    """A record whose name bexio requires but some descriptions make nullable (issue 11 §2): an
+    empty or missing name gets a readable stand-in — ``Projekt 000012``, ``Tätigkeit 7`` — instead
+    of costing the record. ``STAND_IN`` is the word, followed by ``nr`` where the record has one,
+    else by its id."""
+
+    STAND_IN: ClassVar[str] = "Eintrag"
+    NAME_FIELD: ClassVar[str] = "name"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stand_in_name(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        name = data.get(cls.NAME_FIELD)
+        if name is None or (isinstance(name, str) and not name.strip()):
+            label = as_text(data.get("nr")) or as_text(data.get("id"))
+            return {**data, cls.NAME_FIELD: f"{cls.STAND_IN} {label}" if label else cls.STAND_IN}
+        return data
 
 
 def _id_set(value: str | None) -> frozenset[int]:
@@ -50,12 +83,12 @@ class User(BexioModel):
     """``/3.0/users``; ``is_superadmin``/``is_accountant`` only appear for callers with admin rights."""
 
     id: int
-    salutation_type: Text = None
+    salutation_type: Unused = None
     firstname: Text = None
     lastname: Text = None
     email: Text = None
     is_superadmin: OptBool = None
-    is_accountant: OptBool = None
+    is_accountant: Unused = None
 
     @property
     def full_name(self) -> str:
@@ -67,15 +100,15 @@ class UserInfo(BexioModel):
 
     sub: str
     email: Text = None
-    email_verified: OptBool = None
-    given_name: Text = None
-    family_name: Text = None
-    gender: Text = None
+    email_verified: Unused = None
+    given_name: Unused = None
+    family_name: Unused = None
+    gender: Unused = None
     locale: Text = None
     company_id: Text = None
     company_name: Text = None
     company_user_id: OptInt = None
-    shard_id: Text = None
+    shard_id: Unused = None
 
 
 # --- contacts -------------------------------------------------------------------------------------
@@ -86,19 +119,22 @@ class ContactType(IntEnum):
     PERSON = 2
 
 
-class Contact(BexioModel):
+class Contact(NamedRecord):
     """``/2.0/contact``. ``contact_group_ids`` stays bexio's comma string; use ``group_id_set``."""
+
+    STAND_IN: ClassVar[str] = "Kontakt"
+    NAME_FIELD: ClassVar[str] = "name_1"
 
     id: int
     nr: Text = None
     contact_type_id: int
-    name_1: str
+    name_1: Name
     name_2: Text = None
-    salutation_id: OptInt = None
-    salutation_form: OptInt = None
-    title_id: OptInt = None
-    birthday: OptDate = None
-    address: Text = None
+    salutation_id: Unused = None
+    salutation_form: Unused = None
+    title_id: Unused = None
+    birthday: Unused = None
+    address: Unused = None
     street_name: Text = None
     house_number: Text = None
     address_addition: Text = None
@@ -106,20 +142,20 @@ class Contact(BexioModel):
     city: Text = None
     country_id: OptInt = None
     mail: Text = None
-    mail_second: Text = None
-    phone_fixed: Text = None
-    phone_fixed_second: Text = None
-    phone_mobile: Text = None
-    fax: Text = None
+    mail_second: Unused = None
+    phone_fixed: Unused = None
+    phone_fixed_second: Unused = None
+    phone_mobile: Unused = None
+    fax: Unused = None
     url: Text = None
-    skype_name: Text = None
-    remarks: Text = None
-    language_id: OptInt = None
-    is_lead: OptBool = None
+    skype_name: Unused = None
+    remarks: Unused = None
+    language_id: Unused = None
+    is_lead: Unused = None
     contact_group_ids: Text = None
     contact_branch_ids: Text = None
     user_id: OptInt = None
-    owner_id: OptInt = None
+    owner_id: Unused = None
     updated_at: LocalDateTime = None
 
     @property
@@ -140,18 +176,22 @@ class Contact(BexioModel):
         return self.name_1
 
 
-class ContactGroup(BexioModel):
+class ContactGroup(NamedRecord):
     """``/2.0/contact_group``: what the bexio UI calls a contact "category"."""
 
+    STAND_IN: ClassVar[str] = "Kategorie"
+
     id: int
-    name: str
+    name: Name
 
 
-class ContactSector(BexioModel):
+class ContactSector(NamedRecord):
     """``/2.0/contact_branch``: industries ("Branchen")."""
 
+    STAND_IN: ClassVar[str] = "Branche"
+
     id: int
-    name: str
+    name: Name
 
 
 # --- projects -------------------------------------------------------------------------------------
@@ -164,53 +204,63 @@ class ProjectInvoiceType(IntEnum):
     FIXED_PRICE = 4
 
 
-class Project(BexioModel):
+class Project(NamedRecord):
     """``/2.0/pr_project``. No ``updated_at``: changes are found by re-reading."""
+
+    STAND_IN: ClassVar[str] = "Projekt"
 
     id: int
     uuid: Text = None
     nr: Text = None
-    name: str
+    name: Name
     start_date: OptDate = None
     end_date: OptDate = None
-    comment: Text = None
+    comment: Unused = None
     pr_state_id: OptInt = None
     pr_project_type_id: OptInt = None
     contact_id: OptInt = None
-    contact_sub_id: OptInt = None
+    contact_sub_id: Unused = None
     pr_invoice_type_id: OptInt = None
     pr_invoice_type_amount: OptMoney = None
-    pr_budget_type_id: OptInt = None
-    pr_budget_type_amount: OptMoney = None
+    pr_budget_type_id: Unused = None
+    pr_budget_type_amount: Unused = None
     user_id: OptInt = None
 
 
-class ProjectState(BexioModel):
+class ProjectState(NamedRecord):
+    STAND_IN: ClassVar[str] = "Status"
+
     id: int
-    name: str
+    name: Name
 
 
-class ProjectType(BexioModel):
+class ProjectType(NamedRecord):
+    STAND_IN: ClassVar[str] = "Projektart"
+
     id: int
-    name: str
+    name: Name
 
 
 # --- business activities and timesheets -----------------------------------------------------------
 
 
-class BusinessActivity(BexioModel):
+class BusinessActivity(NamedRecord):
     """``/2.0/client_service``. ``default_price_per_hour`` is a JSON number in bexio, read as Decimal."""
 
+    STAND_IN: ClassVar[str] = "Tätigkeit"
+
     id: int
-    name: str
+    name: Name
     default_is_billable: OptBool = None
     default_price_per_hour: OptMoney = None
     account_id: OptInt = None
 
 
-class TimesheetStatus(BexioModel):
+class TimesheetStatus(NamedRecord):
+    STAND_IN: ClassVar[str] = "Status"
+
     id: int
-    name: str
+    name: Name
 
 
 class DurationTracking(BexioModel):
@@ -245,16 +295,16 @@ class Timesheet(BexioModel):
     client_service_id: OptInt = None
     text: Text = None
     allowable_bill: OptBool = None
-    charge: OptMoney = None
+    charge: Unused = None
     contact_id: OptInt = None
-    sub_contact_id: OptInt = None
+    sub_contact_id: Unused = None
     pr_project_id: OptInt = None
-    pr_package_id: OptInt = None
-    pr_milestone_id: OptInt = None
-    travel_time: Minutes = None
-    travel_charge: OptMoney = None
-    travel_distance: OptMoney = None
-    estimated_time: Minutes = None
+    pr_package_id: Unused = None
+    pr_milestone_id: Unused = None
+    travel_time: Unused = None
+    travel_charge: Unused = None
+    travel_distance: Unused = None
+    estimated_time: Unused = None
     date: OptDate = None
     duration: Minutes = None
     running: OptBool = None
@@ -272,13 +322,15 @@ class AccountType(IntEnum):
     CLOSING = 5
 
 
-class Account(BexioModel):
+class Account(NamedRecord):
     """``/2.0/accounts``. The docs say ``account_group_id``; real answers say ``fibu_account_group_id``."""
+
+    STAND_IN: ClassVar[str] = "Konto"
 
     id: int
     uuid: Text = None
-    account_no: str
-    name: str
+    account_no: Name
+    name: Name
     account_type: OptInt = None
     tax_id: OptInt = None
     fibu_account_group_id: OptInt = Field(
@@ -293,11 +345,13 @@ class Account(BexioModel):
         return self.account_type == AccountType.EARNINGS
 
 
-class AccountGroup(BexioModel):
+class AccountGroup(NamedRecord):
+    STAND_IN: ClassVar[str] = "Kontogruppe"
+
     id: int
     uuid: Text = None
     account_no: Text = None
-    name: str
+    name: Name
     parent_fibu_account_group_id: OptInt = None
     is_active: OptBool = None
     is_locked: OptBool = None
@@ -313,12 +367,12 @@ class Tax(BexioModel):
     uuid: Text = None
     name: Text = None
     code: Text = None
-    digit: Text = None
+    digit: Unused = None
     type: Text = None
     account_id: OptInt = None
-    tax_settlement_type: Text = None
+    tax_settlement_type: Unused = None
     value: Money
-    net_tax_value: OptMoney = None
+    net_tax_value: Unused = None
     start_year: OptInt = None
     start_month: OptInt = None
     end_year: OptInt = None
@@ -338,79 +392,89 @@ class Tax(BexioModel):
         return not (self.end_year is not None and month > (self.end_year, self.end_month or 12))
 
 
-class Unit(BexioModel):
+class Unit(NamedRecord):
+    STAND_IN: ClassVar[str] = "Einheit"
+
     id: int
-    name: str
+    name: Name
 
 
 class Currency(BexioModel):
     """``/3.0/currencies``; ``round_factor`` is the cash rounding step (CHF 0.05)."""
 
     id: int
-    name: str
+    name: Name
     round_factor: Money
 
 
-class Language(BexioModel):
+class Language(NamedRecord):
+    STAND_IN: ClassVar[str] = "Sprache"
+
     id: int
-    name: str
-    decimal_point: Text = None
-    thousands_separator: Text = None
-    date_format_id: OptInt = None
-    date_format: Text = None
+    name: Name
+    decimal_point: Unused = None
+    thousands_separator: Unused = None
+    date_format_id: Unused = None
+    date_format: Unused = None
     iso_639_1: Text = None
 
 
-class PaymentType(BexioModel):
+class PaymentType(NamedRecord):
+    STAND_IN: ClassVar[str] = "Zahlungsart"
+
     id: int
-    name: str
+    name: Name
 
 
-class BankAccount(BexioModel):
+class BankAccount(NamedRecord):
     """``/3.0/banking/accounts``; ``invoice_mode`` is ``"none"`` or ``"qr_invoice"``."""
+
+    STAND_IN: ClassVar[str] = "Bankkonto"
 
     id: int
     uuid: Text = None
-    name: str
-    owner: Text = None
-    owner_address: Text = None
-    owner_house_number: Text = None
-    owner_zip: Text = None
-    owner_city: Text = None
-    owner_country_code: Text = None
-    bc_nr: Text = None
-    bank_name: Text = None
-    bank_nr: Text = None
-    bank_account_nr: Text = None
-    iban_nr: Text = None
-    currency_id: OptInt = None
+    name: Name
+    owner: Unused = None
+    owner_address: Unused = None
+    owner_house_number: Unused = None
+    owner_zip: Unused = None
+    owner_city: Unused = None
+    owner_country_code: Unused = None
+    bc_nr: Unused = None
+    bank_name: Unused = None
+    bank_nr: Unused = None
+    bank_account_nr: Unused = None
+    iban_nr: Unused = None
+    currency_id: Unused = None
     account_id: OptInt = None
-    remarks: Text = None
-    is_esr: OptBool = None
-    invoice_mode: Text = None
-    qr_invoice_iban: Text = None
+    remarks: Unused = None
+    is_esr: Unused = None
+    invoice_mode: Unused = None
+    qr_invoice_iban: Unused = None
     type: Text = None
 
 
-class CompanyProfile(BexioModel):
+class CompanyProfile(NamedRecord):
+    STAND_IN: ClassVar[str] = "Firma"
+
     id: int
-    name: str
+    name: Name
     address: Text = None
-    address_nr: Text = None
+    address_nr: Unused = None
     postcode: Text = None
     city: Text = None
     country_id: OptInt = None
-    country_name: Text = None
-    legal_form: Text = None
+    country_name: Unused = None
+    legal_form: Unused = None
     mail: Text = None
-    phone_fixed: Text = None
-    phone_mobile: Text = None
-    fax: Text = None
+    phone_fixed: Unused = None
+    phone_mobile: Unused = None
+    fax: Unused = None
     url: Text = None
     ust_id_nr: Text = None
     mwst_nr: Text = None
-    trade_register_nr: Text = None
-    has_own_logo: OptBool = None
+    trade_register_nr: Unused = None
+    has_own_logo: Unused = None
 
 
 class DocumentSetting(BexioModel):
@@ -418,27 +482,27 @@ class DocumentSetting(BexioModel):
 
     id: int
     text: Text = None
-    kb_item_class: str
+    kb_item_class: Name
     enumeration_format: Text = None
     use_automatic_enumeration: bool
-    use_yearly_enumeration: OptBool = None
+    use_yearly_enumeration: Unused = None
     next_nr: OptInt = None
     nr_min_length: OptInt = None
-    default_time_period_in_days: OptInt = None
-    default_logopaper_id: OptInt = None
-    default_language_id: OptInt = None
-    default_client_bank_account_new_id: OptInt = None
+    default_time_period_in_days: Unused = None
+    default_logopaper_id: Unused = None
+    default_language_id: Unused = None
+    default_client_bank_account_new_id: Unused = None
     default_currency_id: OptInt = None
     default_mwst_type: OptInt = None
     default_mwst_is_net: OptBool = None
-    default_nb_decimals_amount: OptInt = None
-    default_nb_decimals_price: OptInt = None
-    default_show_position_taxes: OptBool = None
-    default_title: Text = None
-    default_show_esr_on_same_page: OptBool = None
-    default_payment_type_id: OptInt = None
-    kb_terms_of_payment_template_id: OptInt = None
-    default_show_total: OptBool = None
+    default_nb_decimals_amount: Unused = None
+    default_nb_decimals_price: Unused = None
+    default_show_position_taxes: Unused = None
+    default_title: Unused = None
+    default_show_esr_on_same_page: Unused = None
+    default_payment_type_id: Unused = None
+    kb_terms_of_payment_template_id: Unused = None
+    default_show_total: Unused = None
 
 
 # --- invoices -------------------------------------------------------------------------------------
@@ -463,21 +527,21 @@ class MwstType(IntEnum):
 
 class _Position(BexioModel):
     id: int
-    internal_pos: OptInt = None
-    parent_id: OptInt = None
-    is_optional: OptBool = None
+    internal_pos: Unused = None
+    parent_id: Unused = None
+    is_optional: Unused = None
 
 
 class _PricedPosition(_Position):
     amount: OptMoney = None
-    amount_reserved: OptMoney = None
-    amount_open: OptMoney = None
-    amount_completed: OptMoney = None
+    amount_reserved: Unused = None
+    amount_open: Unused = None
+    amount_completed: Unused = None
     unit_id: OptInt = None
     unit_name: Text = None
     account_id: OptInt = None
     tax_id: OptInt = None
-    tax_value: OptMoney = None
+    tax_value: Unused = None
     text: Text = None
     unit_price: OptMoney = None
     discount_in_percent: OptMoney = None
@@ -491,13 +555,13 @@ class KbPositionCustom(_PricedPosition):
 
 class KbPositionArticle(_PricedPosition):
     type: Literal["KbPositionArticle"]
-    article_id: OptInt = None
+    article_id: Unused = None
 
 
 class KbPositionText(_Position):
     type: Literal["KbPositionText"]
     text: Text = None
-    show_pos_nr: OptBool = None
+    show_pos_nr: Unused = None
     pos: Text = None
 
 
@@ -510,14 +574,14 @@ class KbPositionSubtotal(_Position):
 class KbPositionDiscount(_Position):
     type: Literal["KbPositionDiscount"]
     text: Text = None
-    is_percentual: OptBool = None
+    is_percentual: Unused = None
     value: OptMoney = None
-    discount_total: OptMoney = None
+    discount_total: Unused = None
 
 
 class KbPositionPagebreak(_Position):
     type: Literal["KbPositionPagebreak"]
-    pagebreak: OptBool = None
+    pagebreak: Unused = None
 
 
 class KbPositionOther(_Position):
@@ -573,41 +637,41 @@ class Invoice(BexioModel):
     document_nr: Text = None
     title: Text = None
     contact_id: OptInt = None
-    contact_sub_id: OptInt = None
+    contact_sub_id: Unused = None
     user_id: OptInt = None
     project_id: OptInt = Field(default=None, validation_alias=AliasChoices("project_id", "pr_project_id"))
-    logopaper_id: OptInt = None
-    language_id: OptInt = None
-    bank_account_id: OptInt = None
-    currency_id: OptInt = None
-    payment_type_id: OptInt = None
+    logopaper_id: Unused = None
+    language_id: Unused = None
+    bank_account_id: Unused = None
+    currency_id: Unused = None
+    payment_type_id: Unused = None
     header: Text = None
-    footer: Text = None
-    total_gross: OptMoney = None
+    footer: Unused = None
+    total_gross: Unused = None
     total_net: OptMoney = None
     total_taxes: OptMoney = None
-    total_received_payments: OptMoney = None
-    total_credit_vouchers: OptMoney = None
-    total_remaining_payments: OptMoney = None
+    total_received_payments: Unused = None
+    total_credit_vouchers: Unused = None
+    total_remaining_payments: Unused = None
     total: OptMoney = None
-    total_rounding_difference: OptMoney = None
-    mwst_type: OptInt = None
-    mwst_is_net: OptBool = None
-    show_position_taxes: OptBool = None
+    total_rounding_difference: Unused = None
+    mwst_type: Unused = None
+    mwst_is_net: Unused = None
+    show_position_taxes: Unused = None
     is_valid_from: OptDate = None
     is_valid_to: OptDate = None
-    contact_address: Text = None
+    contact_address: Unused = None
     kb_item_status_id: OptInt = None
     reference: Text = None
     api_reference: Text = None
-    viewed_by_client_at: LocalDateTime = None
+    viewed_by_client_at: Unused = None
     updated_at: LocalDateTime = None
-    esr_id: OptInt = None
-    qr_invoice_id: OptInt = None
-    template_slug: Text = None
+    esr_id: Unused = None
+    qr_invoice_id: Unused = None
+    template_slug: Unused = None
     taxs: tuple[InvoiceTax, ...] = ()
     positions: tuple[InvoicePosition, ...] | None = None
-    network_link: Text = None
+    network_link: Unused = None
 
     @property
     def is_draft(self) -> bool:
@@ -617,7 +681,7 @@ class Invoice(BexioModel):
 class InvoicePdf(BexioModel):
     """The PDF bexio returns as JSON with base64 ``content``."""
 
-    name: str
+    name: Name
     size: OptInt = None
     mime: Text = None
     content: str = Field(repr=False)

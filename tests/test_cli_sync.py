@@ -54,7 +54,8 @@ async def test_sync_json_prints_exactly_the_contract_and_a_rerun_changes_nothing
     code, out, err = await sync(env, tmp_path, "--json")
     assert code == 0, err
     result = json.loads(out)
-    assert set(result) == RESOURCES | {"customer_rule", "unmatched_users", "seconds"}
+    assert set(result) == RESOURCES | {"customer_rule", "unmatched_users", "seconds", "skipped"}
+    assert result["skipped"] == []
     for name in RESOURCES:
         assert set(result[name]) == {"created", "updated", "deactivated", "total"}
     assert result["timesheets"] == {"created": 500, "updated": 0, "deactivated": 0, "total": 500}

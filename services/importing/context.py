@@ -1,19 +1,31 @@
-"""What every import step works with: the bexio client, the staging workspace, settings, progress."""
+"""What every import step works with: the bexio client, the staging workspace, settings, progress,
+and the records that could not be read.
+
+A record bexio sends that bxhours cannot read costs that record, not the import (issue 11 §2):
+it is logged (one line), counted and named in ``skipped``, and the stage it belonged to is told
+to keep its local row as it was — a record that could not be read is not a record bexio deleted.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from dataclasses import dataclass
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter
-
 from bexio.client import BexioClient
+from bexio.reading import PageReader, Unreadable, record_id
 from services.importing.staging import ImportWorkspace, Stage
+from services.importing.summary import SkippedRecord
 from services.settings import TenantSettings
 
+log = logging.getLogger(__name__)
+
 M = TypeVar("M")
+
+#: What converting a readable record into a row may raise for a value it cannot use.
+ROW_ERRORS = (ValueError, TypeError, ArithmeticError, KeyError)
 
 Row = Mapping[str, Any]
 ReadCallback = Callable[[str, int], None]
@@ -30,40 +42,83 @@ class ImportContext:
     on_read: ReadCallback
     """Told after each page: (resource, records in that page)."""
 
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    """Records bexio sent that could not be read, in the order they were met."""
+
     def pages(
-        self, path: str, adapter: TypeAdapter[list[M]], *, by_id: bool = False
+        self,
+        path: str,
+        reader: PageReader[M],
+        *,
+        by_id: bool = False,
+        resource: str,
+        stage: Stage | None = None,
     ) -> AsyncIterator[list[M]]:
-        """A bexio list at the largest page size, one page at a time.
+        """A bexio list at the largest page size, one page at a time; unreadable records are
+        skipped (``skip``), and kept in ``stage`` when given.
 
         ``by_id`` orders long lists by id, so offset paging stays stable while bexio changes
         (only where bexio documents ``order_by=id``). Pages are not fetched ahead: decoding the
         next page while this one is stored only makes the two fight over the GIL (measured: an
         import of 100 000 timesheets took 12 % longer that way).
         """
-        return self.client.pages(path, adapter, params={"order_by": "id"} if by_id else None)
+
+        def unreadable(records: list[Unreadable]) -> None:
+            for record in records:
+                self.skip(resource, record.id, record.reason, stage)
+
+        return self.client.pages(
+            path, reader, params={"order_by": "id"} if by_id else None, on_unreadable=unreadable
+        )
+
+    def skip(self, resource: str, record_id: int | None, reason: str, stage: Stage | None = None) -> None:
+        """Name a record that could not be read; its local row (if any) stays as it was."""
+        log.warning("bexio %s record %s could not be read: %s", resource, record_id, reason)
+        self.skipped.append(SkippedRecord(resource, record_id, reason))
+        if stage is not None:
+            stage.keep(record_id)
 
     async def stage_pages(
         self,
         stage: Stage,
-        pages: AsyncIterator[list[M]],
+        path: str,
+        reader: PageReader[M],
         to_row: Callable[[M], Row | None],
         *,
+        by_id: bool = False,
         seen: Callable[[list[M]], None] | None = None,
     ) -> None:
-        """Park every page in the stage; ``to_row`` may skip a record by returning None."""
-        async for page in pages:
+        """Park every page of ``path`` in the stage; ``to_row`` may leave a record out by returning
+        None. A record that cannot be read, or whose values ``to_row`` cannot use, is skipped."""
+        resource = stage.mirror.resource
+        async for page in self.pages(path, reader, by_id=by_id, resource=resource, stage=stage):
             if seen is not None:
                 seen(page)
-            await stage.add(_rows(page, to_row))
-            self.on_read(stage.mirror.resource, len(page))
+            await stage.add(self.rows(page, to_row, resource, stage))
+            self.on_read(resource, len(page))
 
-    async def reference_list(self, path: str, adapter: TypeAdapter[list[M]]) -> list[M]:
+    def rows(
+        self, page: list[M], to_row: Callable[[M], Row | None], resource: str, stage: Stage | None = None
+    ) -> list[Row]:
+        rows: list[Row] = []
+        for record in page:
+            try:
+                row = to_row(record)
+            except ROW_ERRORS as exc:
+                self.skip(resource, _id_of(record), f"{type(exc).__name__}: {exc}"[:200], stage)
+                continue
+            if row is not None:
+                rows.append(row)
+        return rows
+
+    async def reference_list(self, path: str, reader: PageReader[M], *, resource: str) -> list[M]:
         """A small list read whole (project states, types …)."""
         records: list[M] = []
-        async for page in self.pages(path, adapter):
+        async for page in self.pages(path, reader, resource=resource):
             records.extend(page)
         return records
 
 
-def _rows(page: Iterable[M], to_row: Callable[[M], Row | None]) -> list[Row]:
-    return [row for row in map(to_row, page) if row is not None]
+def _id_of(record: Any) -> int | None:
+    found = getattr(record, "id", None)
+    return record_id({"id": found} if found is not None else record)

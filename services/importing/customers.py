@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bexio.fields import to_bexio_datetime
 from bexio.models import Contact
+from bexio.reading import PageReader
 from bexio.search import Criterion
 from core.customers_rule import ContactRef, CustomerRule, GroupRef, decide_customer_rule
 from services.importing.context import ImportContext, Row
@@ -44,7 +44,7 @@ CUSTOMERS = Mirror(
     constants={"created_in_bxhours": False},
     touched=("updated_at",),
 )
-_CONTACTS: TypeAdapter[list[Contact]] = TypeAdapter(list[Contact])
+_CONTACTS: PageReader[Contact] = PageReader(Contact)
 
 
 @dataclass
@@ -84,7 +84,7 @@ async def import_customers(ctx: ImportContext) -> CustomersResult:
 
     async with ctx.workspace.stage(CUSTOMERS) as stage:
         await ctx.stage_pages(
-            stage, ctx.pages(ctx.client.contacts.path, _CONTACTS, by_id=True), customer_row, seen=remember
+            stage, ctx.client.contacts.path, _CONTACTS, customer_row, by_id=True, seen=remember
         )
         async with ctx.workspace.session.begin():
             groups = await _groups(ctx.workspace.session)

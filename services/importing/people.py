@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bexio.models import User as BexioUser
+from bexio.reading import PageReader
 from core.errors import DomainError, quote_input
 from core.settings_schema import parse_slack_user_ids
 from services.importing.context import ImportContext, Row
@@ -37,7 +37,7 @@ USERS = Mirror(
     fields=("email", "firstname", "lastname", "is_superadmin", "role"),
     touched=("updated_at",),
 )
-_USERS: TypeAdapter[list[BexioUser]] = TypeAdapter(list[BexioUser])
+_USERS: PageReader[BexioUser] = PageReader(BexioUser)
 
 
 class SlackDirectory(Protocol):
@@ -79,7 +79,7 @@ async def import_users(ctx: ImportContext, directory: SlackDirectory | None) -> 
 
     result = PeopleResult(ResourceChanges())
     async with ctx.workspace.stage(USERS) as stage:
-        await ctx.stage_pages(stage, ctx.pages(ctx.client.users.path, _USERS), user_row, seen=remember)
+        await ctx.stage_pages(stage, ctx.client.users.path, _USERS, user_row, seen=remember)
         # Slack is asked before the write transaction opens, never during it.
         matches = await _find_in_slack(directory, emails, result.notes)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from pydantic import TypeAdapter
 from sqlalchemy import select
 
 from bexio.errors import BexioNotFound
 from bexio.models import Project as BexioProject
 from bexio.models import ProjectState, ProjectType
+from bexio.reading import PageReader
 from bexio.search import Criterion
 from core.money import quantize_money
 from services.importing.context import ImportContext, Row
@@ -43,9 +43,9 @@ PROJECTS = Mirror(
     on_retire={"inactive_reason": "archived or deleted in bexio"},
     touched=("updated_at",),
 )
-_PROJECTS: TypeAdapter[list[BexioProject]] = TypeAdapter(list[BexioProject])
-_STATES: TypeAdapter[list[ProjectState]] = TypeAdapter(list[ProjectState])
-_TYPES: TypeAdapter[list[ProjectType]] = TypeAdapter(list[ProjectType])
+_PROJECTS: PageReader[BexioProject] = PageReader(BexioProject)
+_STATES: PageReader[ProjectState] = PageReader(ProjectState)
+_TYPES: PageReader[ProjectType] = PageReader(ProjectType)
 
 
 def project_row(
@@ -80,7 +80,7 @@ def project_row(
 async def import_projects(ctx: ImportContext) -> ResourceChanges:
     to_row = await _row_builder(ctx)
     async with ctx.workspace.stage(PROJECTS) as stage:
-        await ctx.stage_pages(stage, ctx.pages(ctx.client.projects.path, _PROJECTS, by_id=True), to_row)
+        await ctx.stage_pages(stage, ctx.client.projects.path, _PROJECTS, to_row, by_id=True)
         return await stage.apply(ctx.now)
 
 
@@ -124,9 +124,17 @@ async def _row_builder(ctx: ImportContext, only: BexioProject | None = None) -> 
                 if type_id is not None and type_name is not None:
                     types[type_id] = type_name
     if only is None or (only.pr_state_id is not None and only.pr_state_id not in states):
-        states = {s.id: s.name for s in await ctx.reference_list(ctx.client.project_states.path, _STATES)}
+        states = {
+            s.id: s.name
+            for s in await ctx.reference_list(
+                ctx.client.project_states.path, _STATES, resource="project_states"
+            )
+        }
     if only is None or (only.pr_project_type_id is not None and only.pr_project_type_id not in types):
-        types = {t.id: t.name for t in await ctx.reference_list(ctx.client.project_types.path, _TYPES)}
+        types = {
+            t.id: t.name
+            for t in await ctx.reference_list(ctx.client.project_types.path, _TYPES, resource="project_types")
+        }
 
     def to_row(project: BexioProject) -> Row:
         return project_row(project, customers=customers, states=states, types=types)

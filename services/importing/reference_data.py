@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from bexio.models import Account as BexioAccount
 from bexio.models import AccountGroup as BexioAccountGroup
@@ -17,6 +17,7 @@ from bexio.models import Currency as BexioCurrency
 from bexio.models import DocumentSetting as BexioDocumentSetting
 from bexio.models import Tax as BexioTax
 from bexio.models import Unit as BexioUnit
+from bexio.reading import PageReader
 from core.money import quantize_money
 from services.importing.context import ImportContext, Row
 from services.importing.staging import LIVE, Mirror
@@ -172,7 +173,7 @@ async def mirror_list(
 ) -> ResourceChanges:
     """Read a whole bexio list into one table."""
     async with ctx.workspace.stage(mirror) as stage:
-        await ctx.stage_pages(stage, ctx.pages(path, _adapter(model)), to_row)
+        await ctx.stage_pages(stage, path, _reader(model), to_row)
         return await stage.apply(ctx.now)
 
 
@@ -220,10 +221,10 @@ async def import_document_settings(ctx: ImportContext) -> ResourceChanges:
     )
 
 
-_ADAPTERS: dict[type[BaseModel], TypeAdapter[list[BaseModel]]] = {}
+_READERS: dict[type[BaseModel], PageReader[BaseModel]] = {}
 
 
-def _adapter(model: type[M]) -> TypeAdapter[list[M]]:
-    if model not in _ADAPTERS:
-        _ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
-    return _ADAPTERS[model]  # type: ignore[return-value]
+def _reader(model: type[M]) -> PageReader[M]:
+    if model not in _READERS:
+        _READERS[model] = PageReader(model)
+    return _READERS[model]  # type: ignore[return-value]

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bexio.errors import BexioAuthError, BexioError
+from bexio.errors import BexioAuthError, BexioError, BexioUnexpectedResponse
 from services.bexio_access import BexioAccess
 from services.importing.collector import older_objects_set_aside
 from services.importing.context import ImportContext
@@ -163,6 +163,7 @@ class ImportService:
                         tracker.enter(phase)
                         await phase.run(self, ctx, summary)
                     summary.bexio_calls = ctx.client.stats.total_calls
+                    summary.skipped = list(ctx.skipped)
         except Exception as exc:
             failure = explain(exc, reading=tracker.reading, auth_kind=self.bexio.auth_kind)
             if failure is None:
@@ -187,7 +188,13 @@ class ImportService:
     # -- the phases -----------------------------------------------------------------------------
 
     async def _company(self, ctx: ImportContext, summary: ImportSummary) -> None:
-        profile = await ctx.client.company_profile.current()
+        """The company's name and id. A profile bxhours cannot read is skipped like any record
+        (issue 11): the name stays what it was, and the import goes on."""
+        name: str | None = None
+        try:
+            name = (await ctx.client.company_profile.current()).name
+        except BexioUnexpectedResponse as exc:
+            ctx.skip("company", None, str(exc))
         company_id: str | None = None
         try:
             company_id = (await ctx.client.userinfo()).company_id
@@ -195,8 +202,8 @@ class ImportService:
             log.info("bexio userinfo refused this token; the company is kept without its id")
         except BexioError as exc:
             log.info("bexio userinfo unavailable (%s); the company is kept without its id", exc)
-        await self.tenants.record_company(ctx.tenant_id, company_id, profile.name)
-        summary.company_name, summary.company_id = profile.name, company_id
+        await self.tenants.record_company(ctx.tenant_id, company_id, name)
+        summary.company_name, summary.company_id = name, company_id
 
     async def _users(self, ctx: ImportContext, summary: ImportSummary) -> None:
         result = await import_users(ctx, self.directory)

@@ -61,6 +61,7 @@ from storage.models import Base
 
 _MEMO_LIMIT = 10_000
 _CHUNK = 500  # ids per IN list, far below every database's parameter limit
+_KEPT_LIMIT = 1000  # unreadable records listed by id; more and the resource retires nothing this run
 
 LIVE = "live"
 """The stage column saying whether bexio lists the record as active."""
@@ -155,6 +156,8 @@ class Stage:
         dialect = workspace.connection.dialect
         self._insert_sql = _insert(self.table, dialect)
         self._values = itemgetter(*mirror.staged)
+        self._kept: set[int] = set()
+        self._keep_all = False
         self._processors = [
             (index, memoized(processor))
             for index, name in enumerate(mirror.staged)
@@ -181,6 +184,15 @@ class Stage:
             connection = await session.connection()
             await connection.exec_driver_sql(self._insert_sql, values)
         return len(values)
+
+    def keep(self, key: int | None) -> None:
+        """A record bexio listed but bxhours could not read: its local row stays as it was — not
+        updated, never retired (issue 11 §2). Without a usable id (None) nothing of this resource
+        may be retired in this run, since any local row could be that record."""
+        if key is None or len(self._kept) >= _KEPT_LIMIT:
+            self._keep_all = True  # also past the limit: a NOT IN list must stay a statement
+        else:
+            self._kept.add(key)
 
     async def mark_not_live(self, keys: Collection[int]) -> None:
         """Staged records that bexio lists but that must count as inactive (contacts the rule leaves out)."""
@@ -239,10 +251,14 @@ class Stage:
 
     async def _retire(self, session: AsyncSession, now: datetime, scope: Collection[int] | None) -> int:
         mirror, stage, target = self.mirror, self.table.c, self.mirror.table.c
+        if self._keep_all:
+            return 0
         listed_live = exists().where(stage[mirror.key] == target[mirror.key], stage[LIVE].is_(True))
         conditions = [target[mirror.key].is_not(None), ~listed_live, self._guard(target)]
         if scope is not None:
             conditions.append(target[mirror.key].in_(list(scope)) if scope else false())
+        if self._kept:
+            conditions.append(target[mirror.key].not_in(sorted(self._kept)))
         if mirror.live is None:
             statement: Any = delete(mirror.model).where(*conditions)
         else:

@@ -59,6 +59,71 @@ class ResourceChanges:
         )
 
 
+#: One record of a resource, as people read it ("1 customer could not be read").
+RESOURCE_SINGULAR: Mapping[str, tuple[str, str]] = {
+    "company": ("company profile", "company profiles"),
+    "users": ("user", "users"),
+    "contact_groups": ("contact group", "contact groups"),
+    "customers": ("customer", "customers"),
+    "projects": ("project", "projects"),
+    "project_states": ("project state", "project states"),
+    "project_types": ("project type", "project types"),
+    "activities": ("business activity", "business activities"),
+    "account_groups": ("account group", "account groups"),
+    "accounts": ("account", "accounts"),
+    "taxes": ("tax", "taxes"),
+    "units": ("unit", "units"),
+    "currencies": ("currency", "currencies"),
+    "document_settings": ("document setting", "document settings"),
+    "timesheets": ("timesheet", "timesheets"),
+}
+
+
+@dataclass(frozen=True)
+class SkippedRecord:
+    """A bexio record the import could not read (issue 11 §2): skipped, named, never treated as gone."""
+
+    resource: str
+    """The summary's name of its resource (``customers``, ``timesheets`` …)."""
+    id: int | None
+    """bexio's id, None when the record had no usable one."""
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"resource": self.resource, "id": self.id, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SkippedRecord:
+        record_id = data.get("id")
+        return cls(
+            str(data.get("resource") or ""),
+            record_id if isinstance(record_id, int) else None,
+            str(data.get("reason") or ""),
+        )
+
+
+SKIPPED_SHOWN = 3
+"""Unreadable records named one by one in a message; the rest are counted."""
+
+
+def skipped_lines(skipped: list[SkippedRecord]) -> list[str]:
+    """ "1 customer could not be read: id 17 — postcode: …", one line per resource, for people."""
+    by_resource: dict[str, list[SkippedRecord]] = {}
+    for record in skipped:
+        by_resource.setdefault(record.resource, []).append(record)
+    lines = []
+    for resource, records in by_resource.items():
+        one, many = RESOURCE_SINGULAR.get(resource, (resource, resource))
+        shown = "; ".join(
+            f"{'id ' + str(record.id) if record.id is not None else 'a record without an id'} — {record.reason}"
+            for record in records[:SKIPPED_SHOWN]
+        )
+        more = f"; and {len(records) - SKIPPED_SHOWN} more" if len(records) > SKIPPED_SHOWN else ""
+        noun = one if len(records) == 1 else many
+        lines.append(f"{len(records)} {noun} could not be read: {shown}{more}")
+    return lines
+
+
 @dataclass(frozen=True)
 class UnmatchedPerson:
     """An active bexio user no Slack account could be found for."""
@@ -79,6 +144,8 @@ class ImportSummary:
     """Things an admin should know that did not stop the import (e.g. Slack's user list was unavailable)."""
     seconds: float = 0.0
     bexio_calls: int = 0
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    """Records bexio sent that could not be read; their local rows were left as they were."""
 
     @property
     def changed(self) -> int:
@@ -92,6 +159,7 @@ class ImportSummary:
         result["customer_rule"] = self.customer_rule
         result["unmatched_users"] = [person.email for person in self.unmatched if person.email]
         result["seconds"] = round(self.seconds, 3)
+        result["skipped"] = [record.to_json() for record in self.skipped]
         return result
 
     def to_record(self) -> dict[str, Any]:
@@ -106,6 +174,7 @@ class ImportSummary:
             "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
             "bexio_calls": self.bexio_calls,
+            "skipped": [record.to_json() for record in self.skipped],
         }
 
     @classmethod
@@ -127,6 +196,11 @@ class ImportSummary:
             notes=[str(note) for note in data.get("notes") or []],
             seconds=float(data.get("seconds") or 0.0),
             bexio_calls=int(data.get("bexio_calls") or 0),
+            skipped=[
+                SkippedRecord.from_json(item)
+                for item in data.get("skipped") or []
+                if isinstance(item, Mapping)
+            ],
         )
 
 

@@ -17,14 +17,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from pydantic import TypeAdapter
 from sqlalchemy import and_, select
 from typing_extensions import TypedDict
 
 from bexio.errors import BexioNotFound, BexioUnexpectedResponse
-from bexio.fields import parse_minutes
+from bexio.fields import as_flag, as_id, as_text, parse_minutes
+from bexio.reading import PageReader, Unreadable
 from services.importing.context import ImportContext
-from services.importing.staging import Mirror, memoized
+from services.importing.staging import Mirror, Stage, memoized
 from services.importing.summary import ResourceChanges
 from services.rates import rate_depends_on, rate_for, rate_key
 from services.settings import TenantSettings
@@ -49,12 +49,15 @@ TIME_ENTRIES = Mirror(
 
 
 class TimesheetFields(TypedDict):
-    """The fields of a bexio timesheet the import reads — checked here only for the id.
+    """The fields of a bexio timesheet the import reads — checked here only for the id (an int or
+    a digit string).
 
     ``bexio.models.Timesheet`` reads everything (tracking variants, travel, charges) with a
     validator per field, at ~20 µs a record; an import reads 100 000 timesheets, and JSON decoding
-    alone costs 3.5 µs of them. ``entry_values`` turns these raw values into typed ones, with the
-    same tolerance (bexio's ``""`` for empty, ``"1:15"`` for 75 minutes).
+    alone costs 3.5 µs of them. ``_entry_builder`` turns these raw values into typed ones with the
+    same tolerance as ``bexio.fields`` (issue 11 §1): ids as ints or digit strings (``"17"`` finds
+    user 17), ``allowable_bill`` as ``true``/``1``/``"1"``/``"true"``, dates with a time of day,
+    ``""`` for empty, ``"1:15"`` for 75 minutes, a number as the text.
     """
 
     id: int
@@ -89,8 +92,9 @@ if StagedEntry._fields != TIME_ENTRIES.staged:
     raise RuntimeError("StagedEntry must list TIME_ENTRIES.staged in order")
 
 
-_TIMESHEETS: TypeAdapter[list[TimesheetFields]] = TypeAdapter(list[TimesheetFields])
-_TIMESHEET: TypeAdapter[TimesheetFields] = TypeAdapter(TimesheetFields)
+_TIMESHEETS: PageReader[TimesheetFields] = PageReader(TimesheetFields)
+_TIMESHEET = _TIMESHEETS.one
+EntryBuilder = Callable[[TimesheetFields, Stage | None], StagedEntry | None]
 Rate = tuple[Decimal | None, str]
 #: (project, activity, person) combinations whose rate is remembered; the rates themselves, per
 #: ``rate_key``, are a few hundred at most.
@@ -152,10 +156,12 @@ class EntryRates:
 async def import_timesheets(ctx: ImportContext) -> tuple[ResourceChanges, int]:
     """Returns the changes and how many timesheets had no date (and could not be stored)."""
     to_entry, undated = await _entry_builder(ctx)
+    resource = TIME_ENTRIES.resource
     async with ctx.workspace.stage(TIME_ENTRIES) as stage:
-        async for page in ctx.pages(ctx.client.timesheets.path, _TIMESHEETS, by_id=True):
-            await stage.add_values([entry for entry in map(to_entry, page) if entry is not None])
-            ctx.on_read(TIME_ENTRIES.resource, len(page))
+        pages = ctx.pages(ctx.client.timesheets.path, _TIMESHEETS, by_id=True, resource=resource, stage=stage)
+        async for page in pages:
+            await stage.add_values([entry for sheet in page if (entry := to_entry(sheet, stage)) is not None])
+            ctx.on_read(resource, len(page))
         return await stage.apply(ctx.now), undated[0]
 
 
@@ -168,13 +174,16 @@ async def import_timesheet(ctx: ImportContext, timesheet_id: int) -> ResourceCha
     is the source of and that are not on an invoice.
     """
     path = f"{ctx.client.timesheets.path}/{timesheet_id}"
-    try:
-        found: list[TimesheetFields] = [await ctx.client.get(path, _TIMESHEET)]
-    except BexioNotFound:
-        found = []
     to_entry, _undated = await _entry_builder(ctx)
-    entry = to_entry(found[0]) if found else None
     async with ctx.workspace.stage(TIME_ENTRIES) as stage:
+        try:
+            found: list[TimesheetFields] = [await ctx.client.get(path, _TIMESHEET)]
+        except BexioNotFound:
+            found = []
+        except BexioUnexpectedResponse as exc:  # unreadable is not gone: keep the entry as it is
+            ctx.skip(TIME_ENTRIES.resource, timesheet_id, str(exc), stage)
+            found = []
+        entry = to_entry(found[0], stage) if found else None
         if entry is not None:
             await stage.add_values([entry])
         ctx.on_read(TIME_ENTRIES.resource, len(found))
@@ -208,15 +217,26 @@ async def import_new_timesheets(
     to_entry, undated = await _entry_builder(ctx)
     read, newest = 0, None
     async with ctx.workspace.stage(TIME_ENTRIES) as stage:
+
+        def unreadable(records: list[Unreadable]) -> None:
+            for record in records:
+                ctx.skip(TIME_ENTRIES.resource, record.id, record.reason, stage)
+
         pages = ctx.client.pages(
-            ctx.client.timesheets.path, _TIMESHEETS, params={"order_by": "id_desc"}, page_size=page_size
+            ctx.client.timesheets.path,
+            _TIMESHEETS,
+            params={"order_by": "id_desc"},
+            page_size=page_size,
+            on_unreadable=unreadable,
         )
         async with aclosing(pages):
             async for page in pages:
                 if newest is None and page:
                     newest = page[0]["id"]
                 newer = [sheet for sheet in page if sheet["id"] > known_id]
-                await stage.add_values([entry for entry in map(to_entry, newer) if entry is not None])
+                await stage.add_values(
+                    [entry for sheet in newer if (entry := to_entry(sheet, stage)) is not None]
+                )
                 read += len(newer)
                 ctx.on_read(TIME_ENTRIES.resource, len(page))
                 if len(newer) < len(page):
@@ -226,9 +246,7 @@ async def import_new_timesheets(
     return NewTimesheets(changes, read, newest, undated[0])
 
 
-async def _entry_builder(
-    ctx: ImportContext,
-) -> tuple[Callable[[TimesheetFields], StagedEntry | None], list[int]]:
+async def _entry_builder(ctx: ImportContext) -> tuple[EntryBuilder, list[int]]:
     session = ctx.workspace.session
     async with session.begin():
         users = list(await session.scalars(select(User).where(User.bexio_id.is_not(None))))
@@ -237,7 +255,7 @@ async def _entry_builder(
     # Plain int maps for the per-record path: ORM attribute access costs more than the rest of it.
     user_ids = {u.bexio_id: u.id for u in users}
     project_ids = {p.bexio_id: p.id for p in projects}
-    activity_ids = {a.bexio_id: a.id for a in activities}
+    activity_ids: dict[int | None, int] = {a.bexio_id: a.id for a in activities}
     rates = EntryRates(
         ctx.settings,
         projects={p.id: p for p in projects},
@@ -247,31 +265,28 @@ async def _entry_builder(
     day_of, minutes_of = memoized(_day), memoized(_minutes)  # ~700 days, ~30 durations
     undated = [0]
 
-    def to_entry(timesheet: TimesheetFields) -> StagedEntry | None:
+    def to_entry(timesheet: TimesheetFields, stage: Stage | None) -> StagedEntry | None:
         try:
             return entry(timesheet)
-        except ValueError as exc:  # what pydantic would have refused: say which record
-            raise BexioUnexpectedResponse(
-                f"timesheet {timesheet['id']} is unreadable ({exc})",
-                method="GET",
-                path=ctx.client.timesheets.path,
-                status=200,
-            ) from None
+        except (ValueError, TypeError, KeyError) as exc:  # what pydantic would have refused: skip it
+            reason = f"{type(exc).__name__}: {exc}"[:200]
+            ctx.skip(TIME_ENTRIES.resource, timesheet["id"], reason, stage)
+            return None
 
     def entry(timesheet: TimesheetFields) -> StagedEntry | None:
         day = day_of(timesheet["date"])
         if day is None:
             undated[0] += 1
             return None
-        # bexio ids are ints; "" or null (or anything unknown) finds nothing in these maps.
-        user_id = user_ids.get(timesheet["user_id"])
-        project_id = project_ids.get(timesheet["pr_project_id"])
-        activity_id = activity_ids.get(timesheet["client_service_id"])
+        # bexio ids are ints, sometimes digit strings; "" or null (or anything unknown) finds nothing.
+        user_id = user_ids.get(_id(timesheet["user_id"]))
+        project_id = project_ids.get(_id(timesheet["pr_project_id"]))
+        activity_id = activity_ids.get(_id(timesheet["client_service_id"]))
         if project_id is None or activity_id is None:
             rate, source = None, None
         else:
             rate, source = rates.rate(project_id, activity_id, user_id)
-        status = timesheet["status_id"]
+        text, bill = timesheet["text"], timesheet["allowable_bill"]
         return StagedEntry(
             timesheet["id"],
             user_id,
@@ -279,15 +294,20 @@ async def _entry_builder(
             activity_id,
             day,
             minutes_of(timesheet["duration"]),
-            timesheet["text"] or "",
-            timesheet["allowable_bill"] is True,
-            status if isinstance(status, int) else None,
+            text if type(text) is str else (as_text(text) or ""),
+            bill is True or (bill is not False and as_flag(bill)),
+            _id(timesheet["status_id"]),
             rate,
             source,
             True,
         )
 
     return to_entry, undated
+
+
+def _id(value: Any) -> int | None:
+    """An id: bexio's int directly (the common case, no call), else ``as_id`` (``"17"`` → 17)."""
+    return value if type(value) is int else as_id(value)
 
 
 def _minutes(value: Any) -> int:
@@ -300,7 +320,7 @@ def _minutes(value: Any) -> int:
 
 
 def _day(value: Any) -> date | None:
-    """bexio's ``YYYY-MM-DD``; empty (or its legacy ``0000-00-00``) is no date."""
+    """bexio's ``YYYY-MM-DD``, also with a time of day; empty (or its legacy ``0000-00-00``) is no date."""
     if not value or not isinstance(value, str) or value.startswith("0000"):
         return None
     return date.fromisoformat(value[:10])

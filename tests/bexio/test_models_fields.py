@@ -75,14 +75,9 @@ def test_empty_strings_and_nulls_both_mean_none() -> None:
         }
     )
     assert contact.id == 7
-    assert (contact.name_2, contact.mail, contact.country_id, contact.birthday, contact.updated_at) == (
-        None,
-        None,
-        None,
-        None,
-        None,
-    )
+    assert (contact.name_2, contact.mail, contact.country_id, contact.updated_at) == (None, None, None, None)
     assert contact.display_name == "Muster"
+    assert contact.birthday == "0000-00-00"  # unused by bxhours: kept as sent, never validated
 
 
 def test_unknown_fields_are_ignored() -> None:
@@ -182,7 +177,7 @@ def test_timesheet_reads_durations_and_tracking() -> None:
             "tracking": {"type": "range", "start": "2019-05-20 14:22:48", "end": "2019-05-20 16:13:25"},
         }
     )
-    assert (timesheet.duration, timesheet.estimated_time, timesheet.text) == (100, 150, None)
+    assert (timesheet.duration, timesheet.text) == (100, None)
     assert isinstance(timesheet.tracking, models.RangeTracking)
     assert timesheet.tracking.start == datetime(2019, 5, 20, 14, 22, 48, tzinfo=BEXIO_TZ)
 

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bexio.sandbox.seed import KUNDEN_GROUP_ID
-from services.importing.errors import ImportFailed
 from services.importing.service import UnknownResource
 from storage.models import Customer, Project, TimeEntry, User
 from tests.services.conftest import Importing
@@ -210,14 +209,21 @@ async def test_superadmin_in_bexio_is_admin_here(importing: Importing) -> None:
     assert {role for bexio_id, role in roles.items() if bexio_id != 1} == {"member"}
 
 
-async def test_unreadable_timesheet_stops_the_import_with_a_clear_message(importing: Importing) -> None:
+async def test_unreadable_timesheet_is_skipped_and_its_entry_kept(importing: Importing) -> None:
+    """Issue 11 §2: one unreadable record costs that record, never the import — and is not gone."""
     await importing.service.run(importing.tenant_id)
     before = await count(importing, importing.tenant_id, TimeEntry)
+    kept = await _entry(importing, 7)
     replace(importing, "timesheet", 7, duration="soon")
-    with pytest.raises(ImportFailed, match="timesheet 7 is unreadable") as failure:
-        await importing.service.run(importing.tenant_id)
-    assert "historic hours" in failure.value.message
+    summary = await importing.service.run(importing.tenant_id)
+    assert [(s.resource, s.id) for s in summary.skipped] == [("timesheets", 7)]
+    assert "soon" in summary.skipped[0].reason
+    assert summary.to_json()["skipped"] == [
+        {"resource": "timesheets", "id": 7, "reason": summary.skipped[0].reason}
+    ]
+    assert summary.resources["timesheets"].deactivated == 0
     assert await count(importing, importing.tenant_id, TimeEntry) == before
+    assert (await _entry(importing, 7)).minutes == kept.minutes
 
 
 async def test_company_is_recorded_on_the_tenant(importing: Importing) -> None:

@@ -1,0 +1,97 @@
+"""Reading a page of bexio records so that one bad record costs that record, not the page.
+
+bexio's answers vary in shape (issue 11): the read types in ``bexio.fields`` take every shape bexio
+documents, but a record may still arrive that nothing can read — a contact without an id, a
+timesheet whose duration is ``"soon"``. A list read with one ``TypeAdapter`` fails as a whole on
+such a record, and with it the import. A ``PageReader`` reads the page in one pass as before (the
+fast path, no cost per record) and only when that fails reads the records one by one, handing back
+the readable ones and an ``Unreadable`` for each of the others: its id when it has a usable one, and
+a reason a person can act on.
+
+Callers that must not lose sight of a record — the push's search for its own draft — keep reading
+strictly (a plain ``TypeAdapter``): there a record that cannot be read must stop the work rather
+than look absent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from bexio.fields import as_id
+
+T = TypeVar("T")
+
+REASON_LIMIT = 200
+"""Characters of a reason kept: enough to name the field and the value, no more."""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A record bexio sent that bxhours could not read."""
+
+    id: int | None
+    """The record's id, when it had a usable one (None: the record cannot be told apart)."""
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "reason": self.reason}
+
+
+class NotAPage(ValueError):
+    """The answer is not a JSON list at all: nothing in it can be read record by record."""
+
+
+class PageReader(Generic[T]):
+    """Reads a JSON list of ``item`` records; see the module docstring."""
+
+    def __init__(self, item: Any) -> None:
+        self.item = item
+        self.page: TypeAdapter[list[T]] = TypeAdapter(list[item])
+        self.one: TypeAdapter[T] = TypeAdapter(item)
+
+    def read(self, content: bytes) -> tuple[list[T], list[Unreadable]]:
+        """The readable records in order, and the unreadable ones. Raises ``NotAPage`` when the
+        answer is not a list."""
+        try:
+            return self.page.validate_json(content), []
+        except ValidationError:
+            pass
+        try:
+            raw = json.loads(content)
+        except ValueError as exc:
+            raise NotAPage(f"not JSON ({exc})") from None
+        if not isinstance(raw, list):
+            raise NotAPage(f"expected a list, got {type(raw).__name__}")
+        return self.read_records(raw)
+
+    def read_records(self, raw: list[Any]) -> tuple[list[T], list[Unreadable]]:
+        readable: list[T] = []
+        unreadable: list[Unreadable] = []
+        for record in raw:
+            try:
+                readable.append(self.one.validate_python(record))
+            except ValidationError as exc:
+                unreadable.append(Unreadable(record_id(record), describe(exc)))
+        return readable, unreadable
+
+
+def record_id(record: Any) -> int | None:
+    """The id of a raw record, when it has one bxhours could use."""
+    if not isinstance(record, dict):
+        return None
+    found = as_id(record.get("id"))
+    return found if found is not None and 0 < found < 2**63 else None
+
+
+def describe(exc: ValidationError) -> str:
+    """The first problem of a validation error, as ``field: message (value)``: short and specific."""
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "record"
+    value = first.get("input")
+    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+    more = f"; {exc.error_count() - 1} more" if exc.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{shown}{more}"[:REASON_LIMIT]
