@@ -79,6 +79,41 @@ class PageReader(Generic[T]):
         return readable, unreadable
 
 
+def read_written(adapter: TypeAdapter[T], content: bytes) -> tuple[T, list[str]]:
+    """Read bexio's answer to a write it carried out, giving up fields rather than the answer.
+
+    When bexio answered a create with 201, the record exists: an answer in a shape nobody expected
+    must still say so (issue 11 §3), or the caller would treat a created draft as "bexio did not
+    answer for sure" and retry. So each top-level field that cannot be read is left out — an
+    optional field then reads as its default — until the rest reads. Returns the record and the
+    fields given up; raises ``ValidationError`` when even that fails (no usable id, say).
+    """
+    try:
+        return adapter.validate_json(content), []
+    except ValidationError as first_error:
+        error = first_error
+    try:
+        data = json.loads(content)
+    except ValueError:
+        raise error from None
+    given_up: list[str] = []
+    while isinstance(data, dict):
+        broken = {
+            str(problem["loc"][0])
+            for problem in error.errors(include_url=False)
+            if problem["loc"] and problem["type"] != "missing" and str(problem["loc"][0]) in data
+        }
+        if not broken:
+            break
+        given_up.extend(sorted(broken))
+        data = {key: value for key, value in data.items() if key not in broken}
+        try:
+            return adapter.validate_python(data), given_up
+        except ValidationError as again:
+            error = again
+    raise error
+
+
 def record_id(record: Any) -> int | None:
     """The id of a raw record, when it has one bxhours could use."""
     if not isinstance(record, dict):

@@ -25,14 +25,15 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import BeforeValidator, TypeAdapter
 from sqlalchemy import func, select
 from typing_extensions import TypedDict
 
 from bexio.client import BexioClient
-from bexio.fields import from_bexio_datetime, to_bexio_datetime
+from bexio.fields import BEXIO_LOCAL_FORMAT, blank_to_none, from_bexio_datetime, to_bexio_datetime
+from bexio.reading import PageReader, Unreadable
 from bexio.search import Criterion
 from core.changes import CHANGE_JOB, Change
 from core.invoice_status import CANCELLED, PAID
@@ -62,19 +63,32 @@ INVOICE: Final = "invoice"
 TIMESHEET: Final = "timesheet"
 
 
+def _stamp(value: Any) -> Any:
+    """bexio's ``updated_at`` in its one canonical form, ``YYYY-MM-DD HH:MM:SS``: watermarks are
+    compared as text, so ``2026-06-18T14:55:15`` must not sort apart from ``2026-06-18 14:55:15``.
+    ``""`` and ``0000-00-00 00:00:00`` are no stamp; anything else unreadable makes the record so."""
+    value = blank_to_none(value)
+    if not isinstance(value, str):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=None).strftime(BEXIO_LOCAL_FORMAT)
+
+
+Stamp = Annotated[str | None, BeforeValidator(_stamp)]
+
+
 class _Stamped(TypedDict):
     """Only what the poller compares: contacts and invoices are re-read by the change processor."""
 
     id: int
-    updated_at: str | None
+    updated_at: Stamp
 
 
 class _StampedInvoice(_Stamped):
     kb_item_status_id: int | None
 
 
-_STAMPED: TypeAdapter[list[_Stamped]] = TypeAdapter(list[_Stamped])
-_STAMPED_INVOICES: TypeAdapter[list[_StampedInvoice]] = TypeAdapter(list[_StampedInvoice])
+_STAMPED: PageReader[_Stamped] = PageReader(_Stamped)
+_STAMPED_INVOICES: PageReader[_StampedInvoice] = PageReader(_StampedInvoice)
 
 
 class ChangePoller:
@@ -177,10 +191,20 @@ class ChangePoller:
         # A draft deleted in bexio is in no updated_at search: look up every unfinished one by id.
         unfinished = sorted(bexio_id for bexio_id, status in ours.items() if status not in FINAL_STATUSES)
         for chunk in _chunks(unfinished, ID_CHUNK):
-            found = await _collect(
-                client.pages(client.invoices.path, _STAMPED_INVOICES, criteria=[Criterion("id", "in", chunk)])
+            unreadable: list[Unreadable] = []
+            pages = client.pages(
+                client.invoices.path,
+                _STAMPED_INVOICES,
+                criteria=[Criterion("id", "in", chunk)],
+                on_unreadable=unreadable.extend,
             )
-            listed = {invoice["id"]: invoice["kb_item_status_id"] for invoice in found}
+            found = await _collect(pages)
+            listed: dict[int, int | None] = {invoice["id"]: invoice["kb_item_status_id"] for invoice in found}
+            # Listed but unreadable is not deleted: the change processor re-reads it (status None
+            # differs); one without an id could be any of them, so this chunk declares no deletion.
+            listed.update((record.id, None) for record in unreadable if record.id is not None)
+            if any(record.id is None for record in unreadable):
+                listed.update((bexio_id, listed.get(bexio_id)) for bexio_id in chunk)
             for bexio_id in chunk:
                 if bexio_id not in listed:
                     changes[bexio_id] = Change(INVOICE, bexio_id, "deleted")
@@ -285,12 +309,24 @@ class ChangePoller:
 
 async def _newest_stamp(client: BexioClient, path: str) -> str | None:
     """The newest ``updated_at`` of a list: one call (``order_by=updated_at_desc``, limit 1)."""
-    newest = await client.get(path, _STAMPED, params={"order_by": "updated_at_desc", "limit": 1})
+    newest, _unreadable = _STAMPED.read_records(
+        await client.get(path, _ANY_LIST, params={"order_by": "updated_at_desc", "limit": 1})
+    )
     return newest[0]["updated_at"] if newest and newest[0]["updated_at"] else None
 
 
-async def _search(client: BexioClient, path: str, adapter: TypeAdapter[list[T]], since: datetime) -> list[T]:
-    return await _collect(client.pages(path, adapter, criteria=[Criterion("updated_at", ">=", since)]))
+async def _search(client: BexioClient, path: str, reader: PageReader[T], since: datetime) -> list[T]:
+    """Records changed since ``since``; one that cannot be read is logged and left to the full
+    re-read (it is never taken for a change or a deletion)."""
+
+    def unreadable(records: list[Unreadable]) -> None:
+        for record in records:
+            log.warning("poll: bexio record %s at %s could not be read: %s", record.id, path, record.reason)
+
+    pages = client.pages(
+        path, reader, criteria=[Criterion("updated_at", ">=", since)], on_unreadable=unreadable
+    )
+    return await _collect(pages)
 
 
 async def _collect(pages: AsyncIterator[list[T]]) -> list[T]:
@@ -298,6 +334,9 @@ async def _collect(pages: AsyncIterator[list[T]]) -> list[T]:
     async for page in pages:
         records.extend(page)
     return records
+
+
+_ANY_LIST: TypeAdapter[list[Any]] = TypeAdapter(list[Any])
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
