@@ -1,4 +1,4 @@
-"""`python -m bexio.sandbox [--port N] [--seed demo|empty|large] [--contacts N] …`
+"""`python -m bexio.sandbox [--port N] [--seed demo|empty|large] [--shapes usual|documented] …`
 
 The same as `bxhours sandbox`, for running the sandbox before (or without) the CLI.
 """
@@ -9,6 +9,7 @@ import argparse
 
 from bexio.sandbox.seed import SEEDS
 from bexio.sandbox.server import run_standalone
+from bexio.sandbox.shapes import SHAPES, SHAPES_ENV
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,6 +20,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--contacts", type=int, help="number of contacts (demo/large)")
     parser.add_argument("--projects", type=int, help="number of projects (demo/large)")
     parser.add_argument("--timesheets", type=int, help="number of timesheets (demo/large)")
+    parser.add_argument(
+        "--shapes",
+        choices=SHAPES,
+        help=f"usual: the recorded shapes; documented: also every shape bexio documents "
+        f"(default: ${SHAPES_ENV}, else usual)",
+    )
     args = parser.parse_args(argv)
     try:
         run_standalone(
@@ -28,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
             projects=args.projects,
             timesheets=args.timesheets,
             host=args.host,
+            shapes=args.shapes,
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -26,6 +26,7 @@ from bexio.sandbox.errors import ApiError
 from bexio.sandbox.faults import Outcome
 from bexio.sandbox.json_cache import dumps
 from bexio.sandbox.ratelimit import DEFAULT_GROUP, RateDecision
+from bexio.sandbox.resources import record_text
 from bexio.sandbox.routing import ROUTES, STATE, STOPPING, TOKEN, Handler, RouteKind, RouteMeta, Routes
 from bexio.sandbox.state import RecordedCall, SandboxState
 
@@ -263,7 +264,7 @@ def precompute_json(state: SandboxState) -> int:
     count = 0
     for listing in (contacts.CONTACTS, projects.PROJECTS, timesheets.TIMESHEETS):
         for record in state.tables[listing.table].values():
-            state.json_cache.text(listing.table, "list", record, listing.list_view)
+            record_text(state, listing.table, "list", record, listing.list_view)
             count += 1
     return count
 

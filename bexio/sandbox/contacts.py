@@ -25,10 +25,10 @@ from bexio.sandbox.resources import (
     edit_handler,
     get_handler,
     get_record,
-    json_response,
     list_handler,
     read_json,
     read_object,
+    record_response,
     search_handler,
     success,
     validate,
@@ -179,7 +179,7 @@ def _create(state: SandboxState, body: dict[str, Any]) -> Record:
 
 async def create_contact(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
-    return json_response(_create(state, await read_object(request)), status=201)
+    return record_response(state, "contact", _create(state, await read_object(request)), status=201)
 
 
 async def bulk_create_contacts(request: web.Request) -> web.StreamResponse:
@@ -197,7 +197,7 @@ async def bulk_create_contacts(request: web.Request) -> web.StreamResponse:
             errors.extend(f"{index} [{message}]" for message in exc.errors or [exc.message])
     if errors:
         raise validation_failed(errors)
-    return json_response([_create(state, item) for item in body], status=201)
+    return record_response(state, "contact", [_create(state, item) for item in body], status=201)
 
 
 async def edit_contact(request: web.Request) -> web.StreamResponse:
@@ -208,7 +208,7 @@ async def edit_contact(request: web.Request) -> web.StreamResponse:
     )
     _apply(record, clean)
     state.touch("contact", record["id"])
-    return json_response(record)
+    return record_response(state, "contact", record)
 
 
 async def archive_contact(request: web.Request) -> web.StreamResponse:

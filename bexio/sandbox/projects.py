@@ -20,9 +20,9 @@ from bexio.sandbox.resources import (
     Listing,
     get_handler,
     get_record,
-    json_response,
     list_handler,
     read_object,
+    record_response,
     search_handler,
     success,
     validate,
@@ -126,7 +126,7 @@ async def create_project(request: web.Request) -> web.StreamResponse:
     record = blank_project(state.new_id("pr_project"), nr, str(uuid.uuid4()))
     _apply(record, clean)
     state.tables["pr_project"][record["id"]] = record
-    return json_response(record, status=201)
+    return record_response(state, "pr_project", record, status=201)
 
 
 async def edit_project(request: web.Request) -> web.StreamResponse:
@@ -142,7 +142,7 @@ async def edit_project(request: web.Request) -> web.StreamResponse:
         extra_errors=_numbering_errors(state, body, creating=False),
     )
     _apply(record, clean)
-    return json_response(record)
+    return record_response(state, "pr_project", record)
 
 
 async def delete_project(request: web.Request) -> web.StreamResponse:

@@ -29,6 +29,7 @@ from bexio.sandbox.query import (
     sort_records,
 )
 from bexio.sandbox.routing import Handler, record_id, state_of
+from bexio.sandbox.shapes import present
 from bexio.sandbox.state import SandboxState
 
 #: "2.0": a bare array; "3.0": with X-Limit/X-Offset/X-Total-Count; "3.0-bare": a 3.0 list
@@ -49,6 +50,40 @@ def without(*names: str) -> View:
         return {key: value for key, value in record.items() if key not in hidden}
 
     return view
+
+
+def shown_view(state: SandboxState, table: str, view_name: str, view: View = identity) -> tuple[str, View]:
+    """The view a record of `table` is serialised with, and its name in the JSON cache.
+
+    Under documented shapes the view also passes the record through `present`; the name
+    says so, so the cache never hands out a text encoded for the other shapes.
+    """
+    if state.settings.shapes != "documented":
+        return view_name, view
+
+    def documented(record: Record) -> Record:
+        return present(table, view(record))
+
+    return f"{view_name}:documented", documented
+
+
+def record_text(
+    state: SandboxState, table: str, view_name: str, record: Record, view: View = identity
+) -> str:
+    """One record's JSON as the sandbox shows it (cached while the record is unchanged)."""
+    name, shown = shown_view(state, table, view_name, view)
+    return state.json_cache.text(table, name, record, shown)
+
+
+def record_response(
+    state: SandboxState, table: str, body: Record | list[Record], status: int = 200
+) -> web.Response:
+    """A write's answer — one record or a list of them — as the sandbox shows records of `table`."""
+    if state.settings.shapes != "documented":
+        return json_response(body, status)
+    if isinstance(body, list):
+        return json_response([present(table, record) for record in body], status)
+    return json_response(present(table, body), status)
 
 
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
@@ -171,7 +206,8 @@ def list_answer(
     page = parse_page(request.query)
     keys = parse_order(request.query.get("order_by"), listing.order_fields)
     records, total = _select(state, request, listing, keys, page, candidates)
-    text = state.json_cache.array(listing.table, "list", records, listing.list_view)
+    name, view = shown_view(state, listing.table, "list", listing.list_view)
+    text = state.json_cache.array(listing.table, name, records, view)
     headers: dict[str, str] = {}
     if listing.style == "3.0":
         headers = {"X-Limit": str(page.limit), "X-Offset": str(page.offset), "X-Total-Count": str(total)}
@@ -206,7 +242,7 @@ def get_handler(table: str) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         state = state_of(request)
         record = get_record(state, table, record_id(request))
-        return text_response(state.json_cache.text(table, "single", record, identity))
+        return text_response(record_text(state, table, "single", record))
 
     return handle
 
@@ -231,7 +267,7 @@ def create_handler(table: str, fields: tuple[Field, ...], defaults: Record | Non
         record = {"id": state.new_id(table), **(defaults or {})}
         record.update(clean)
         state.tables[table][record["id"]] = record
-        return json_response(record, status=201)
+        return record_response(state, table, record, status=201)
 
     return handle
 
@@ -242,6 +278,6 @@ def edit_handler(table: str, fields: tuple[Field, ...]) -> Handler:
         record = get_record(state, table, record_id(request))
         clean = validate(state, await read_object(request), fields, read_only=("id",), creating=False)
         record.update(clean)
-        return json_response(record)
+        return record_response(state, table, record)
 
     return handle

@@ -36,6 +36,7 @@ from bexio.sandbox.json_cache import Record
 from bexio.sandbox.payroll import ADDRESS_KEYS, blank_employee
 from bexio.sandbox.projects import blank_project
 from bexio.sandbox.seed_data import records
+from bexio.sandbox.shapes import Shapes, parse_shapes, shapes_from_env
 from bexio.sandbox.state import SandboxSettings, SandboxState
 from bexio.sandbox.timesheets import timesheet_record
 
@@ -178,7 +179,8 @@ def _demo_company(state: SandboxState) -> None:
         name="Alpenblick Digital AG",
         address="Bahnhofstrasse 12",
         address_nr="12",
-        postcode="8001",
+        # An integer, as bexio's API description types it and its samples show ("postcode": 8640).
+        postcode=8001,
         city="Zürich",
         mail="info@alpenblick.example",
         url="https://alpenblick.example",
@@ -440,8 +442,14 @@ def build_state(
     projects: int | None = None,
     timesheets: int | None = None,
     clock: Clock | None = None,
+    shapes: Shapes | None = None,
 ) -> SandboxState:
-    """A sandbox company; the sizes override the seed's defaults (not allowed for `empty`)."""
+    """A sandbox company; the sizes override the seed's defaults (not allowed for `empty`).
+
+    `shapes` None reads `BXHOURS_SANDBOX_SHAPES`, so a whole test run can be switched to the
+    documented shapes without touching a fixture; pass it to pin a test to one of them.
+    """
+    shown = shapes_from_env() if shapes is None else parse_shapes(shapes)
     if seed not in SEEDS:
         raise ValueError(f"unknown sandbox seed {seed!r}; choose one of {', '.join(SEEDS)}")
     overrides = (contacts, projects, timesheets)
@@ -451,7 +459,8 @@ def build_state(
         raise ValueError("sizes must not be negative")
 
     state = SandboxState(
-        clock=clock or SystemClock(), settings=SandboxSettings(payroll_enabled=seed != "empty")
+        clock=clock or SystemClock(),
+        settings=SandboxSettings(payroll_enabled=seed != "empty", shapes=shown),
     )
     state.tokens.register_demo_token(state.now())
     state.register_oauth_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, list(DEMO_REDIRECT_URIS))

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bexio.sandbox.app import create_app, precompute_json
 from bexio.sandbox.seed import build_state
+from bexio.sandbox.shapes import Shapes
 from bexio.sandbox.state import SandboxState
 from bexio.sandbox.tokens import DEMO_TOKEN
 
@@ -76,9 +77,13 @@ def run_standalone(
     timesheets: int | None = None,
     host: str = "127.0.0.1",
     out: TextIO | None = None,
+    shapes: Shapes | None = None,
 ) -> None:
-    """Build a seeded company and serve it until SIGINT/SIGTERM (blocking)."""
-    state = build_state(seed, contacts=contacts, projects=projects, timesheets=timesheets)
+    """Build a seeded company and serve it until SIGINT/SIGTERM (blocking).
+
+    `shapes` None: as `BXHOURS_SANDBOX_SHAPES` says (usual when unset).
+    """
+    state = build_state(seed, contacts=contacts, projects=projects, timesheets=timesheets, shapes=shapes)
     precompute_json(state)
     # This process serves one company for its whole life: keep the collector off its records.
     gc.freeze()

@@ -17,6 +17,7 @@ from bexio.sandbox.clock import Clock, SystemClock
 from bexio.sandbox.faults import Faults
 from bexio.sandbox.json_cache import JsonCache, Record
 from bexio.sandbox.ratelimit import RateLimiter
+from bexio.sandbox.shapes import Shapes
 from bexio.sandbox.tokens import PAT_LIFETIME, OAuthClient, TokenStore
 
 #: The resources the sandbox serves, by the name bexio's 2.0 routes use.
@@ -43,6 +44,7 @@ TABLES: Final = (
     "company_profile",
     "kb_item_setting",
     "kb_invoice",
+    "kb_invoice_payment",
 )
 
 LOCAL_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
@@ -89,6 +91,9 @@ class SandboxSettings:
     send_retry_after: bool = True
     #: The bexio user who "logs in" when an OAuth client sends a browser to /auth.
     oauth_login_user_id: int = 1
+    #: "documented": answers also show the shapes bexio documents beyond the recordings
+    #: (integer postcodes, 0/1 booleans, "" for null, …; see `bexio.sandbox.shapes`).
+    shapes: Shapes = "usual"
 
 
 @dataclass

@@ -18,6 +18,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     sandbox.add_argument("--contacts", type=int, help="large seed: number of contacts (default 5000)")
     sandbox.add_argument("--projects", type=int, help="large seed: number of projects (default 500)")
     sandbox.add_argument("--timesheets", type=int, help="large seed: number of timesheets (default 100000)")
+    sandbox.add_argument(
+        "--shapes",
+        choices=("usual", "documented"),
+        default=None,
+        help="usual (default): answer in the shapes bexio's recordings show; documented: also in "
+        'every other shape bexio documents (integer postcodes, 0/1 booleans, "" for null, …), '
+        "to prove a client reads them all. Unset: $BXHOURS_SANDBOX_SHAPES, else usual",
+    )
     sandbox.set_defaults(handler=sandbox_command, blocking=True)
 
 
@@ -33,6 +41,7 @@ def sandbox_command(args: argparse.Namespace, settings: Settings) -> int:
             projects=args.projects,
             timesheets=args.timesheets,
             host=args.host,
+            shapes=args.shapes,
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from None

@@ -361,7 +361,7 @@ async def test_a_fresh_account_starts_at_re_00001() -> None:
 async def test_payments_make_an_issued_invoice_partially_paid_then_paid(
     api: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    """``POST /2.0/kb_invoice/{id}/payment`` (body shape UNCONFIRMED): only issued invoices."""
+    """``POST /2.0/kb_invoice/{id}/payment``: only issued invoices take payments."""
     created = await create(api)
     path = f"/2.0/kb_invoice/{created['id']}"
     total = (await api.get(path)).json()["total"]
@@ -378,9 +378,10 @@ async def test_payments_make_an_issued_invoice_partially_paid_then_paid(
         "value: Pflichtfeld"
     ]
     assert (await pay("-5")).status_code == 422
-    partial = await pay("100")
+    partial = await pay("100.00")
     assert partial.status_code == 201
-    assert partial.json()["value"] == "100.000000" and partial.json()["kb_invoice_id"] == created["id"]
+    # The answer echoes the value without trailing zeros, as a logged real answer did ("27.2").
+    assert partial.json()["value"] == "100" and partial.json()["kb_invoice_id"] == created["id"]
     fetched = (await api.get(path)).json()
     assert fetched["kb_item_status_id"] == 16
     assert fetched["total_received_payments"] == "100.000000"
@@ -392,3 +393,106 @@ async def test_payments_make_an_issued_invoice_partially_paid_then_paid(
     assert paid["total_remaining_payments"] == "0.0000"
     assert (await pay("1")).status_code == 422  # paid: nothing left to take
     assert (await api.post(f"{path}/cancel")).status_code == 422
+
+
+PAYMENT_FIELDS = [
+    "id",
+    "date",
+    "value",
+    "bank_account_id",
+    "title",
+    "payment_service_id",
+    "is_client_account_redemption",
+    "is_cash_discount",
+    "kb_invoice_id",
+    "kb_credit_voucher_id",
+    "kb_bill_id",
+    "kb_credit_voucher_text",
+]
+
+
+async def issued(api: httpx.AsyncClient) -> str:
+    path = f"/2.0/kb_invoice/{(await create(api))['id']}"
+    assert (await api.post(f"{path}/issue")).status_code == 200
+    return path
+
+
+async def test_a_payment_takes_bexios_optional_fields_and_answers_its_twelve(api: httpx.AsyncClient) -> None:
+    """v2CreateInvoicePayment: `value` required; `date`, `bank_account_id` and
+    `payment_service_id` optional; the answer has 12 fields."""
+    path = await issued(api)
+    by_bank = await api.post(
+        f"{path}/payment", json={"date": "2026-06-20", "value": "10", "bank_account_id": 1}
+    )
+    assert by_bank.status_code == 201, by_bank.text
+    payment = by_bank.json()
+    assert list(payment) == PAYMENT_FIELDS
+    assert payment == {
+        "id": payment["id"],
+        "date": "2026-06-20",
+        "value": "10",
+        "bank_account_id": 1,
+        "title": "Zahlungseingang",
+        "payment_service_id": None,
+        "is_client_account_redemption": False,
+        "is_cash_discount": False,
+        "kb_invoice_id": int(path.rsplit("/", 1)[1]),
+        "kb_credit_voucher_id": None,
+        "kb_bill_id": None,
+        "kb_credit_voucher_text": "",
+    }
+    by_service = (await api.post(f"{path}/payment", json={"value": "5", "payment_service_id": 2})).json()
+    # Without a date the payment is booked today (UNCONFIRMED: bexio documents no default).
+    assert (by_service["date"], by_service["payment_service_id"], by_service["bank_account_id"]) == (
+        "2026-06-18",
+        2,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"value": "5", "bank_account_id": 404}, "bank_account_id: Diese Eingabe ist nicht korrekt."),
+        ({"value": "5", "payment_service_id": 9}, "payment_service_id: Diese Eingabe ist nicht korrekt."),
+        ({"value": "5", "date": "20.06.2026"}, "date: Diese Eingabe ist nicht korrekt."),
+        (
+            {"value": "5", "is_cash_discount": True},
+            "Widget schema does not include the following field(s): is_cash_discount",
+        ),
+        ({"value": "5", "note": "x"}, 'global: Unexpected extra form field named "note".'),
+    ],
+)
+async def test_a_payment_refuses_what_bexios_form_refuses(
+    api: httpx.AsyncClient, body: dict[str, Any], error: str
+) -> None:
+    path = await issued(api)
+    refused = await api.post(f"{path}/payment", json=body)
+    assert refused.status_code == 422
+    assert refused.json() == {"error_code": 422, "message": FORM_ERROR, "errors": [error]}
+
+
+async def test_payments_are_listed_read_and_deleted(api: httpx.AsyncClient) -> None:
+    path = await issued(api)
+    total = Decimal((await api.get(path)).json()["total"])
+    first = (await api.post(f"{path}/payment", json={"date": "2026-06-19", "value": "20"})).json()
+    second = (await api.post(f"{path}/payment", json={"date": "2026-06-20", "value": str(total - 20)})).json()
+    assert (await api.get(path)).json()["kb_item_status_id"] == 9
+
+    listed = (await api.get(f"{path}/payment")).json()
+    assert [(p["id"], p["value"]) for p in listed] == [
+        (first["id"], "20.000000"),
+        (second["id"], f"{total - 20:.6f}"),
+    ]
+    assert all(list(p) == PAYMENT_FIELDS for p in listed)
+    assert (await api.get(f"{path}/payment/{first['id']}")).json() == listed[0]
+    other = await issued(api)
+    assert (await api.get(f"{other}/payment/{first['id']}")).status_code == 404
+    assert (await api.get(f"{other}/payment")).json() == []
+
+    assert (await api.delete(f"{path}/payment/{second['id']}")).json() == {"success": True}
+    assert (await api.get(f"{path}/payment/{second['id']}")).status_code == 404
+    reopened = (await api.get(path)).json()
+    assert (reopened["kb_item_status_id"], reopened["total_received_payments"]) == (16, "20.000000")
+    assert (await api.delete(f"{path}/payment/{first['id']}")).status_code == 200
+    assert (await api.get(path)).json()["kb_item_status_id"] == 8

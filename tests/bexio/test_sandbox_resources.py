@@ -117,7 +117,9 @@ async def test_timesheet_edits_and_refusals(demo: tuple[RunningSandbox, httpx.As
     tracking = {"type": "duration", "date": "2026-06-17", "duration": "02:00"}
     timesheet = (await api.post("/2.0/timesheet", json={**NEW_TIMESHEET, "tracking": tracking})).json()
     path = f"/2.0/timesheet/{timesheet['id']}"
-    edited = await api.post(path, json={"tracking": {**tracking, "duration": "03:45"}, "text": "Review"})
+    edited = await api.post(
+        path, json={**NEW_TIMESHEET, "tracking": {**tracking, "duration": "03:45"}, "text": "Review"}
+    )
     assert (edited.json()["duration"], edited.json()["text"]) == ("3:45", "Review")
 
     async def errors(body: dict[str, Any]) -> list[str]:
@@ -147,6 +149,37 @@ async def test_timesheet_edits_and_refusals(demo: tuple[RunningSandbox, httpx.As
     ]
     assert (await api.delete(path)).json() == {"success": True}
     assert [s["id"] for s in (await api.get("/2.0/timesheet_status")).json()] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("missing", ["user_id", "client_service_id", "allowable_bill", "tracking"])
+async def test_a_timesheet_edit_requires_what_a_create_requires(
+    demo: tuple[RunningSandbox, httpx.AsyncClient], missing: str
+) -> None:
+    """v2EditTimesheet requires user_id, client_service_id, allowable_bill and tracking; an edit
+    that sends only what changed is refused (the wording of that refusal is UNCONFIRMED)."""
+    sandbox, api = demo
+    tracking = {"type": "duration", "date": "2026-06-17", "duration": "02:00"}
+    full = {**NEW_TIMESHEET, "tracking": tracking}
+    created = await api.post(
+        "/2.0/timesheet", json={key: value for key, value in full.items() if key != missing}
+    )
+    assert created.status_code == 422
+    assert created.json()["errors"] == [f"{missing}: Pflichtfeld"]
+    timesheet = (await api.post("/2.0/timesheet", json=full)).json()
+    path = f"/2.0/timesheet/{timesheet['id']}"
+    body = {**full, "text": "Review"}
+    del body[missing]
+    refused = await api.post(path, json=body)
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "error_code": 422,
+        "message": "The form could not be saved due to the following errors:",
+        "errors": [f"{missing}: Pflichtfeld"],
+    }
+    assert sandbox.state.tables["timesheet"][timesheet["id"]]["text"] == ""  # nothing was saved
+    cleared = await api.post(path, json={**full, missing: None})
+    assert cleared.json()["errors"] == [f"{missing}: Pflichtfeld"]
+    assert (await api.post(path, json=body | {missing: full[missing]})).status_code == 200
 
 
 async def test_business_activities(
