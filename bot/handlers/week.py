@@ -32,7 +32,6 @@ def _origin(body: dict[str, Any], today: date) -> ModalContext:
 def register(app: AsyncApp, deps: BotDeps) -> None:
     services = deps.services
 
-    @app.action(week_view.NAV_ACTION)
     async def navigate(
         ack: AsyncAck,
         body: dict[str, Any],
@@ -40,6 +39,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         context: dict[str, Any],
         respond: AsyncRespond | None = None,
     ) -> None:
+        """◀ / This week / ▶: the week the button's value names, where the button was."""
         await ack()
         tenant_id = await deps.tenant_id(context.get("team_id"))
         user_id = body["user"]["id"]
@@ -49,6 +49,9 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         else:
             week = await services.week.load(tenant_id, user_id, target)
             await respond(**week_view.message(week, replace=True))
+
+    for action_id in week_view.NAV_ACTIONS:  # one per button: Slack wants them distinct in a block
+        app.action(action_id)(navigate)
 
     @app.action(week_view.LOG_HOURS_ACTION)
     @app.action(week_view.LOG_EXPENSE_ACTION)

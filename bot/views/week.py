@@ -30,7 +30,12 @@ from core.durations import format_duration
 from core.money import format_money
 from services.week import WeekItem, WeekView
 
-NAV_ACTION = "week_nav"
+# Slack refuses a block whose elements share an action_id, so each navigation button has its own;
+# all three do the same (show the week their value names).
+NAV_PREVIOUS_ACTION = "week_nav_prev"
+NAV_THIS_WEEK_ACTION = "week_nav_this"
+NAV_NEXT_ACTION = "week_nav_next"
+NAV_ACTIONS = (NAV_PREVIOUS_ACTION, NAV_THIS_WEEK_ACTION, NAV_NEXT_ACTION)
 MENU_ACTION = "week_entry_menu"
 LOG_HOURS_ACTION = "week_log_hours"
 LOG_EXPENSE_ACTION = "week_log_expense"
@@ -97,10 +102,10 @@ def blocks(week: WeekView, *, budget: int) -> list[Block]:
 def _navigation(week: WeekView) -> Block:
     previous = week.monday - timedelta(days=7)
     following = week.monday + timedelta(days=7)
-    elements = [button("◀ Previous week", NAV_ACTION, previous.isoformat())]
+    elements = [button("◀ Previous week", NAV_PREVIOUS_ACTION, previous.isoformat())]
     if not week.is_current:
-        elements.append(button("This week", NAV_ACTION, week.today.isoformat()))
-    elements.append(button("Next week ▶", NAV_ACTION, following.isoformat()))
+        elements.append(button("This week", NAV_THIS_WEEK_ACTION, week.today.isoformat()))
+    elements.append(button("Next week ▶", NAV_NEXT_ACTION, following.isoformat()))
     elements.append(button("Log hours", LOG_HOURS_ACTION, week.monday.isoformat(), style="primary"))
     elements.append(button("Log expense", LOG_EXPENSE_ACTION, week.monday.isoformat()))
     return actions(*elements, block_id=NAV_BLOCK)

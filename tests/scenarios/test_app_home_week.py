@@ -133,7 +133,7 @@ async def test_week_back_and_forward(ls: LoggingStack) -> None:
     nav = next(b for b in home["blocks"] if b.get("block_id") == week_view.NAV_BLOCK)
     previous = next(e for e in nav["elements"] if e["text"]["text"].startswith("◀"))
     before = len(ls.stack.fake.calls_to("views.publish"))
-    await ls.stack.slack.block_action(MIA, week_view.NAV_ACTION, value=previous["value"], view=home)
+    await ls.stack.slack.block_action(MIA, previous["action_id"], value=previous["value"], view=home)
     await ls.stack.fake.wait_for("views.publish", count=before + 1)
     home = ls.stack.fake.home[MIA]
     assert "Week 47 · 16.11.–22.11.2026" in str(home["blocks"])
@@ -240,7 +240,7 @@ async def test_week_message_navigates_in_place(ls: LoggingStack) -> None:
     nav = next(b for b in reply.hook["blocks"] if b.get("block_id") == week_view.NAV_BLOCK)
     previous = next(e for e in nav["elements"] if e["text"]["text"].startswith("◀"))
     before = len(ls.stack.fake.hooks)
-    await ls.stack.slack.block_action(MIA, week_view.NAV_ACTION, value=previous["value"])
+    await ls.stack.slack.block_action(MIA, previous["action_id"], value=previous["value"])
     body = await ls.stack.fake.wait_for_hook(lambda b: any(b is h for _p, h in ls.stack.fake.hooks[before:]))
     assert body["replace_original"] is True
     assert "Week 47" in str(body["blocks"])
