@@ -43,6 +43,10 @@ from bexio.fields import (
 )
 
 
+BexioId = Annotated[int, Field(gt=0)]
+"""bexio's 2.0/3.0 ids are positive: a record with an id of 0 (or none) cannot be told apart."""
+
+
 class BexioModel(BaseModel):
     """Base of every read model: tolerant of new fields, immutable once read."""
 
@@ -82,7 +86,7 @@ def _id_set(value: str | None) -> frozenset[int]:
 class User(BexioModel):
     """``/3.0/users``; ``is_superadmin``/``is_accountant`` only appear for callers with admin rights."""
 
-    id: int
+    id: BexioId
     salutation_type: Unused = None
     firstname: Text = None
     lastname: Text = None
@@ -125,7 +129,7 @@ class Contact(NamedRecord):
     STAND_IN: ClassVar[str] = "Kontakt"
     NAME_FIELD: ClassVar[str] = "name_1"
 
-    id: int
+    id: BexioId
     nr: Text = None
     contact_type_id: int
     name_1: Name
@@ -181,7 +185,7 @@ class ContactGroup(NamedRecord):
 
     STAND_IN: ClassVar[str] = "Kategorie"
 
-    id: int
+    id: BexioId
     name: Name
 
 
@@ -190,7 +194,7 @@ class ContactSector(NamedRecord):
 
     STAND_IN: ClassVar[str] = "Branche"
 
-    id: int
+    id: BexioId
     name: Name
 
 
@@ -209,7 +213,7 @@ class Project(NamedRecord):
 
     STAND_IN: ClassVar[str] = "Projekt"
 
-    id: int
+    id: BexioId
     uuid: Text = None
     nr: Text = None
     name: Name
@@ -230,14 +234,14 @@ class Project(NamedRecord):
 class ProjectState(NamedRecord):
     STAND_IN: ClassVar[str] = "Status"
 
-    id: int
+    id: BexioId
     name: Name
 
 
 class ProjectType(NamedRecord):
     STAND_IN: ClassVar[str] = "Projektart"
 
-    id: int
+    id: BexioId
     name: Name
 
 
@@ -249,7 +253,7 @@ class BusinessActivity(NamedRecord):
 
     STAND_IN: ClassVar[str] = "Tätigkeit"
 
-    id: int
+    id: BexioId
     name: Name
     default_is_billable: OptBool = None
     default_price_per_hour: OptMoney = None
@@ -259,7 +263,7 @@ class BusinessActivity(NamedRecord):
 class TimesheetStatus(NamedRecord):
     STAND_IN: ClassVar[str] = "Status"
 
-    id: int
+    id: BexioId
     name: Name
 
 
@@ -289,7 +293,7 @@ class Timesheet(BexioModel):
     Timesheets keep ``pr_project_id`` in answers too (unlike invoices).
     """
 
-    id: int
+    id: BexioId
     user_id: int
     status_id: OptInt = None
     client_service_id: OptInt = None
@@ -327,7 +331,7 @@ class Account(NamedRecord):
 
     STAND_IN: ClassVar[str] = "Konto"
 
-    id: int
+    id: BexioId
     uuid: Text = None
     account_no: Name
     name: Name
@@ -348,7 +352,7 @@ class Account(NamedRecord):
 class AccountGroup(NamedRecord):
     STAND_IN: ClassVar[str] = "Kontogruppe"
 
-    id: int
+    id: BexioId
     uuid: Text = None
     account_no: Text = None
     name: Name
@@ -363,7 +367,7 @@ class Tax(BexioModel):
     The validity is given as year/month pairs; ``None`` means open-ended.
     """
 
-    id: int
+    id: BexioId
     uuid: Text = None
     name: Text = None
     code: Text = None
@@ -395,14 +399,14 @@ class Tax(BexioModel):
 class Unit(NamedRecord):
     STAND_IN: ClassVar[str] = "Einheit"
 
-    id: int
+    id: BexioId
     name: Name
 
 
 class Currency(BexioModel):
     """``/3.0/currencies``; ``round_factor`` is the cash rounding step (CHF 0.05)."""
 
-    id: int
+    id: BexioId
     name: Name
     round_factor: Money
 
@@ -410,7 +414,7 @@ class Currency(BexioModel):
 class Language(NamedRecord):
     STAND_IN: ClassVar[str] = "Sprache"
 
-    id: int
+    id: BexioId
     name: Name
     decimal_point: Unused = None
     thousands_separator: Unused = None
@@ -422,7 +426,7 @@ class Language(NamedRecord):
 class PaymentType(NamedRecord):
     STAND_IN: ClassVar[str] = "Zahlungsart"
 
-    id: int
+    id: BexioId
     name: Name
 
 
@@ -431,7 +435,7 @@ class BankAccount(NamedRecord):
 
     STAND_IN: ClassVar[str] = "Bankkonto"
 
-    id: int
+    id: BexioId
     uuid: Text = None
     name: Name
     owner: Unused = None
@@ -457,7 +461,7 @@ class BankAccount(NamedRecord):
 class CompanyProfile(NamedRecord):
     STAND_IN: ClassVar[str] = "Firma"
 
-    id: int
+    id: BexioId
     name: Name
     address: Text = None
     address_nr: Unused = None
@@ -480,7 +484,7 @@ class CompanyProfile(NamedRecord):
 class DocumentSetting(BexioModel):
     """``/2.0/kb_item_setting``: numbering and defaults per document class (``KbInvoice`` …)."""
 
-    id: int
+    id: BexioId
     text: Text = None
     kb_item_class: Name
     enumeration_format: Text = None
@@ -526,7 +530,7 @@ class MwstType(IntEnum):
 
 
 class _Position(BexioModel):
-    id: int
+    id: BexioId
     internal_pos: Unused = None
     parent_id: Unused = None
     is_optional: Unused = None
@@ -633,7 +637,7 @@ class Invoice(BexioModel):
     single invoice.
     """
 
-    id: int
+    id: BexioId
     document_nr: Text = None
     title: Text = None
     contact_id: OptInt = None

@@ -10,7 +10,7 @@ from core.clock import to_local
 from services.importing.people import LinkResult
 from services.importing.runs import AlreadyRunning, Message, Started
 from services.importing.status import ConnectionView, RunView, SyncStatus
-from services.importing.summary import RESOURCE_LABELS, ImportProgress, ImportSummary
+from services.importing.summary import RESOURCE_LABELS, ImportProgress, ImportSummary, skipped_lines
 
 SYNC_NOW_ACTION = "bx_sync_now"
 RETRY_JOB_ACTION = "bx_sync_retry_job"
@@ -137,9 +137,23 @@ def summary_blocks(summary: ImportSummary) -> list[Block]:
                 "`/bx-sync link @person their-bexio-email`."
             )
         )
+    if summary.skipped:
+        blocks.append(section(_skipped_text(summary)))
     notes = [*summary.notes, f"{number(summary.bexio_calls)} bexio calls"]
     blocks.append(context(*notes))
     return blocks
+
+
+SKIPPED_TEXT_LIMIT = 1500
+"""Characters of the "could not be read" lines in one block (a section's text takes 3000)."""
+
+
+def _skipped_text(summary: ImportSummary) -> str:
+    """What bexio sent that could not be read: named until an import reads it (issue 11 §2)."""
+    lines = "\n".join(f"⚠️ {line}" for line in skipped_lines(summary.skipped))
+    if len(lines) > SKIPPED_TEXT_LIMIT:
+        lines = lines[: SKIPPED_TEXT_LIMIT - 1] + "…"
+    return f"{lines}\nTheir data in bxhours stays as it was; the next import tries again."
 
 
 def _resource_lines(summary: ImportSummary) -> Iterable[str]:
@@ -197,8 +211,17 @@ def run_line(run: RunView | None, timezone: str) -> str:
     finished = run.finished_at or started
     if run.status == "done":
         changes = f", {number(run.summary.changed)} changes" if run.summary else ""
-        return f"last import {at(finished, timezone)} ✓{changes}"
+        skipped = skipped_lines(run.summary.skipped) if run.summary else []
+        unread = ""
+        if skipped:
+            more = f" (+{len(skipped) - 1} more)" if len(skipped) > 1 else ""
+            unread = f" · ⚠️ {_shortened(skipped[0])}{more}"
+        return f"last import {at(finished, timezone)} ✓{changes}{unread}"
     return f"last import {at(finished, timezone)} ✗ {run.error or 'failed'}"
+
+
+def _shortened(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def connection_footer(view: ConnectionView | None, *, is_admin: bool) -> list[Block]:
@@ -233,6 +256,8 @@ def status_blocks(status: SyncStatus, *, is_admin: bool) -> list[Block]:
         facts.append(f"*Customers rule:* {summary.customer_rule} — {summary.customer_rule_reason}")
         if summary.unmatched:
             facts.append(f"*Not linked to Slack:* {len(summary.unmatched)} people")
+        if summary.skipped:
+            facts.append(_skipped_text(summary))
     pending = status.jobs.queued + status.jobs.running
     facts.append(f"*Jobs:* {number(pending)} pending · {number(status.jobs.failed)} failed")
     blocks.append(section("\n".join(facts)))

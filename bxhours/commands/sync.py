@@ -16,7 +16,7 @@ from typing import TextIO
 from bxhours.commands import EXIT_OK, CommandError
 from bxhours.settings import Settings
 from core.clock import to_local
-from services.importing.summary import RESOURCE_LABELS, ImportProgress, ImportSummary
+from services.importing.summary import RESOURCE_LABELS, ImportProgress, ImportSummary, skipped_lines
 
 #: Within one phase, a new progress line at most this often.
 PROGRESS_EVERY = 2.0
@@ -88,4 +88,5 @@ def describe(summary: ImportSummary) -> str:
         people = ", ".join(person.email or person.name for person in summary.unmatched)
         lines.append(f"  Not linked to Slack ({len(summary.unmatched)}): {people}")
     lines += [f"  Note: {note}" for note in summary.notes]
+    lines += [f"  Skipped: {line}" for line in skipped_lines(summary.skipped)]
     return "\n".join(lines)
