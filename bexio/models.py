@@ -42,7 +42,6 @@ from bexio.fields import (
     blank_to_none,
 )
 
-
 BexioId = Annotated[int, Field(gt=0)]
 """bexio's 2.0/3.0 ids are positive: a record with an id of 0 (or none) cannot be told apart."""
 
