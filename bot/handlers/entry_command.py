@@ -123,13 +123,14 @@ def register(app: AsyncApp, deps: BotDeps, spec: EntryCommand[Any, Any]) -> None
         await ack()
         action = body["actions"][0]
         tenant_id = await deps.tenant_id(context.get("team_id"))
-        request = choices.picked(action["value"], what_by_action[action["action_id"]], spec.request_from_dict)
+        what = what_by_action[choices.pick_stem(action["action_id"])]
+        request = choices.picked(action["value"], what, spec.request_from_dict)
         async with deps.ack_first.turn():
             outcome = await service.log(tenant_id, body["user"]["id"], request)
             await respond(**spec.reply(outcome, replace=True))
 
-    for action_id in what_by_action:
-        app.action(action_id)(pick)
+    for stem in what_by_action:
+        app.action(choices.pick_pattern(stem))(pick)
 
     @app.action(spec.choice_actions.open_form)
     async def open_form(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -28,8 +29,23 @@ class ChoiceActions:
     """The action ids of one command's choice buttons."""
 
     pick: dict[str, str]
-    """What is being chosen ("project", "activity", "category") → its button's action id."""
+    """What is being chosen ("project", "activity", "category") → the stem of its buttons' action
+    ids (``<stem>.<n>`` for the n-th candidate: see ``pick_action_id``)."""
     open_form: str
+
+
+def pick_action_id(stem: str, index: int) -> str:
+    """The n-th candidate's action id: Slack refuses a block whose buttons share an action_id."""
+    return f"{stem}.{index}"
+
+
+def pick_pattern(stem: str) -> re.Pattern[str]:
+    """Every candidate button of one stem, for registering a single handler."""
+    return re.compile(rf"^{re.escape(stem)}\.\d+$")
+
+
+def pick_stem(action_id: str) -> str:
+    return action_id.rpartition(".")[0]
 
 
 def encode(payload: dict[str, Any]) -> str | None:
@@ -90,7 +106,7 @@ def choose(
         value = encode({"pick": choice.id, "request": request})
         if value is None:
             break
-        buttons.append(button(choice.label, ids.pick[outcome.what], value))
+        buttons.append(button(choice.label, pick_action_id(ids.pick[outcome.what], len(buttons)), value))
     carried = len(buttons) == len(outcome.choices)
     if outcome.more or not carried or not buttons:
         buttons = buttons if carried else []
