@@ -60,9 +60,11 @@ async def test_member_cannot_open_or_submit_settings(stack: Stack) -> None:
     assert response.status == 200
     assert stack.fake.calls_to("views.open") == []
     state = {settings_modal.block_id_for("time_rounding"): {"value": text_value("30:up")}}
-    response = await stack.slack.submit_view(
-        MIA, {"id": "V1", "type": "modal", "callback_id": settings_modal.CALLBACK_ID}, state
-    )
+    # A forged submission of the settings modal as an admin would see it (Slack shows errors only
+    # under input blocks of the submitted view, so the view carries its blocks).
+    rows = await stack.runtime.services.settings.list(stack.tenant_id)
+    forged = {**settings_modal.build(rows), "id": "V1"}
+    response = await stack.slack.submit_view(MIA, forged, state)
     assert response.json["response_action"] == "errors"
     rows = {row.key: row for row in await stack.runtime.services.settings.list(stack.tenant_id)}
     assert not rows["time_rounding"].is_set
