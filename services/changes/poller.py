@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, Final, NotRequired, TypeVar
 
 from pydantic import BeforeValidator, TypeAdapter
 from sqlalchemy import func, select
@@ -80,11 +80,11 @@ class _Stamped(TypedDict):
     """Only what the poller compares: contacts and invoices are re-read by the change processor."""
 
     id: int
-    updated_at: Stamp
+    updated_at: NotRequired[Stamp]
 
 
 class _StampedInvoice(_Stamped):
-    kb_item_status_id: int | None
+    kb_item_status_id: NotRequired[int | None]
 
 
 _STAMPED: PageReader[_Stamped] = PageReader(_Stamped)
@@ -158,7 +158,7 @@ class ChangePoller:
                 cursor.watermark = await _newest_stamp(client, client.contacts.path)
                 return [], cursor  # nothing imported to compare with: the import covers the past
         found = await _search(client, client.contacts.path, _STAMPED, self._since(cursor.watermark))
-        seen = {contact["id"]: stamp for contact in found if (stamp := contact["updated_at"])}
+        seen = {contact["id"]: stamp for contact in found if (stamp := contact.get("updated_at"))}
         stored = await self._customer_stamps(tenant_id, seen)
         # Changed: differs from what the import stored, and from what the last poll already saw
         # (a contact that is no customer is stored nowhere, yet must be queued only once).
@@ -185,9 +185,9 @@ class ChangePoller:
                 client, client.invoices.path, _STAMPED_INVOICES, self._since(cursor.watermark)
             )
             for invoice in found:
-                if invoice["id"] in ours and invoice["kb_item_status_id"] != ours[invoice["id"]]:
+                if invoice["id"] in ours and invoice.get("kb_item_status_id") != ours[invoice["id"]]:
                     changes[invoice["id"]] = Change(INVOICE, invoice["id"])
-            self._advance(cursor, {i["id"]: s for i in found if (s := i["updated_at"])}, remember=False)
+            self._advance(cursor, {i["id"]: s for i in found if (s := i.get("updated_at"))}, remember=False)
         # A draft deleted in bexio is in no updated_at search: look up every unfinished one by id.
         unfinished = sorted(bexio_id for bexio_id, status in ours.items() if status not in FINAL_STATUSES)
         for chunk in _chunks(unfinished, ID_CHUNK):
@@ -199,7 +199,9 @@ class ChangePoller:
                 on_unreadable=unreadable.extend,
             )
             found = await _collect(pages)
-            listed: dict[int, int | None] = {invoice["id"]: invoice["kb_item_status_id"] for invoice in found}
+            listed: dict[int, int | None] = {
+                invoice["id"]: invoice.get("kb_item_status_id") for invoice in found
+            }
             # Listed but unreadable is not deleted: the change processor re-reads it (status None
             # differs); one without an id could be any of them, so this chunk declares no deletion.
             listed.update((record.id, None) for record in unreadable if record.id is not None)
@@ -312,7 +314,7 @@ async def _newest_stamp(client: BexioClient, path: str) -> str | None:
     newest, _unreadable = _STAMPED.read_records(
         await client.get(path, _ANY_LIST, params={"order_by": "updated_at_desc", "limit": 1})
     )
-    return newest[0]["updated_at"] if newest and newest[0]["updated_at"] else None
+    return newest[0].get("updated_at") if newest else None
 
 
 async def _search(client: BexioClient, path: str, reader: PageReader[T], since: datetime) -> list[T]:

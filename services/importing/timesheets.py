@@ -15,7 +15,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Required
 
 from sqlalchemy import and_, select
 from typing_extensions import TypedDict
@@ -48,7 +48,7 @@ TIME_ENTRIES = Mirror(
 )
 
 
-class TimesheetFields(TypedDict):
+class TimesheetFields(TypedDict, total=False):
     """The fields of a bexio timesheet the import reads — checked here only for the id (an int or
     a digit string).
 
@@ -57,10 +57,11 @@ class TimesheetFields(TypedDict):
     alone costs 3.5 µs of them. ``_entry_builder`` turns these raw values into typed ones with the
     same tolerance as ``bexio.fields`` (issue 11 §1): ids as ints or digit strings (``"17"`` finds
     user 17), ``allowable_bill`` as ``true``/``1``/``"1"``/``"true"``, dates with a time of day,
-    ``""`` for empty, ``"1:15"`` for 75 minutes, a number as the text.
+    ``""`` for empty, ``"1:15"`` for 75 minutes, a number as the text — and a field left out
+    reads as empty.
     """
 
-    id: int
+    id: Required[int]
     user_id: Any
     status_id: Any
     client_service_id: Any
@@ -274,29 +275,29 @@ async def _entry_builder(ctx: ImportContext) -> tuple[EntryBuilder, list[int]]:
             return None
 
     def entry(timesheet: TimesheetFields) -> StagedEntry | None:
-        day = day_of(timesheet["date"])
+        day = day_of(timesheet.get("date"))
         if day is None:
             undated[0] += 1
             return None
         # bexio ids are ints, sometimes digit strings; "" or null (or anything unknown) finds nothing.
-        user_id = user_ids.get(_id(timesheet["user_id"]))
-        project_id = project_ids.get(_id(timesheet["pr_project_id"]))
-        activity_id = activity_ids.get(_id(timesheet["client_service_id"]))
+        user_id = user_ids.get(_id(timesheet.get("user_id")))
+        project_id = project_ids.get(_id(timesheet.get("pr_project_id")))
+        activity_id = activity_ids.get(_id(timesheet.get("client_service_id")))
         if project_id is None or activity_id is None:
             rate, source = None, None
         else:
             rate, source = rates.rate(project_id, activity_id, user_id)
-        text, bill = timesheet["text"], timesheet["allowable_bill"]
+        text, bill = timesheet.get("text"), timesheet.get("allowable_bill")
         return StagedEntry(
             timesheet["id"],
             user_id,
             project_id,
             activity_id,
             day,
-            minutes_of(timesheet["duration"]),
+            minutes_of(timesheet.get("duration")),
             text if type(text) is str else (as_text(text) or ""),
             bill is True or (bill is not False and as_flag(bill)),
-            _id(timesheet["status_id"]),
+            _id(timesheet.get("status_id")),
             rate,
             source,
             True,
