@@ -544,3 +544,35 @@ async def test_import_goes_on_when_slack_will_not_list_its_members(stack: Stack)
     assert summary is not None
     assert any("missing_scope" in note for note in summary.notes)
     assert len(summary.unmatched) == summary.resources["users"].total
+
+
+# --- records bexio sends that cannot be read (issue 11 §2) ------------------------------------------
+
+
+async def test_an_unreadable_customer_is_named_in_the_summary_the_status_and_the_app_home(
+    stack: Stack, sandbox: RunningSandbox
+) -> None:
+    await import_via_slack(stack)
+    broken = active_contact_ids(sandbox)[0]
+    set_contact(sandbox, broken, contact_type_id="Firma")
+    customers = await count(stack, Customer, Customer.active.is_(True))
+
+    _text, summary = await import_via_slack(stack)
+
+    assert summary is not None and [(s.resource, s.id) for s in summary.skipped] == [("customers", broken)]
+    assert await count(stack, Customer, Customer.active.is_(True)) == customers  # nothing deactivated
+    said = f"1 customer could not be read: id {broken} — contact_type_id"
+    assert said in str(stack.fake.dm_messages(ANDREA)[-1]["blocks"])
+    status = await stack.slack.command("/bx-sync", "status", user_id=ANDREA)
+    assert said in status.message_text
+    published = len(stack.fake.calls_to("views.publish"))
+    await stack.slack.open_home(ANDREA)
+    await stack.fake.wait_for("views.publish", count=published + 1)
+    assert said in str(stack.fake.home[ANDREA]["blocks"])
+
+    # The next import that reads it says nothing more about it.
+    set_contact(sandbox, broken, contact_type_id=1)
+    _text, summary = await import_via_slack(stack)
+    assert summary is not None and summary.skipped == []
+    status = await stack.slack.command("/bx-sync", "status", user_id=ANDREA)
+    assert "could not be read" not in status.message_text
