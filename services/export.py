@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -50,6 +50,23 @@ COLUMNS = (
     "invoice_number",
     "note",
 )
+TEXT_COLUMNS = frozenset(
+    {
+        "kind",
+        "user_email",
+        "customer",
+        "project_nr",
+        "project",
+        "activity",
+        "category",
+        "status",
+        "invoice_number",
+        "note",
+    }
+)
+"""Columns people typed or named: a spreadsheet must never run them as formulas (CSV injection)."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP, CSV Injection)."""
 BOM = "\ufeff"
 DEFAULT_DELIMITER = ";"
 """Excel in de-CH splits CSV on semicolons."""
@@ -234,21 +251,30 @@ async def write_csv(rows: AsyncIterator[Row], out: TextIO, delimiter: str = DEFA
     writer.writerow(COLUMNS)
     if first is None:
         return 0
-    writer.writerow(_csv_values(first[column] for column in COLUMNS))
+    writer.writerow(_csv_values(first))
     count = 1
     async for row in rows:
-        writer.writerow(_csv_values(row[column] for column in COLUMNS))
+        writer.writerow(_csv_values(row))
         count += 1
     return count
 
 
-def _csv_values(values: Iterable[Any]) -> list[str]:
+def neutralise(text: str) -> str:
+    """A text cell that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``+1``, ``@SUM``)
+    gets a leading ``'``, as OWASP recommends: Excel shows the text and runs nothing."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_values(row: Row) -> list[str]:
     cells = []
-    for value in values:
+    for column in COLUMNS:
+        value = row[column]
         if value is None:
             cells.append("")
         elif isinstance(value, bool):
             cells.append("true" if value else "false")
+        elif column in TEXT_COLUMNS:
+            cells.append(neutralise(str(value)))
         else:
-            cells.append(str(value))
+            cells.append(str(value))  # numbers stay numbers, a negative one included
     return cells

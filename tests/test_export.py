@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -15,7 +16,15 @@ from typing import Any
 import pytest
 
 from bxhours.fakes.master_data import SeededCompany, seed_master_data
-from services.export import COLUMNS, ExportError, ExportFilter, ExportService, write_csv, write_json
+from services.export import (
+    COLUMNS,
+    ExportError,
+    ExportFilter,
+    ExportService,
+    _csv_values,
+    write_csv,
+    write_json,
+)
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Expense
@@ -259,3 +268,51 @@ async def test_categories_command(tmp_path: Path) -> None:
         removed.stdout.decode().strip()
         == "Material: billable, default sales tax, no account yet (not in use)"
     )
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","pay here")',
+    "+41 44 555 01 01",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\tcalc",
+    "\rcalc",
+]
+
+
+async def test_csv_cells_never_run_as_formulas_and_json_stays_verbatim(db: Database, tmp_path: Path) -> None:
+    """Issue 12 §7 (OWASP CSV injection): text cells starting with = + - @ tab or CR get a leading ',
+    numbers stay numbers, JSON keeps what was typed."""
+    tenant_id, company = await _company(db)
+    mia = await user_id(db, tenant_id, "mia.schmid@alpenblick.example")
+    website, umsetzung = company.projects["Website Relaunch"], company.activities["Umsetzung"]
+    for note in FORMULAS:
+        await add_entry(
+            db,
+            tenant_id,
+            user=mia,
+            project=website,
+            activity=umsetzung,
+            day=date(2026, 11, 10),
+            minutes=30,
+            note=note,
+        )
+    service = ExportService(db)
+    out = io.StringIO(newline="")
+    await write_csv(
+        service.rows(tenant_id, ExportFilter(start=date(2026, 11, 10), end=date(2026, 11, 10))), out
+    )
+    cells = [row[-1] for row in csv.reader(io.StringIO(out.getvalue().lstrip("\ufeff")), delimiter=";")][1:]
+    assert sorted(cells) == sorted("'" + note for note in FORMULAS)
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+    out = io.StringIO()
+    await write_json(
+        service.rows(tenant_id, ExportFilter(start=date(2026, 11, 10), end=date(2026, 11, 10))), out
+    )
+    assert sorted(row["note"] for row in json.loads(out.getvalue())) == sorted(FORMULAS)
+
+
+def test_negative_numbers_stay_numbers_and_plain_text_is_untouched() -> None:
+    row = {column: None for column in COLUMNS} | {"amount": "-5.00", "minutes": -30, "note": "Zug nach Bern"}
+    cells = dict(zip(COLUMNS, _csv_values(row), strict=True))
+    assert (cells["amount"], cells["minutes"], cells["note"]) == ("-5.00", "-30", "Zug nach Bern")
