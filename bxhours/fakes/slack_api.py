@@ -5,6 +5,15 @@ It answers the way Slack does for the methods bxhours uses (shapes from ../share
 every method by GET and POST with arguments in the query string, a form or a JSON body (the async
 SDK mixes all three), and records each call with its parameters so tests can assert what the bot
 said. It also stands in for ``response_url`` hooks. Point the app at it with ``SLACK_API_URL``.
+
+It is as strict as Slack about Block Kit (``bxhours.fakes.block_kit``): a view Slack would refuse
+gets ``invalid_arguments``, a message ``invalid_blocks``, both with Slack's ``[ERROR] …`` lines in
+``response_metadata.messages``; a ``response_url`` post with invalid blocks gets HTTP 400
+``invalid_blocks`` (what Slack's incoming webhooks answer; for ``response_url`` itself the answer is
+UNCONFIRMED). bxhours logs such a refusal and carries on, so a test would pass although the person
+saw nothing: the fake therefore remembers every refusal, and every blocks message without fallback
+``text`` (Slack accepts it, we do not), and fails when it stops (``assert_clean``) unless the test
+declared the refusal with ``expect_refusal``.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bxhours.fakes import block_kit
+
 JSON_TYPE = "application/json"
 
 
@@ -30,6 +41,19 @@ class SlackCall:
     params: dict[str, Any]
     token: str | None
     at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Refusal:
+    """Something bxhours sent that Slack would refuse (or that our tests do not accept)."""
+
+    method: str  # a Web API method, "response_url", or "ack:<kind>" for an HTTP acknowledgement
+    error: str  # invalid_arguments, invalid_blocks, or "violation" (e.g. no fallback text)
+    messages: list[str]
+    payload: Any = None
+
+    def __str__(self) -> str:
+        return f"{self.method} → {self.error}: " + "; ".join(self.messages)
 
 
 @dataclass
@@ -97,6 +121,8 @@ class FakeSlack:
         self.views: dict[str, dict[str, Any]] = {}
         self.home: dict[str, dict[str, Any]] = {}
         self.used_triggers: set[str] = set()
+        self.refusals: list[Refusal] = []
+        self._expected_refusals: list[tuple[str, str]] = []
         self._script: dict[str, list[ScriptedError]] = {}
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
@@ -115,6 +141,61 @@ class FakeSlack:
     ) -> None:
         """The next call of ``method`` answers with this error (e.g. ``ratelimited`` with 429)."""
         self._script.setdefault(method, []).append(ScriptedError(error, status, retry_after))
+
+    def expect_refusal(self, method: str, containing: str = "") -> None:
+        """The test provokes one refusal of ``method`` on purpose (one of its messages contains
+        ``containing``); ``assert_clean`` then accepts it, and fails if it never came."""
+        self._expected_refusals.append((method, containing))
+
+    # -- refusals -------------------------------------------------------------------------------
+
+    def refuse(self, method: str, error: str, messages: list[str], payload: Any = None) -> Refusal:
+        """Remember a refusal (the fake's own, or one a test helper found in an acknowledgement)."""
+        refusal = Refusal(method, error, messages, payload)
+        self.refusals.append(refusal)
+        self._changed.set()
+        return refusal
+
+    def unexpected_refusals(self) -> list[str]:
+        """Refusals no test asked for, and asked-for refusals that never came."""
+        pending = list(self._expected_refusals)
+        unexpected = []
+        for refusal in self.refusals:
+            match = next(
+                (
+                    wanted
+                    for wanted in pending
+                    if wanted[0] == refusal.method and any(wanted[1] in m for m in refusal.messages)
+                ),
+                None,
+            )
+            if match is None:
+                unexpected.append(str(refusal))
+            else:
+                pending.remove(match)
+        return unexpected + [f"expected a refusal of {m} containing {c!r}, none came" for m, c in pending]
+
+    def assert_clean(self) -> None:
+        """Fail when bxhours sent something Slack would refuse: bxhours only logs Slack's refusal,
+        so without this a test passes although the person saw nothing."""
+        problems = self.unexpected_refusals()
+        if problems:
+            raise AssertionError(
+                "fake Slack refused what bxhours sent (Slack would too):\n  " + "\n  ".join(problems)
+            )
+
+    def _refused(self, method: str, error: str, messages: list[str], payload: Any) -> dict[str, Any]:
+        self.refuse(method, error, messages, payload)
+        return {"ok": False, "error": error, "response_metadata": {"messages": messages}}
+
+    def _message_refusal(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """chat.*: ``invalid_blocks`` as Slack answers; no fallback ``text`` only fails our tests."""
+        problems = block_kit.message_problems(params)
+        if problems:
+            return self._refused(method, "invalid_blocks", problems, params)
+        if block_kit.missing_fallback_text(params):
+            self.refuse(method, "violation", ["blocks without fallback text"], params)
+        return None
 
     # -- inspection ---------------------------------------------------------------------------
 
@@ -138,7 +219,10 @@ class FakeSlack:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 seen = [c.method for c in self.calls]
-                raise AssertionError(f"expected {count} × {method}, saw {len(matching)}; calls: {seen}")
+                refused = [str(r) for r in self.refusals]
+                raise AssertionError(
+                    f"expected {count} × {method}, saw {len(matching)}; calls: {seen}; refused: {refused}"
+                )
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.5))
@@ -186,6 +270,10 @@ class FakeSlack:
 
     async def _handle_hook(self, request: web.Request) -> web.Response:
         body = await request.json()
+        problems = block_kit.message_problems(body) if isinstance(body, dict) else ["not a JSON object"]
+        if problems:
+            self.refuse("response_url", "invalid_blocks", problems, body)
+            return web.Response(status=400, text="invalid_blocks")
         self.hooks.append((request.path, body))
         self._changed.set()
         return web.Response(text="ok")
@@ -274,6 +362,9 @@ class FakeSlack:
         channel = params.get("channel")
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        refused = self._message_refusal("chat.postMessage", params)
+        if refused:
+            return refused
         ts = self._next_ts()
         message = {
             "type": "message",
@@ -289,6 +380,9 @@ class FakeSlack:
         key = (str(params.get("channel")), str(params.get("ts")))
         if key not in self.messages:
             return {"ok": False, "error": "message_not_found"}
+        refused = self._message_refusal("chat.update", params)
+        if refused:
+            return refused
         self.messages[key].update({"text": params.get("text", ""), "blocks": params.get("blocks", [])})
         return {
             "ok": True,
@@ -301,6 +395,9 @@ class FakeSlack:
     def _m_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel") or not params.get("user"):
             return {"ok": False, "error": "channel_not_found"}
+        refused = self._message_refusal("chat.postEphemeral", params)
+        if refused:
+            return refused
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _store_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
@@ -319,37 +416,32 @@ class FakeSlack:
         self.views[view_id] = stored
         return stored
 
-    def _check_view(self, view: Any) -> str | None:
+    def _view_refusal(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """``invalid_arguments`` with Slack's messages when the view breaks a Block Kit rule."""
+        view = params.get("view")
         if isinstance(view, str):
             view = json.loads(view)
-        if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
-            return "invalid_arguments"
-        if len(view.get("blocks", [])) > 100:
-            return "invalid_arguments"
-        if view.get("type") == "modal":
-            title = view.get("title", {}).get("text", "")
-            if not title or len(title) > 24:
-                return "invalid_arguments"
-            if any(b.get("type") == "input" for b in view.get("blocks", [])) and not view.get("submit"):
-                return "invalid_arguments"
-        if len(view.get("private_metadata", "")) > 3000:
-            return "invalid_arguments"
+        problems = block_kit.view_problems(view)
+        if isinstance(view, dict) and view.get("type") not in ("modal", "home"):
+            problems.append(block_kit.problem("/view/type", "must be modal or home"))
+        if problems:
+            return self._refused(method, "invalid_arguments", problems, view)
         return None
 
-    def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _m_views_open(self, params: dict[str, Any], method: str = "views.open") -> dict[str, Any]:
         trigger = str(params.get("trigger_id", ""))
         if not trigger:
             return {"ok": False, "error": "invalid_trigger_id"}
         if trigger in self.used_triggers:
             return {"ok": False, "error": "exchanged_trigger_id"}
-        error = self._check_view(params.get("view"))
-        if error:
-            return {"ok": False, "error": error}
+        refused = self._view_refusal(method, params)
+        if refused:
+            return refused
         self.used_triggers.add(trigger)
         return {"ok": True, "view": self._store_view(_as_dict(params["view"]))}
 
     def _m_views_push(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._m_views_open(params)
+        return self._m_views_open(params, "views.push")
 
     def _m_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
         view_id = params.get("view_id")
@@ -362,26 +454,36 @@ class FakeSlack:
             return {"ok": False, "error": "not_found"}
         if params.get("hash") and params["hash"] != current["hash"]:
             return {"ok": False, "error": "hash_conflict"}
-        error = self._check_view(params.get("view"))
-        if error:
-            return {"ok": False, "error": error}
+        refused = self._view_refusal("views.update", params)
+        if refused:
+            return refused
         return {"ok": True, "view": self._store_view(_as_dict(params["view"]), str(view_id))}
 
     def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id = str(params.get("user_id", ""))
         if user_id not in self.users:
             return {"ok": False, "error": "user_not_found"}
-        error = self._check_view(params.get("view"))
-        if error:
-            return {"ok": False, "error": error}
+        refused = self._view_refusal("views.publish", params)
+        if refused:
+            return refused
         view = self._store_view(_as_dict(params["view"]))
         self.home[user_id] = view
         return {"ok": True, "view": view}
 
     # -- running ------------------------------------------------------------------------------
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> web.AppRunner:
-        runner = web.AppRunner(self.app, access_log=None)
+    async def start(self, host: str = "127.0.0.1", port: int = 0, *, strict: bool = True) -> web.AppRunner:
+        """Serve on ``host:port`` (0: a free port). With ``strict`` (tests), stopping the runner
+        raises ``assert_clean``'s AssertionError when bxhours sent something Slack would refuse:
+        every fixture that stops its fake thereby fails the test, without a check of its own."""
+        app = self.app
+        if strict:
+
+            async def check(_app: web.Application) -> None:
+                self.assert_clean()
+
+            app.on_cleanup.append(check)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()

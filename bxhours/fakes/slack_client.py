@@ -3,6 +3,11 @@
 Commands go form-encoded, interactivity as ``payload=<json>``, events as JSON — exactly the bytes
 Slack would send, signed with the app's signing secret (../shared/slack-payloads.md §0–§7). Used by
 `make demo`, the scenario tests and the benchmarks, so all three exercise the same real endpoint.
+
+What bxhours answers in the acknowledgement itself (a command's JSON reply, a ``response_action``
+with a view or errors, the options an external select loads) reaches Slack without any Web API
+call, so the fake never sees it: the simulator checks it with the same rules
+(``bxhours.fakes.block_kit``) and hands a refusal to the fake, which fails the test when it stops.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ import itertools
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
 
+from bxhours.fakes import block_kit
 from bxhours.fakes.slack_api import FakeSlack
 
 
@@ -95,6 +102,19 @@ class SlackSimulator:
         response = await self._http.post(self.events_url, content=body.encode(), headers=headers)
         return SlackResponse(response.status_code, response.text, dict(response.headers))
 
+    def _check_ack(
+        self, kind: str, response: SlackResponse, problems_of: Callable[[Any], list[str]]
+    ) -> SlackResponse:
+        """Hand the fake what Slack would refuse in a 200 acknowledgement's JSON body."""
+        if response.status != 200 or not response.text.startswith("{"):
+            return response
+        body = response.json
+        problems = problems_of(body)
+        if problems:
+            error = "invalid_arguments" if isinstance(body, dict) and "view" in body else "invalid_blocks"
+            self.fake.refuse(f"ack:{kind}", error, problems, body)
+        return response
+
     async def command(
         self, command: str, text: str = "", *, user_id: str, channel_id: str = "C0GENERAL", **overrides: Any
     ) -> SlackResponse:
@@ -117,9 +137,10 @@ class SlackSimulator:
         timestamp = overrides.pop("timestamp", None)
         signature = overrides.pop("signature", None)
         fields.update(overrides)
-        return await self.post(
+        response = await self.post(
             urlencode(fields), "application/x-www-form-urlencoded", timestamp=timestamp, signature=signature
         )
+        return self._check_ack("command", response, block_kit.command_ack_problems)
 
     def _envelope(self, user_id: str, kind: str) -> dict[str, Any]:
         user = self.fake.users.get(user_id)
@@ -196,7 +217,10 @@ class SlackSimulator:
         payload = self._envelope(user_id, "view_submission")
         payload["view"] = {**view, "state": {"values": state}}
         payload["response_urls"] = []
-        return await self._interactive(payload)
+        response = await self._interactive(payload)
+        return self._check_ack(
+            "view_submission", response, lambda body: block_kit.submission_ack_problems(body, view)
+        )
 
     async def options(
         self,
@@ -212,7 +236,8 @@ class SlackSimulator:
         if view is not None:
             payload["container"] = {"type": "view", "view_id": view["id"]}
             payload["view"] = view
-        return await self._interactive(payload)
+        response = await self._interactive(payload)
+        return self._check_ack("block_suggestion", response, block_kit.options_problems)
 
     async def event(self, event: dict[str, Any]) -> SlackResponse:
         body = {

@@ -2,6 +2,11 @@
 
 Each test gets its own sandbox state, so a test may change bexio data (``sandbox.state.tables``),
 inject faults (``sandbox.state.faults``) and read the recorded bexio calls (``sandbox.state.calls``).
+
+The fake Slack is as strict as Slack about Block Kit: a test fails at teardown when bxhours sent a
+view or message Slack would refuse (or blocks without fallback text), even if bxhours only logged
+the refusal. A test that provokes a refusal on purpose says so with
+``stack.fake.expect_refusal("views.open", "…")``.
 """
 
 from __future__ import annotations
