@@ -101,7 +101,7 @@ def choose(
         question = f"Which {outcome.what} for *{escape(outcome.subject)}*?"
     else:
         question = f"Which {outcome.what}?"
-    buttons = []
+    buttons: list[dict[str, Any]] = []
     for choice in outcome.choices:
         value = encode({"pick": choice.id, "request": request})
         if value is None:
