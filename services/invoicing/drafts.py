@@ -9,6 +9,7 @@ the recorded invoices show that ``mwst_type`` 1 charges no VAT at all). Every pr
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -53,13 +54,13 @@ def positions(lines: Iterable[DraftLine], *, hours_unit_id: int | None) -> tuple
     found: list[PositionCreate] = []
     for line in lines:
         if line.kind == LineKind.TEXT.value:
-            found.append(KbPositionTextCreate(text=line.text, show_pos_nr=False))
+            found.append(KbPositionTextCreate(text=text_html(line.text), show_pos_nr=False))
             continue
         found.append(
             KbPositionCustomCreate(
                 amount=line.quantity,
                 unit_price=line.unit_price,
-                text=line.text,
+                text=text_html(line.text),
                 unit_id=hours_unit_id if line.kind == LineKind.HOURS.value else None,
                 account_id=line.account_id,
                 tax_id=line.tax_id,
@@ -68,11 +69,27 @@ def positions(lines: Iterable[DraftLine], *, hours_unit_id: int | None) -> tuple
     return tuple(found)
 
 
+def text_html(text: str) -> str:
+    """bexio renders a document's header and position texts as HTML: what people typed (notes,
+    activity and project names) is escaped, so ``<a href=…>pay here</a>`` or ``<script>`` reaches
+    the customer as the characters typed, never as markup; line breaks are kept."""
+    return "<br/>".join(html.escape(line, quote=False) for line in text.strip().splitlines())
+
+
+_MARKUP = re.compile(r"<[^>]*>|[<>]")
+
+
+def plain_text(text: str) -> str:
+    """A field bexio shows as plain text (the title): markup is stripped, not escaped, so no
+    ``&lt;`` ends up on the customer's invoice."""
+    return " ".join(_MARKUP.sub("", text).split())
+
+
 def intro_html(intro: str | None) -> str | None:
     """bexio's header is HTML: the person's text, escaped, with its line breaks kept."""
     if intro is None or not intro.strip():
         return None
-    return "<br/>".join(html.escape(line) for line in intro.strip().splitlines())
+    return text_html(intro)
 
 
 def draft_payload(
@@ -92,7 +109,7 @@ def draft_payload(
     """The create body; ``None`` fields are left out so bexio fills its defaults (texts, bank
     account, currency), and ``document_nr`` is only sent with bxhours' own numbering."""
     return InvoiceCreate(
-        title=title,
+        title=plain_text(title),
         contact_id=contact_id,
         user_id=user_id,
         pr_project_id=project_bexio_id,

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core.invoice_lines import LineKind
+from core.invoice_lines import Grouping, LineKind
 from services.invoicing import InvoiceRequest, Selection
 from storage.models import Customer, Expense, TimeEntry
 from tests.invoicing_fixtures import ANDREA, MIA, InvoicingEnv, invoicing
@@ -289,3 +289,35 @@ async def test_uncertain_answers_are_reported_as_waiting_and_retried_without_a_s
     assert [invoice for invoice, _reason in env.reporter.delays] == [submitted.invoice_id]
     assert "never twice" in env.reporter.delays[0][1]
     assert len(env.sandbox.state.calls_to("POST", "/2.0/kb_invoice")) == 1  # the second attempt found it
+
+
+async def test_markup_people_typed_reaches_bexio_as_text(invoicing: InvoicingEnv) -> None:
+    """Issue 12 §6: notes, intro and title go into bexio documents escaped or stripped, never as markup."""
+    env = invoicing
+    first, last = env.last_month
+    note = '<a href="https://evil.example">pay here</a> <script>alert(1)</script>'
+    await env.work.entry(
+        user_id=env.user(1),
+        project_id=env.project(1),
+        activity_id=env.activity(4),
+        day=first,
+        minutes=60,
+        note=note,
+    )
+    selection = Selection(env.customer_of(1), period_to=last, grouping=Grouping.PER_ENTRY)
+    request = InvoiceRequest(
+        selection,
+        actor=ANDREA,
+        title="<b>Leistungen</b> <img src=x onerror=alert(1)>",
+        intro="Hallo <i>Team</i>",
+    )
+    submitted = await env.service.submit(env.tenant_id, request)
+    assert await env.settle(submitted.invoice_id) == "created"
+    [post] = env.sandbox.state.calls_to("POST", "/2.0/kb_invoice")
+    body = post.json_body
+    texts = " ".join(position["text"] for position in body["positions"])
+    assert "<a " not in texts and "<script>" not in texts
+    assert '&lt;a href="https://evil.example"&gt;pay here&lt;/a&gt;' in texts
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in texts
+    assert body["title"] == "Leistungen"
+    assert body["header"] == "Hallo &lt;i&gt;Team&lt;/i&gt;"
