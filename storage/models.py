@@ -476,6 +476,8 @@ class SyncRun(TenantScoped, Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    lease_expires_at: Mapped[datetime | None]
+    """Renewed while the run works; lapsed means its process died (``services.importing.runs``)."""
 
 
 class SyncCursor(TenantScoped, Base):

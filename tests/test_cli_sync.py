@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import subprocess
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bexio.sandbox import RunningSandbox, build_state, serve_sandbox
 from bxhours.fakes.slack_api import FakeSlack
+from services.importing.runs import RUN_LEASE
+from services.importing.status import expire_lapsed_runs
+from storage.db import Database
+from storage.models import SyncRun, Tenant
 from tests.test_cli import BXHOURS, service_env
 
 RESOURCES = {"users", "customers", "projects", "activities", "accounts", "taxes", "timesheets"}
@@ -97,3 +104,55 @@ async def test_sync_failure_is_one_line_and_non_zero(
     assert "BEXIO_ACCESS_TOKEN" in last
     assert "Traceback" not in err
     assert sandbox.token not in err
+
+
+async def test_a_killed_sync_blocks_imports_only_until_its_lease_lapses(
+    tmp_path: Path, fake_slack: FakeSlack, sandbox: RunningSandbox, database_url: str, db: Database
+) -> None:
+    """Issue 12 §11: kill -9 of `bxhours sync` leaves its run `running`; its lease lapses within
+    RUN_LEASE and the run is then marked failed instead of blocking imports for an hour."""
+    env = service_env(
+        fake_slack,
+        database_url,
+        BEXIO_API_URL=sandbox.url,
+        BEXIO_AUTH_URL=f"{sandbox.url}/realms/bexio",
+        BEXIO_ACCESS_TOKEN=sandbox.token,
+    )
+    sandbox.state.faults.latency_ms = 150  # slow enough to be killed mid-import
+    process = await asyncio.create_subprocess_exec(
+        *BXHOURS, "sync", env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    run = None
+    for _ in range(300):
+        run = await _last_run(db)
+        if run is not None and run.status == "running":
+            break
+        await asyncio.sleep(0.05)
+    assert run is not None and run.status == "running" and run.lease_expires_at is not None
+    process.send_signal(signal.SIGKILL)
+    await process.wait()
+    sandbox.state.faults.latency_ms = 0
+
+    code, _out, err = await sync(env, tmp_path)  # within the lease: still refused
+    assert code == 1 and "already running" in err, err
+
+    killed = await _last_run(db)
+    assert killed is not None and killed.lease_expires_at is not None
+    assert killed.lease_expires_at - datetime.now(UTC) <= RUN_LEASE
+    later = killed.lease_expires_at + timedelta(seconds=1)  # what anyone looking then will see
+    async with db.session(killed.tenant_id) as session:
+        assert await expire_lapsed_runs(session, later) == 1
+    failed = await _last_run(db)
+    assert failed is not None and failed.status == "failed" and "interrupted" in (failed.error or "")
+
+    code, _out, err = await sync(env, tmp_path)
+    assert code == 0, err
+
+
+async def _last_run(db: Database) -> SyncRun | None:
+    async with db.system_session() as session:
+        tenant_id = await session.scalar(select(Tenant.id).order_by(Tenant.id))
+    if tenant_id is None:
+        return None
+    async with db.session(tenant_id) as session:
+        return await session.scalar(select(SyncRun).order_by(SyncRun.id.desc()))

@@ -3,17 +3,22 @@
 `/bx-sync` records a run and enqueues an ``import.full`` job in one transaction; a partial unique
 index lets the database refuse a second active run, so two `/bx-sync` at the same moment (or one
 beside `bxhours sync`) cannot both start. The worker posts the progress message to the
-requester's DM, updates it per phase and ends it with the summary or a clear error. A run whose
-job is gone (its worker died for good) or a command-line run silent for an hour no longer
-blocks new ones.
+requester's DM, updates it per phase and ends it with the summary or a clear error.
+
+A running import holds a lease (``lease_expires_at``) that it renews every ``RUN_LEASE / 3``
+while it works. A process killed mid-import (kill -9) cannot mark its run failed, but its lease
+lapses: whoever looks next — a new `/bx-sync`, `bxhours sync`, `/bx-sync status`, the App Home —
+marks it failed within ``RUN_LEASE`` (``status.expire_lapsed_runs``), so a killed `bxhours sync`
+blocks imports for 30 seconds, not an hour. A queued run whose job is gone no longer blocks either.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -24,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.importing.errors import ImportFailed
 from services.importing.service import ImportService, ProgressCallback
-from services.importing.status import RunView, run_view
+from services.importing.status import INTERRUPTED, RunView, expire_lapsed_runs, run_view
 from services.importing.summary import ImportProgress, ImportSummary
 from services.notifier import MessageRef, Notifier
 from storage.db import Database
@@ -37,9 +42,10 @@ IMPORT_JOB = "import.full"
 ACTIVE = ("queued", "running")
 DONE, FAILED = "done", "failed"
 CLI = "cli"
-#: A command-line import that has not finished after this long is taken to be dead.
+#: A run without a lease (recorded before leases existed) that has not finished after this long is dead.
 STALE_UNATTENDED_RUN = timedelta(hours=1)
-INTERRUPTED = "The import was interrupted before it finished (its process stopped). Run `/bx-sync` again."
+RUN_LEASE = timedelta(seconds=30)
+"""How long a running import's lease lasts; it is renewed three times within it."""
 
 Message = tuple[str, list[dict[str, Any]]]
 
@@ -86,6 +92,7 @@ class SyncRunService:
         now: Callable[[], datetime],
         *,
         progress_interval: float = 2.0,
+        run_lease: timedelta = RUN_LEASE,
     ) -> None:
         self.db = db
         self.queue = queue
@@ -94,6 +101,7 @@ class SyncRunService:
         self.messages = messages
         self.now = now
         self.progress_interval = progress_interval
+        self.run_lease = run_lease
 
     # -- starting -------------------------------------------------------------------------------
 
@@ -124,7 +132,8 @@ class SyncRunService:
                 raise ImportBusy(claimed.run)
             run_id = claimed.id
         try:
-            summary = await self.importer.run(tenant_id, progress)
+            async with self._holding_lease(tenant_id, run_id):
+                summary = await self.importer.run(tenant_id, progress)
         except ImportFailed as exc:
             await self._finish(tenant_id, run_id, FAILED, error=exc.message)
             raise
@@ -134,18 +143,50 @@ class SyncRunService:
         await self._finish(tenant_id, run_id, DONE, summary=summary)
         return summary
 
+    @contextlib.asynccontextmanager
+    async def _holding_lease(self, tenant_id: int, run_id: int) -> AsyncIterator[None]:
+        """Renew the run's lease while the body runs; a renewal that fails is retried at the next
+        beat (the lease outlasts two missed beats)."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.run_lease.total_seconds() / 3)
+                try:
+                    await self._renew_lease(tenant_id, run_id)
+                except Exception:
+                    log.warning("could not renew the lease of import run %s", run_id, exc_info=True)
+
+        await self._renew_lease(tenant_id, run_id)
+        beat = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            beat.cancel()
+            await asyncio.gather(beat, return_exceptions=True)
+
+    async def _renew_lease(self, tenant_id: int, run_id: int) -> None:
+        async with self.db.session(tenant_id) as session:
+            await session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id, SyncRun.status == "running")
+                .values(lease_expires_at=self.now() + self.run_lease)
+                .execution_options(synchronize_session=False)
+            )
+
     async def _claim_slot(
         self, session: AsyncSession, started_by: str, *, status: str
     ) -> SyncRun | AlreadyRunning:
         """Insert the run first — a write, so SQLite's lock is ours before anything is read — and
         let the unique index say whether another run is active."""
         now = self.now()
+        await expire_lapsed_runs(session, now)
         for _attempt in range(3):
             run = SyncRun(
                 started_by=started_by,
                 status=status,
                 created_at=now,
                 started_at=now if status == "running" else None,
+                lease_expires_at=now + self.run_lease if status == "running" else None,
             )
             try:
                 async with session.begin_nested():
@@ -163,6 +204,8 @@ class SyncRunService:
         raise RuntimeError("could not record the import run")  # three races in a row: give up loudly
 
     async def _is_stale(self, session: AsyncSession, run: SyncRun, now: datetime) -> bool:
+        if run.lease_expires_at is not None:
+            return run.lease_expires_at < now
         if run.job_id is not None:
             job = await session.get(Job, run.job_id)
             return job is None or job.status not in (QUEUED, RUNNING)
@@ -191,7 +234,8 @@ class SyncRunService:
         )
         await message.open(run, on_posted=lambda ref: self._remember_message(job.tenant_id, run_id, ref))
         try:
-            summary = await self.importer.run(job.tenant_id, message.update)
+            async with self._holding_lease(job.tenant_id, run_id):
+                summary = await self.importer.run(job.tenant_id, message.update)
         except ImportFailed as exc:
             await self._finish(job.tenant_id, run_id, FAILED, error=exc.message)
             await message.close(self.messages.failed(exc.message))
@@ -217,7 +261,13 @@ class SyncRunService:
                 result = await session.execute(
                     update(SyncRun)
                     .where(SyncRun.id == run_id, SyncRun.status != DONE)
-                    .values(status="running", job_id=job_id, error=None, finished_at=None)
+                    .values(
+                        status="running",
+                        job_id=job_id,
+                        error=None,
+                        finished_at=None,
+                        lease_expires_at=now + self.run_lease,
+                    )
                     .execution_options(synchronize_session=False)
                 )
                 if not result.rowcount:  # type: ignore[attr-defined]
@@ -267,6 +317,7 @@ class SyncRunService:
                     error=error,
                     phase=None,
                     finished_at=self.now(),
+                    lease_expires_at=None,
                 )
                 .execution_options(synchronize_session=False)
             )

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bexio_access import BexioAccess
 from services.importing.summary import ImportSummary
@@ -23,10 +24,26 @@ from storage.models import BexioConnection, SyncRun
 from storage.tenants import TenantRepository
 
 EXPIRY_WARNING = timedelta(days=7)
+INTERRUPTED = "The import was interrupted before it finished (its process stopped). Run `/bx-sync` again."
 OK, BROKEN = "ok", "broken"
 
 ConnectionState = Literal["connected", "broken", "not_connected", "unchecked"]
 AUTH_KIND_NAMES = {"pat": "personal access token", "oauth": "OAuth"}
+
+
+async def expire_lapsed_runs(session: AsyncSession, now: datetime) -> int:
+    """Mark failed every running import whose lease lapsed: its process was killed (kill -9, a
+    lost machine) and can no longer say so. Called wherever a run is looked at, so a dead run is
+    shown as failed — and stops blocking new imports — within its lease (issue 12 §11)."""
+    result = await session.execute(
+        update(SyncRun)
+        .where(
+            SyncRun.status == "running", SyncRun.lease_expires_at.is_not(None), SyncRun.lease_expires_at < now
+        )
+        .values(status="failed", error=INTERRUPTED, phase=None, finished_at=now, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -96,6 +113,7 @@ class SyncStatusService:
     async def connection(self, tenant_id: int) -> ConnectionView:
         tenant = await self.tenants.get(tenant_id)
         async with self.db.session(tenant_id) as session:
+            await expire_lapsed_runs(session, self.now())
             row = await session.scalar(select(BexioConnection))
             last = await session.scalar(
                 select(SyncRun).order_by(SyncRun.created_at.desc(), SyncRun.id.desc())
