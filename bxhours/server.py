@@ -17,6 +17,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from bot.requests import to_aiohttp_response, to_bolt_request
 from bxhours import __version__
+from bxhours.commands import CommandError
 from bxhours.logs import redact
 
 if TYPE_CHECKING:
@@ -88,7 +89,14 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool = T
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:  # the port is taken, or not ours to take: say so in one line
+        await runner.cleanup()
+        reason = exc.strerror or str(exc)
+        raise CommandError(
+            f"cannot listen on {host}:{port} ({reason}); set PORT to a free port or stop what uses it"
+        ) from None
     freeze_startup_objects()
     log.info("bxhours %s listening on http://%s:%s", __version__, host, port)
     worker_task = asyncio.create_task(runtime.worker.run(stop)) if with_worker else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import subprocess
 from pathlib import Path
 
@@ -235,3 +236,28 @@ def test_start_up_failures_are_one_line(
     lines = [text for text in result.stderr.splitlines() if not text.startswith("20")]  # log lines
     assert len(lines) == 1 and lines[0].startswith(line), result.stderr
     assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_serve_on_a_port_in_use_is_one_line_and_exit_1(
+    tmp_path: Path, fake_slack: FakeSlack, database_url: str
+) -> None:
+    """Issue 12 §12."""
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    try:
+        env = service_env(fake_slack, database_url, PORT=str(port))
+        process = await asyncio.create_subprocess_exec(
+            *BXHOURS, "serve", env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        taken.close()
+    text = err.decode()
+    assert process.returncode == 1, text
+    lines = [line for line in text.splitlines() if not line.startswith("20")]  # log lines
+    assert lines == [
+        f"bxhours: cannot listen on 127.0.0.1:{port} (address already in use); set PORT to a free port or stop what uses it"
+    ] or (len(lines) == 1 and lines[0].startswith(f"bxhours: cannot listen on 127.0.0.1:{port}")), text
+    assert "Traceback" not in text
