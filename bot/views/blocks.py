@@ -132,11 +132,16 @@ def static_select(
     placeholder: str,
     initial: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    shown = options[:100]
+    if initial is not None and initial not in shown:
+        # Slack refuses an initial option that is not among the options: past Slack's 100, the
+        # chosen one takes the last place rather than vanishing.
+        shown = [*shown[:99], initial]
     element: dict[str, Any] = {
         "type": "static_select",
         "action_id": action_id,
         "placeholder": plain(_fit(placeholder, 150)),
-        "options": options[:100],
+        "options": shown,
     }
     if initial is not None:
         element["initial_option"] = initial

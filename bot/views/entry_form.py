@@ -65,13 +65,14 @@ def choice_block(
     placeholder: str,
     version: int,
     loading: str,
-    empty: str | None = None,
+    empty: str,
 ) -> Block:
     """The activity or category select: “loading” until the choices are read, ``empty`` when
-    there are none; versioned, and dispatching so that a choice refreshes the defaults."""
+    there are none (Slack refuses a select without options); versioned, and dispatching so that a
+    choice refreshes the defaults."""
     if choices is None:
         return context(loading)
-    if not choices and empty is not None:
+    if not choices:
         return section(empty)
     options = [option(c.label, str(c.id)) for c in choices]
     initial = next((o for o in options if o["value"] == str(chosen_id)), None)
@@ -168,12 +169,17 @@ def errors_by_block(
     view: dict[str, Any], errors: dict[str, str], field_blocks: dict[str, str]
 ) -> dict[str, str]:
     """Field errors keyed by the ids of the input blocks they belong under (Slack allows 2000
-    characters); errors of fields the form does not show are left to the caller."""
-    return {
-        form_state.block_id(view, field_blocks[field]): message[:2000]
-        for field, message in errors.items()
-        if field in field_blocks
-    }
+    characters); errors of fields the form does not show as an input — not at all, or still as
+    "Loading…" — are left to the caller: Slack refuses errors naming any other block."""
+    inputs = {block.get("block_id") for block in view.get("blocks", []) if block.get("type") == "input"}
+    placed = {}
+    for field, message in errors.items():
+        if field not in field_blocks:
+            continue
+        block_id = form_state.block_id(view, field_blocks[field])
+        if block_id in inputs:
+            placed[block_id] = message[:2000]
+    return placed
 
 
 def done(

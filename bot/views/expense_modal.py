@@ -63,6 +63,7 @@ def build(state: ExpenseModal) -> dict[str, Any]:
             placeholder="Pick a category",
             version=version,
             loading="Loading categories…",
+            empty="No active expense categories — an admin adds one with `bxhours categories set NAME`.",
         ),
         text_input(
             AMOUNT_BLOCK,
