@@ -28,7 +28,8 @@ class Notification(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     resource: Resource
-    id: StrictInt | None = Field(default=None, gt=0)
+    id: StrictInt | None = Field(default=None, gt=0, lt=2**63)
+    """bexio's ids are positive 64-bit integers: anything larger can name no record."""
     action: Action = "updated"
 
     @property
@@ -49,7 +50,9 @@ class Batch:
 def parse_notifications(raw: bytes) -> Batch:
     try:
         data: Any = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        raise NotificationError("the body is nested too deeply to be a notification") from None
+    except ValueError as exc:  # not JSON, not UTF-8, or a number of thousands of digits
         raise NotificationError(f"the body is not valid JSON ({exc.__class__.__name__}: {exc})") from None
     items = data if isinstance(data, list) else [data]
     if not items:
@@ -78,5 +81,5 @@ def _describe(exc: ValidationError) -> str:
     if field == "action":
         return "action must be created, updated or deleted"
     if field == "id":
-        return "id must be a positive integer (or left out to mean the whole resource)"
+        return "id must be a positive integer below 2^63 (or left out to mean the whole resource)"
     return f"{field}: {error['msg']}"

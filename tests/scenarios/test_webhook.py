@@ -79,6 +79,7 @@ async def test_valid_signature_is_accepted_with_202(http: httpx.AsyncClient, qui
         ("stale", "more than 5 minutes"),
         ("future", "more than 5 minutes"),
         ("not-a-number", "unix seconds"),
+        ("400-digits", "unix seconds"),
     ],
 )
 async def test_bad_signatures_are_401_and_queue_nothing(
@@ -93,6 +94,8 @@ async def test_bad_signatures_are_401_and_queue_nothing(
     elif case == "not-a-number":
         headers = {"X-Bxhours-Timestamp": "yesterday", "X-Bxhours-Signature": "sha256=00"}
         response = await http.post(f"{quiet_stack.url}/bexio/webhook", content=body, headers=headers)
+    elif case == "400-digits":  # issue 12 §2: was an OverflowError and a 500
+        response = await post_signed(http, quiet_stack, body, timestamp=int("9" * 400))
     else:
         ts = now - 301 if case == "stale" else now + 301
         # Correctly signed, but replayed: the timestamp is part of what is signed.
@@ -152,7 +155,12 @@ async def test_path_token(
         (b"[]", "at least one notification"),
         (b'[{"resource": "contact"}, 5]', "notification 1 must be a JSON object"),
         (json.dumps([{"resource": "contact", "id": i + 1} for i in range(1001)]).encode(), "at most 1000"),
+        # issue 12 §2: each of these was a 500
+        (b'{"resource": "contact", "id": 9223372036854775808}', "below 2^63"),
+        (b'{"resource": "contact", "id": ' + b"7" * 5000 + b"}", "not valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ],
+    ids=lambda value: value[:40] if isinstance(value, bytes) else None,
 )
 async def test_malformed_bodies_are_400_with_a_reason(
     http: httpx.AsyncClient, quiet_stack: Stack, body: bytes, expected: str
