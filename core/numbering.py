@@ -5,10 +5,15 @@ The format is a Python format string with exactly two fields, `{year}` and `{seq
 typo is reported to the admin instead of failing the first invoice of the month.
 """
 
+import re
 from string import Formatter
 
 ALLOWED_FIELDS = frozenset({"year", "seq"})
 DEFAULT_INVOICE_NUMBER_FORMAT = "RE-{year}-{seq:04}"
+MAX_NUMBER_LENGTH = 64
+"""Characters an invoice number may have: what the invoices table stores (``own_number``)."""
+_WIDTH = re.compile(r"0?[1-9]?\d?d?")
+"""The specs a field may carry: an optional zero-padded width below 100 (``04``), nothing else."""
 
 
 def format_invoice_number(fmt: str, *, year: int, seq: int) -> str:
@@ -38,10 +43,12 @@ def validate_invoice_number_format(fmt: str) -> str:
     if "seq" not in names:
         raise refuse("has no {seq}, so every number would repeat")
     for name, spec, conversion in fields:
-        if conversion or (spec and "{" in spec):
+        if conversion or (spec and not _WIDTH.fullmatch(spec)):
             raise refuse(f"decorates {{{name}}} in a way that is not supported")
     try:
-        fmt.format(year=2026, seq=42)
+        longest = fmt.format(year=9999, seq=9_999_999)
     except (ValueError, TypeError) as exc:
         raise refuse(f"is malformed ({exc})") from None
+    if len(longest) > MAX_NUMBER_LENGTH:
+        raise refuse(f"makes numbers of up to {len(longest)} characters; at most {MAX_NUMBER_LENGTH} fit")
     return fmt

@@ -40,7 +40,11 @@ def test_default_format() -> None:
         ("{seq:{width}}", "not supported"),
         ("RE-{seq", "malformed"),
         ("RE-}{seq}", "malformed"),
-        ("{seq:zz}", "malformed"),
+        ("{seq:zz}", "not supported"),
+        # issue 12 §8: numbers must fit the column they are stored in (64 characters)
+        ("{seq:0100000}", "not supported"),
+        ("{year}{seq:099}", "at most 64 fit"),
+        ("R" * 60 + "{seq}", "at most 64 fit"),
     ],
 )
 def test_malformed_formats_are_refused_with_a_message(fmt: str, fragment: str) -> None:
