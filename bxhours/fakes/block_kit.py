@@ -410,6 +410,8 @@ def _element(element: Mapping[str, Any], where: str) -> list[str]:
         out += choice_limit(element, where)
         out += _option_list(element, where, plain_only=kind in SELECTS_WITH_PLAIN_OPTIONS)
         out += initial_options_among_options(element, where)
+    elif isinstance(element.get("initial_option"), Mapping):  # an external select brings its own
+        out += _option(element["initial_option"], f"{where}/initial_option", plain_only=True)
     return out
 
 
@@ -443,15 +445,18 @@ def _option_list(holder: Mapping[str, Any], where: str, *, plain_only: bool) -> 
 def _options(options: Sequence[Any], where: str, *, plain_only: bool) -> list[str]:
     out: list[str] = []
     for index, option in enumerate(options):
-        pointer = f"{where}/{index}"
-        if not isinstance(option, Mapping):
-            out.append(problem(pointer, "an option must be an object"))
-            continue
-        out += known_fields(option, OPTION_FIELDS, pointer)
-        out += option_lengths(option, pointer)
-        out += _text(option.get("text"), f"{pointer}/text", plain_only=plain_only)
-        if isinstance(option.get("description"), Mapping):
-            out += _text(option["description"], f"{pointer}/description", plain_only=plain_only)
+        out += _option(option, f"{where}/{index}", plain_only=plain_only)
+    return out
+
+
+def _option(option: Any, where: str, *, plain_only: bool) -> list[str]:
+    if not isinstance(option, Mapping):
+        return [problem(where, "an option must be an object")]
+    out = known_fields(option, OPTION_FIELDS, where)
+    out += option_lengths(option, where)
+    out += _text(option.get("text"), f"{where}/text", plain_only=plain_only)
+    if isinstance(option.get("description"), Mapping):
+        out += _text(option["description"], f"{where}/description", plain_only=plain_only)
     return out
 
 

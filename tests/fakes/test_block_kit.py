@@ -369,6 +369,14 @@ def test_option_values_and_texts_have_their_limits_where_the_sdk_does_not_look(
     assert any(fragment in line and "at most" in line for line in problems), problems
 
 
+def test_an_external_selects_own_initial_option_follows_the_option_rules() -> None:
+    external = {"type": "external_select", "action_id": "p", "placeholder": plain("Project")}
+    empty = input_block({**external, "initial_option": option("", "42")})
+    assert refused(bk.view_problems(modal(empty)), "must be more than 0 characters")
+    long_value = input_block({**external, "initial_option": option("Web", "v" * 151)})
+    assert refused(bk.view_problems(modal(long_value)), "at most 150")
+
+
 def test_a_button_value_of_2000_characters_is_the_limit() -> None:
     assert bk.view_problems(home(actions(button("Go", "go", value="x" * 2000)))) == []
 
