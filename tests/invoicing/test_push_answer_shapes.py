@@ -36,7 +36,7 @@ class OddAnswers(httpx.AsyncBaseTransport):
         await response.aclose()
         body["total"] = {"amount": body["total"], "currency": "CHF"}
         body["taxs"] = "8.1%"
-        body["positions"] = [{"kind": "custom", **position} for position in body["positions"]][:1] + [7]
+        body["positions"] = [*({"kind": "custom", **position} for position in body["positions"][:1]), 7]
         body["is_valid_from"] = "sometime"
         self.rewritten += 1
         return httpx.Response(
