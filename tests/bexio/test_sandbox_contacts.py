@@ -23,7 +23,8 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def sandbox(clock: ManualClock) -> AsyncIterator[RunningSandbox]:
-    async with serve_sandbox(build_state("demo", clock=clock)) as running:
+    # Pinned to the recorded shapes these tests assert exactly (test_sandbox_shapes: the others).
+    async with serve_sandbox(build_state("demo", clock=clock, shapes="usual")) as running:
         yield running
 
 

@@ -260,7 +260,10 @@ def recorded(name: str) -> tuple[int, dict[str, str], str]:
 
 @pytest.fixture(params=["empty", "demo"])
 async def client(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
-    state = build_state(request.param, clock=ManualClock(datetime(2026, 6, 18, 12, 55, tzinfo=UTC)))
+    # The recordings show the usual shapes; the documented ones differ from them on purpose.
+    state = build_state(
+        request.param, clock=ManualClock(datetime(2026, 6, 18, 12, 55, tzinfo=UTC)), shapes="usual"
+    )
     async with serve_sandbox(state) as sandbox:
         headers = {"Accept": "application/json", "Authorization": f"Bearer {sandbox.token}"}
         async with httpx.AsyncClient(base_url=sandbox.url, headers=headers) as http:
