@@ -22,6 +22,7 @@ EXPECTATIONS: dict[str, str] = {
     "DATABASE_URL": "an SQLAlchemy async URL: sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db",
     "SLACK_BOT_TOKEN": "the bot token of the Slack app (xoxb-…)",
     "SLACK_SIGNING_SECRET": "the signing secret from the Slack app's Basic Information page",
+    "SLACK_SIGNING_SECRET_PREVIOUS": "the signing secret being rotated out (unset it once Slack uses the new one)",
     "SLACK_API_URL": "the Slack Web API base URL ending in / (default https://slack.com/api/)",
     "BEXIO_API_URL": "the bexio API base URL (default https://api.bexio.com)",
     "BEXIO_ACCESS_TOKEN": "a bexio personal access token (developer.bexio.com → Personal Access Tokens)",
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_SQLITE_URL
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
+    slack_signing_secret_previous: SecretStr | None = None
+    """Also accepted while a signing secret is rotated (Slack signs with one secret at a time)."""
     slack_api_url: str = "https://slack.com/api/"
     bexio_api_url: str = "https://api.bexio.com"
     bexio_access_token: SecretStr | None = None
@@ -125,6 +128,12 @@ class Settings(BaseSettings):
             except (ValueError, TypeError):
                 raise ValueError("is not a valid Fernet key") from None
         return value
+
+    @property
+    def signing_secrets(self) -> tuple[str, ...]:
+        """The secrets a request from Slack may be signed with: the current one, then the previous."""
+        found = (self.slack_signing_secret, self.slack_signing_secret_previous)
+        return tuple(s.get_secret_value() for s in found if s is not None and s.get_secret_value())
 
     @property
     def admin_ids(self) -> frozenset[str]:

@@ -506,3 +506,36 @@ class AuditLog(TenantScoped, Base):
     subject_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
+
+
+class SlackRequest(Base):
+    """A request from Slack written down before it is acknowledged (``bot.inbox``): the inbox row.
+
+    ``id`` is the request's stable id (in logs, and shown to people with an error). ``replay_key``
+    (the request's signature, or ``event:<event_id>`` for Events API deliveries) is unique: a
+    replayed request finds its row and does nothing. ``applied_at`` is set in the same transaction
+    as the request's first write, so a run after a crash never writes twice; ``lease_until`` is
+    renewed while a process works on the request, and a lapsed lease lets another process finish it.
+    Not ``TenantScoped``: recovery claims across tenants, as workers claim jobs.
+    """
+
+    __tablename__ = "slack_requests"
+    __table_args__ = (
+        UniqueConstraint("replay_key"),
+        Index("ix_slack_requests_recover", "status", "lease_until"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    replay_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))  # command | block_actions | view_submission | event_callback …
+    name: Mapped[str | None] = mapped_column(String(255))  # the command, action_id, callback_id or event type
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    content_type: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # runs started after the first
+    received_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    applied_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
