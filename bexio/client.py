@@ -25,8 +25,8 @@ import random
 import re
 import ssl
 import time
-from collections import Counter
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -236,47 +236,84 @@ class BexioClient:
         criteria: Sequence[Criterion] | None = None,
         page_size: int | None = None,
         on_unreadable: Callable[[list[Unreadable]], None] | None = None,
+        ahead: int = 0,
     ) -> AsyncGenerator[list[T], None]:
         """Yield one parsed page at a time: ``GET path`` or, with criteria, ``POST path/search``.
 
         2.0 lists have no total: paging stops on a short page. 3.0 lists send ``X-Total-Count``,
-        which ends paging without the extra empty call. Only one page is held at a time.
+        which ends paging without the extra empty call.
+
+        Up to ``ahead`` pages are requested while the caller works on the current one, so bexio's
+        latency hides behind the caller's work — but only once a page came back full (a list that
+        fits one page costs one call, as before), one more with each full page (a list of three
+        pages wastes at most one call), and never beyond a known total. A 2.0 list's end is only
+        known when a short page arrives, so a list read ahead costs at most ``ahead`` calls more
+        than the minimum. Pages wait as bytes and are decoded in order when the caller asks for
+        them: decoding ahead would only compete with the caller for the GIL.
 
         With a ``PageReader``, a record that cannot be read is left out of its page and handed to
         ``on_unreadable`` instead of failing the page (``bexio.reading``); paging still counts it,
         so the next offset is bexio's.
         """
         limit = page_size or self.page_size
-        offset = 0
         body = search_body(criteria) if criteria is not None else None
         method, target = ("POST", f"{path}/search") if body is not None else ("GET", path)
-        while True:
+
+        def fetch(offset: int) -> Awaitable[httpx.Response]:
             query = {**(params or {}), "limit": limit, "offset": offset}
-            response = await self.request(method, target, params=query, json_body=body)
-            if isinstance(adapter, PageReader):
-                page, unreadable = _read_page(response, adapter, method, target)
-                if unreadable:
-                    if on_unreadable is None:
-                        logger.warning(
-                            "bexio %s %s: %d record(s) could not be read", method, target, len(unreadable)
-                        )
-                    else:
-                        on_unreadable(unreadable)
-                listed = len(page) + len(unreadable)
+            return self.request(method, target, params=query, json_body=body)
+
+        offset = full_pages = 0
+        pending: deque[tuple[int, asyncio.Task[httpx.Response]]] = deque()
+        try:
+            while True:
+                if pending and pending[0][0] == offset:
+                    response = await pending.popleft()[1]
+                else:  # nothing requested for this offset (yet, or a page was not full after all)
+                    await _cancelled(pending)
+                    response = await fetch(offset)
+                page, listed = self._read(response, adapter, method, target, on_unreadable)
+                total = _int_header(response.headers, "x-total-count")
+                applied_limit = _int_header(response.headers, "x-limit") or limit
+                offset += listed
+                done = (
+                    not listed
+                    or (total is not None and offset >= total)
+                    or (total is None and listed < applied_limit)
+                )
+                if ahead and not done and listed == applied_limit:
+                    full_pages += 1
+                    window = min(ahead, full_pages)  # ramp up: a short list wastes little
+                    following = pending[-1][0] + applied_limit if pending else offset
+                    while len(pending) < window and (total is None or following < total):
+                        pending.append((following, asyncio.ensure_future(fetch(following))))
+                        following += applied_limit
+                if page:
+                    yield page
+                if done:
+                    return
+        finally:
+            await _cancelled(pending)
+
+    def _read(
+        self,
+        response: httpx.Response,
+        adapter: TypeAdapter[list[T]] | PageReader[T],
+        method: str,
+        target: str,
+        on_unreadable: Callable[[list[Unreadable]], None] | None,
+    ) -> tuple[list[T], int]:
+        """A page's readable records and how many records bexio listed in it."""
+        if not isinstance(adapter, PageReader):
+            page = _parse(response, adapter, method, target)
+            return page, len(page)
+        records, unreadable = _read_page(response, adapter, method, target)
+        if unreadable:
+            if on_unreadable is None:
+                logger.warning("bexio %s %s: %d record(s) could not be read", method, target, len(unreadable))
             else:
-                page = _parse(response, adapter, method, target)
-                listed = len(page)
-            total = _int_header(response.headers, "x-total-count")
-            applied_limit = _int_header(response.headers, "x-limit") or limit
-            offset += listed
-            if page:
-                yield page
-            if (
-                not listed
-                or (total is not None and offset >= total)
-                or (total is None and listed < applied_limit)
-            ):
-                return
+                on_unreadable(unreadable)
+        return records, len(records) + len(unreadable)
 
     async def userinfo(self) -> UserInfo:
         """The OpenID userinfo of the token's user: ``company_id`` identifies the bexio company."""
@@ -436,6 +473,16 @@ def _parse(response: httpx.Response, adapter: TypeAdapter[T], method: str, path:
             path=httpx.URL(path).path,
             status=response.status_code,
         ) from None
+
+
+async def _cancelled(pending: deque[tuple[int, asyncio.Task[httpx.Response]]]) -> None:
+    """Give up pages requested ahead that will not be read (the list ended, or the caller stopped)."""
+    tasks = [task for _offset, task in pending]
+    pending.clear()
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _read_page(

@@ -44,7 +44,7 @@ CUSTOMERS = Mirror(
     constants={"created_in_bxhours": False},
     touched=("updated_at",),
 )
-_CONTACTS: PageReader[Contact] = PageReader(Contact)
+CONTACTS_READER: PageReader[Contact] = PageReader(Contact)
 
 
 @dataclass
@@ -84,7 +84,7 @@ async def import_customers(ctx: ImportContext) -> CustomersResult:
 
     async with ctx.workspace.stage(CUSTOMERS) as stage:
         await ctx.stage_pages(
-            stage, ctx.client.contacts.path, _CONTACTS, customer_row, by_id=True, seen=remember
+            stage, ctx.client.contacts.path, CONTACTS_READER, customer_row, by_id=True, seen=remember
         )
         async with ctx.workspace.session.begin():
             groups = await _groups(ctx.workspace.session)

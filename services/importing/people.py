@@ -37,7 +37,7 @@ USERS = Mirror(
     fields=("email", "firstname", "lastname", "is_superadmin", "role"),
     touched=("updated_at",),
 )
-_USERS: PageReader[BexioUser] = PageReader(BexioUser)
+USERS_READER: PageReader[BexioUser] = PageReader(BexioUser)
 
 
 class SlackDirectory(Protocol):
@@ -79,7 +79,7 @@ async def import_users(ctx: ImportContext, directory: SlackDirectory | None) -> 
 
     result = PeopleResult(ResourceChanges())
     async with ctx.workspace.stage(USERS) as stage:
-        await ctx.stage_pages(stage, ctx.client.users.path, _USERS, user_row, seen=remember)
+        await ctx.stage_pages(stage, ctx.client.users.path, USERS_READER, user_row, seen=remember)
         # Slack is asked before the write transaction opens, never during it.
         matches = await _find_in_slack(directory, emails, result.notes)
 

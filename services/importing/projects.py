@@ -43,9 +43,9 @@ PROJECTS = Mirror(
     on_retire={"inactive_reason": "archived or deleted in bexio"},
     touched=("updated_at",),
 )
-_PROJECTS: PageReader[BexioProject] = PageReader(BexioProject)
-_STATES: PageReader[ProjectState] = PageReader(ProjectState)
-_TYPES: PageReader[ProjectType] = PageReader(ProjectType)
+PROJECTS_READER: PageReader[BexioProject] = PageReader(BexioProject)
+STATES_READER: PageReader[ProjectState] = PageReader(ProjectState)
+TYPES_READER: PageReader[ProjectType] = PageReader(ProjectType)
 
 
 def project_row(
@@ -80,7 +80,7 @@ def project_row(
 async def import_projects(ctx: ImportContext) -> ResourceChanges:
     to_row = await _row_builder(ctx)
     async with ctx.workspace.stage(PROJECTS) as stage:
-        await ctx.stage_pages(stage, ctx.client.projects.path, _PROJECTS, to_row, by_id=True)
+        await ctx.stage_pages(stage, ctx.client.projects.path, PROJECTS_READER, to_row, by_id=True)
         return await stage.apply(ctx.now)
 
 
@@ -127,13 +127,15 @@ async def _row_builder(ctx: ImportContext, only: BexioProject | None = None) -> 
         states = {
             s.id: s.name
             for s in await ctx.reference_list(
-                ctx.client.project_states.path, _STATES, resource="project_states"
+                ctx.client.project_states.path, STATES_READER, resource="project_states"
             )
         }
     if only is None or (only.pr_project_type_id is not None and only.pr_project_type_id not in types):
         types = {
             t.id: t.name
-            for t in await ctx.reference_list(ctx.client.project_types.path, _TYPES, resource="project_types")
+            for t in await ctx.reference_list(
+                ctx.client.project_types.path, TYPES_READER, resource="project_types"
+            )
         }
 
     def to_row(project: BexioProject) -> Row:

@@ -173,7 +173,7 @@ async def mirror_list(
 ) -> ResourceChanges:
     """Read a whole bexio list into one table."""
     async with ctx.workspace.stage(mirror) as stage:
-        await ctx.stage_pages(stage, path, _reader(model), to_row)
+        await ctx.stage_pages(stage, path, reader_of(model), to_row)
         return await stage.apply(ctx.now)
 
 
@@ -224,7 +224,8 @@ async def import_document_settings(ctx: ImportContext) -> ResourceChanges:
 _READERS: dict[type[BaseModel], PageReader[BaseModel]] = {}
 
 
-def _reader(model: type[M]) -> PageReader[M]:
+def reader_of(model: type[M]) -> PageReader[M]:
+    """One reader per model, shared by the import and its prefetch."""
     if model not in _READERS:
         _READERS[model] = PageReader(model)
     return _READERS[model]  # type: ignore[return-value]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import random
 from collections.abc import AsyncIterator, Iterator
@@ -11,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from pydantic import TypeAdapter
 
 from bexio.auth import StaticTokenAuth
 from bexio.client import BexioClient
@@ -235,3 +238,63 @@ async def test_stats_count_calls_per_route_and_bytes(
     assert client.stats.total_calls == 2
     assert client.stats.bytes_received == 2 * len(body.encode())
     assert client.stats.retries == 0
+
+
+# --- reading ahead (issue 18 §3) ---------------------------------------------------------------------
+
+
+async def _read_ahead(client: BexioClient, path: str, ahead: int) -> list[int]:
+    sizes = []
+    async for page in client.pages(path, TypeAdapter(list[Contact]), ahead=ahead):
+        sizes.append(len(page))
+    return sizes
+
+
+@pytest.mark.parametrize(
+    ("records", "ahead", "calls", "at_most"),
+    [
+        (3, 3, 1, 1),  # fits one page: one call, nothing read ahead
+        (13, 3, 3, 4),  # 5, 5, 3: the ramp reads one page ahead after the first, so at most one is wasted
+        (20, 3, 5, 7),  # four full pages: the empty fifth proves the end, at most two more are wasted
+        (20, 0, 5, 5),  # ahead=0 is the plain walk
+    ],
+)
+async def test_reading_ahead_returns_the_same_pages_and_wastes_at_most_ahead_calls(
+    client: BexioClient, bexio_api: respx.MockRouter, records: int, ahead: int, calls: int, at_most: int
+) -> None:
+    _, headers, body = recorded("Contacts/fetch-a-list-of-contacts.json")
+    contacts = [{**json.loads(body)[0], "id": i + 1} for i in range(records)]
+    route = bexio_api.get("/2.0/contact").mock(side_effect=slicing(contacts, headers, total_count=False))
+    client.page_size = 5
+
+    sizes = await _read_ahead(client, "/2.0/contact", ahead)
+
+    assert sizes == [5] * (records // 5) + ([records % 5] if records % 5 else [])
+    assert calls <= route.call_count <= at_most
+
+
+async def test_reading_ahead_never_passes_a_known_total(
+    client: BexioClient, bexio_api: respx.MockRouter
+) -> None:
+    _, headers, body = recorded("Contacts/fetch-a-list-of-contacts.json")
+    contacts = [{**json.loads(body)[0], "id": i + 1} for i in range(20)]
+    route = bexio_api.get("/3.0/users").mock(side_effect=slicing(contacts, headers, total_count=True))
+    client.page_size = 5
+
+    assert await _read_ahead(client, "/3.0/users", 3) == [5, 5, 5, 5]
+    assert route.call_count == 4  # X-Total-Count: not one call wasted
+
+
+async def test_a_caller_that_stops_early_leaves_nothing_running(
+    client: BexioClient, bexio_api: respx.MockRouter
+) -> None:
+    _, headers, body = recorded("Contacts/fetch-a-list-of-contacts.json")
+    contacts = [{**json.loads(body)[0], "id": i + 1} for i in range(50)]
+    bexio_api.get("/2.0/contact").mock(side_effect=slicing(contacts, headers, total_count=False))
+    client.page_size = 5
+    pages = client.pages("/2.0/contact", TypeAdapter(list[Contact]), ahead=3)
+    async with contextlib.aclosing(pages):
+        async for _page in pages:
+            break
+    await asyncio.sleep(0)
+    assert [task for task in asyncio.all_tasks() if "request" in repr(task.get_coro())] == []

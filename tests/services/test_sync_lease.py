@@ -30,7 +30,7 @@ async def test_a_live_import_keeps_renewing_its_lease(importing: Importing) -> N
         utcnow,
         run_lease=lease,
     )
-    importing.sandbox.state.faults.latency_ms = 60  # the import lasts several leases
+    importing.sandbox.state.faults.latency_ms = 600  # the import lasts several leases
     task = asyncio.create_task(runs.run_here(importing.tenant_id))
     try:
         await asyncio.sleep(1.0)
