@@ -1,7 +1,8 @@
-# bxhours service image: `docker build -t bxhours .` then run with the variables of .env.example.
+# bxhours service image: `docker build -t bxhours .` then run with the variables of .env.example
+# (README, "Running with Docker"; compose.yaml runs it on PostgreSQL).
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY bxhours ./bxhours
 COPY bot ./bot
 COPY bexio ./bexio
@@ -9,7 +10,8 @@ COPY storage ./storage
 COPY services ./services
 COPY webhooks ./webhooks
 COPY core ./core
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# constraints.txt pins every runtime dependency to the version the test suite ran with.
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -c constraints.txt .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,6 +19,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOST=0.0.0.0 \
     PORT=3000 \
     DATABASE_URL=sqlite+aiosqlite:////data/bxhours.db
+# SQLite keeps its database and its encryption key (bxhours.db.key) in /data: mount a volume there.
 RUN useradd --create-home --uid 10001 bxhours \
     && mkdir -p /data && chown bxhours:bxhours /data
 COPY --from=build /wheels /wheels

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit unit-documented run worker sandbox bench clean
+.PHONY: demo test lint typecheck unit unit-documented run worker sandbox bench clean constraints
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy core bexio storage
@@ -51,6 +52,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/invoice.py
 	$(BIN)/python bench/webhook_flood.py
+
+# Pin the runtime dependencies the image installs to what this environment runs (after a dependency changed).
+constraints: $(STAMP)
+	$(BIN)/python tools/constraints.py constraints.txt
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
