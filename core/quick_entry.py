@@ -18,11 +18,11 @@ from decimal import Decimal
 
 from core.dates import DateError, parse_date_token
 from core.durations import DurationError, parse_duration
+from core.entry_rules import MAX_NOTE_LENGTH as MAX_NOTE_LENGTH
 from core.errors import quote_input
 from core.money import AmountError, parse_amount
 from core.slack_text import decode_slack_text
 
-MAX_NOTE_LENGTH = 1000
 LOG_HOURS_USAGE = (
     "`/log-hours DURATION [nb] [DATE] PROJECT [/ ACTIVITY] [: NOTE]`, "
     "e.g. `/log-hours 2h30 Website Relaunch / Umsetzung: checkout bug`"

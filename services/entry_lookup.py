@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.dates import format_day
 from core.errors import quote_input
 from core.matching import Candidate, MatchKind, match
 from services.entry_outcomes import MAX_PROJECT_CHOICES, Choice, Refusal
@@ -47,15 +45,6 @@ async def not_linked(session: AsyncSession, admin_ids: Collection[str], what: st
         f"You are not linked to a bexio user yet, so your {what} could not be logged — nothing was stored. "
         f"{who} can link you with `/bx-sync link @you your-bexio-email` — or add your Slack "
         "e-mail address to your bexio user and run `/bx-sync` again."
-    )
-
-
-def future_refusal(day: date, today: date, allowed: bool, what: str) -> Refusal | None:
-    if day <= today or allowed:
-        return None
-    return Refusal(
-        f"{format_day(day)}{day.year} is in the future — {what} can be logged up to today "
-        f"({format_day(today)}). An admin can allow future dates with the setting `allow_future_dates`."
     )
 
 

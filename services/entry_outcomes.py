@@ -27,6 +27,17 @@ class Refusal:
 
 
 @dataclass(frozen=True, slots=True)
+class Invalid(Refusal, Generic[Request]):
+    """Nothing was stored because the request breaks a rule of ``core.entry_rules`` (a day before
+    2000, more than 24 hours in a day, a control character in the note …). ``problems`` are by form
+    field; ``request`` is what was asked, so the reply can offer it again in the form and nothing the
+    person typed is lost."""
+
+    problems: dict[str, str]
+    request: Request
+
+
+@dataclass(frozen=True, slots=True)
 class Choice:
     id: int
     label: str

@@ -16,9 +16,8 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import to_local
-from core.quick_entry import MAX_NOTE_LENGTH
-from services.entry_lookup import Ambiguous, future_refusal, project_label, resolve_project
-from services.entry_outcomes import Choice, ChooseOne, Refusal, Removed
+from services.entry_lookup import Ambiguous, project_label, resolve_project
+from services.entry_outcomes import Choice, ChooseOne, Invalid, Refusal, Removed
 from services.owned_records import OwnedRecords, Record, RecordKind
 from services.settings import SettingsService, TenantSettings
 from storage.db import Database
@@ -86,8 +85,6 @@ class EntryService(Generic[Record]):
 
     kind: RecordKind[Record]
     """Set by the subclass: the ownership rules of its records."""
-    logged_plural: str
-    """Set by the subclass: “hours can be logged up to today”, “expenses …”."""
 
     def __init__(
         self,
@@ -108,21 +105,28 @@ class EntryService(Generic[Record]):
         """The company's calendar day (BXHOURS_TIMEZONE), from the injected clock."""
         return to_local(self.now(), self.timezone).date()
 
-    def _future_refusal(self, day: date, settings: TenantSettings) -> Refusal | None:
-        return future_refusal(day, self.today(), settings.get("allow_future_dates"), self.logged_plural)
+    def allows_future(self, settings: TenantSettings) -> bool:
+        return bool(settings.get("allow_future_dates"))
+
+    async def _request_problems(
+        self, session: AsyncSession, person: User, settings: TenantSettings, request: Any
+    ) -> dict[str, str]:
+        """Set by the subclass: what ``core.entry_rules`` finds wrong with a typed or clicked request."""
+        raise NotImplementedError
 
     async def _start(
         self, session: AsyncSession, tenant_id: int, slack_user_id: str, request: Request
     ) -> Started[Request] | Refusal | ChooseOne[Request]:
-        """A typed or clicked request: linked person, allowed day, one active project (or the
-        choice between several, carrying the request along)."""
+        """A typed or clicked request: linked person, the rules of ``core.entry_rules`` (checked
+        before any question is asked, and again when a click answers it), one active project (or
+        the choice between several, carrying the request along)."""
         person = await self.owned.person(session, slack_user_id)
         if isinstance(person, Refusal):
             return person
         settings = await self.settings.load(tenant_id, session)
-        refused = self._future_refusal(request.day, settings)
-        if refused is not None:
-            return refused
+        problems = await self._request_problems(session, person, settings, request)
+        if problems:
+            return Invalid("\n".join(problems.values()), problems, request)
         project = await resolve_project(session, project_id=request.project_id, query=request.project_query)
         if isinstance(project, Refusal):
             return project
@@ -140,8 +144,9 @@ class EntryService(Generic[Record]):
         *,
         missing_day: str,
     ) -> FormCheck | Refusal:
-        """Day, note and project of a form, field by field, so every problem is shown at once."""
-        day, note, project_id = form.day, form.note, form.project_id
+        """The person, a day and the project of a form, field by field, so every problem is shown
+        at once; the subclass adds the rules of ``core.entry_rules`` for what it stores."""
+        day, project_id = form.day, form.project_id
         person = await self.owned.person(session, slack_user_id)
         if isinstance(person, Refusal):
             return person
@@ -149,10 +154,6 @@ class EntryService(Generic[Record]):
         check = FormCheck(person, settings, project=None)
         if day is None:
             check.errors["day"] = missing_day
-        elif refused := self._future_refusal(day, settings):
-            check.errors["day"] = refused.message
-        if len(note) > MAX_NOTE_LENGTH:
-            check.errors["note"] = f"The note has {len(note)} characters; at most {MAX_NOTE_LENGTH} fit."
         if project_id is None:
             check.errors["project"] = "Pick a project."
         else:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.dates import format_day
+from core.entry_rules import expense_problems
 from core.matching import Candidate, MatchKind, match, normalise_name
 from core.money import AmountError, format_money, parse_amount
 from core.quick_entry import HOME_CURRENCY, LogExpenseInput, ParseError, parse_log_expense
@@ -22,7 +23,8 @@ from services.entry_outcomes import MAX_DETAIL_CHOICES, Choice, ChooseOne, Field
 from services.entry_service import EntryService, Started
 from services.expense_categories import DEFAULT_CATEGORY, ensure_default_categories
 from services.owned_records import RecordKind
-from storage.models import Expense, ExpenseCategory, Project
+from services.settings import TenantSettings
+from storage.models import Expense, ExpenseCategory, Project, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +129,22 @@ EXPENSES_KIND = RecordKind(
 
 class ExpenseService(EntryService[Expense]):
     kind = EXPENSES_KIND
-    logged_plural = "expenses"
 
     def parse_line(self, text: str) -> LogExpenseInput | ParseError:
         return parse_log_expense(text, self.today())
+
+    async def _request_problems(
+        self, session: AsyncSession, person: User, settings: TenantSettings, request: ExpenseRequest
+    ) -> dict[str, str]:
+        return dict(
+            expense_problems(
+                amount=request.amount,
+                day=request.day,
+                note=request.note,
+                today=self.today(),
+                allow_future=self.allows_future(settings),
+            )
+        )
 
     async def log(self, tenant_id: int, slack_user_id: str, request: ExpenseRequest) -> ExpenseOutcome:
         async with self.db.session(tenant_id) as session:
@@ -227,6 +241,16 @@ class ExpenseService(EntryService[Expense]):
             except AmountError as exc:
                 errors["amount"] = f"{exc.message} Amounts are in {HOME_CURRENCY}, VAT included."
             errors.update(check.errors)
+            if form.day is not None:
+                problems = expense_problems(
+                    amount=amount if "amount" not in errors else Decimal(1),
+                    day=form.day,
+                    note=form.note,
+                    today=self.today(),
+                    allow_future=self.allows_future(check.settings),
+                )
+                for field_name, problem in problems.items():
+                    errors.setdefault(field_name, problem)
             category = await session.get(ExpenseCategory, form.category_id) if form.category_id else None
             if category is None or not category.active:
                 errors["category"] = "Pick a category."

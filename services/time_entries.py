@@ -7,7 +7,10 @@ stored — later rate changes in bexio never re-price it. Each call is one unit 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -18,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.dates import format_day
 from core.durations import DurationError, format_duration, hours_decimal, parse_duration
+from core.entry_rules import entry_problems
 from core.matching import Candidate, MatchKind, match, normalise_name
 from core.money import quantize_money
 from core.quick_entry import LogHoursInput, ParseError, parse_log_hours
@@ -168,16 +172,58 @@ TIME_ENTRIES_KIND = RecordKind(
 
 class TimeEntryService(EntryService[TimeEntry]):
     kind = TIME_ENTRIES_KIND
-    logged_plural = "hours"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._day_locks: dict[tuple[int, str], asyncio.Lock] = {}
+
+    @contextlib.asynccontextmanager
+    async def _person_unit(self, tenant_id: int, slack_user_id: str) -> AsyncIterator[AsyncSession]:
+        """A unit of work in which nobody else changes this person's hours: their day total is
+        checked and the entry stored as one step. One at a time per person in this process (SQLite
+        has no row locks; it runs one process), and ``_logged_minutes`` locks the person's row
+        (PostgreSQL, across processes)."""
+        lock = self._day_locks.setdefault((tenant_id, slack_user_id), asyncio.Lock())
+        async with lock, self.db.session(tenant_id) as session:
+            yield session
 
     def parse_line(self, text: str) -> LogHoursInput | ParseError:
         return parse_log_hours(text, self.today())
+
+    # -- the rules ----------------------------------------------------------------------------
+
+    async def _logged_minutes(
+        self, session: AsyncSession, user_id: int, day: date, *, excluding: int | None = None
+    ) -> int:
+        """What the person has on ``day`` already (imported hours included), without ``excluding``;
+        the person's row stays locked until the unit of work ends (PostgreSQL)."""
+        await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        query = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
+            TimeEntry.user_id == user_id, TimeEntry.day == day
+        )
+        if excluding is not None:
+            query = query.where(TimeEntry.id != excluding)
+        return int(await session.scalar(query) or 0)
+
+    async def _request_problems(
+        self, session: AsyncSession, person: User, settings: TenantSettings, request: HoursRequest
+    ) -> dict[str, str]:
+        return dict(
+            entry_problems(
+                minutes=request.minutes,
+                day=request.day,
+                note=request.note,
+                today=self.today(),
+                allow_future=self.allows_future(settings),
+                logged_that_day=await self._logged_minutes(session, person.id, request.day),
+            )
+        )
 
     # -- logging ------------------------------------------------------------------------------
 
     async def log(self, tenant_id: int, slack_user_id: str, request: HoursRequest) -> HoursOutcome:
         """Store what the person asked for, or say what is missing or wrong."""
-        async with self.db.session(tenant_id) as session:
+        async with self._person_unit(tenant_id, slack_user_id) as session:
             started = await self._start(session, tenant_id, slack_user_id, request)
             if not isinstance(started, Started):
                 return started
@@ -206,7 +252,7 @@ class TimeEntryService(EntryService[TimeEntry]):
         self, tenant_id: int, slack_user_id: str, form: HoursForm, *, entry_id: int | None = None
     ) -> StoredEntry | FieldErrors | Refusal:
         """Validate the form field by field; store a new entry, or change ``entry_id``."""
-        async with self.db.session(tenant_id) as session:
+        async with self._person_unit(tenant_id, slack_user_id) as session:
             check = await self._check_form(
                 session, tenant_id, slack_user_id, form, missing_day="Pick the day the work was done."
             )
@@ -220,6 +266,19 @@ class TimeEntryService(EntryService[TimeEntry]):
             except DurationError as exc:
                 errors["duration"] = exc.message
             errors.update(check.errors)
+            if form.day is not None:
+                problems = entry_problems(
+                    minutes=minutes,
+                    day=form.day,
+                    note=form.note,
+                    today=self.today(),
+                    allow_future=self.allows_future(settings),
+                    logged_that_day=await self._logged_minutes(
+                        session, person.id, form.day, excluding=entry_id
+                    ),
+                )
+                for field_name, problem in problems.items():
+                    errors.setdefault(field_name, problem)
             activity = await session.get(Activity, form.activity_id) if form.activity_id else None
             if activity is None:
                 errors["activity"] = "Pick an activity."
