@@ -6,12 +6,15 @@ from dataclasses import dataclass, field
 
 from bot.ack_first import AckFirst
 from bot.in_flight import InFlightListeners
+from bot.views.sealed import ChoiceSeal
 from services.container import Services
 
 
 @dataclass(frozen=True)
 class BotDeps:
     services: Services
+    seal: ChoiceSeal
+    """Seals the pending request a choice button carries (``bot.views.sealed``)."""
     ack_first: AckFirst = field(default_factory=AckFirst)
     """Gate for the work handlers do after acknowledging (``async with deps.ack_first.turn()``)."""
     in_flight: InFlightListeners = field(default_factory=InFlightListeners)

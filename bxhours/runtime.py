@@ -25,6 +25,7 @@ from bot.invoice_reporter import SlackInvoiceReporter
 from bot.notifier import SlackNotifier
 from bot.slack_directory import SlackDirectory
 from bot.views.bx_sync import SlackImportMessages
+from bot.views.sealed import ChoiceSeal
 from bxhours.commands import CommandError
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
@@ -92,7 +93,8 @@ class Runtime:
             settings.bexio_webhook_secret.get_secret_value() if settings.bexio_webhook_secret else None,
             settings.bexio_access_token.get_secret_value() if settings.bexio_access_token else None,
         )
-        cipher = TokenCipher(resolve_encryption_key(settings))
+        encryption_key = resolve_encryption_key(settings)
+        cipher = TokenCipher(encryption_key)
         db = Database(settings.database_url)
         try:
             if migrate:
@@ -151,7 +153,7 @@ class Runtime:
                 changes=ChangeProcessor(db, importer, InvoiceChanges(db, bexio, notifier, now), sync_status),
             )
             notifier.bind(services)
-            deps = BotDeps(services)
+            deps = BotDeps(services, ChoiceSeal(encryption_key))
             bolt = create_bolt_app(
                 signing_secret=settings.slack_signing_secret.get_secret_value(),
                 client=slack,

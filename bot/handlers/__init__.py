@@ -1,4 +1,6 @@
-"""Slack handlers: one module per command, view or event. Each exposes ``register(app, deps)``."""
+"""Slack handlers: one module per command, view or event. Each exposes ``register(surfaces, deps)``
+and registers every handler through ``bot.handlers.surfaces`` with the surface it belongs to — the
+app itself is not handed to them, and ``Surfaces.verify`` refuses a listener that went around."""
 
 from __future__ import annotations
 
@@ -24,9 +26,12 @@ from bot.handlers import (
     unknown_command,
     week,
 )
+from bot.handlers.surfaces import Surfaces
 
 
-def register_all(app: AsyncApp, deps: BotDeps) -> None:
+def register_all(app: AsyncApp, deps: BotDeps) -> Surfaces:
+    surfaces = Surfaces(app, deps)
+    surfaces.guard()
     for module in (
         log_hours,
         log_expense,
@@ -40,8 +45,9 @@ def register_all(app: AsyncApp, deps: BotDeps) -> None:
         account_mapping,
         new_customer,
     ):
-        module.register(app, deps)
-    unknown_command.register(app, deps)  # last: it matches every command
+        module.register(surfaces, deps)
+    unknown_command.register(surfaces, deps)  # last: it matches every command
+    surfaces.verify()
 
     @app.error
     async def on_error(
@@ -49,5 +55,8 @@ def register_all(app: AsyncApp, deps: BotDeps) -> None:
         body: dict[str, Any],
         respond: AsyncRespond | None = None,
         client: AsyncWebClient | None = None,
+        context: dict[str, Any] | None = None,
     ) -> None:
         await errors.report_failure(error, respond, body, client)
+
+    return surfaces

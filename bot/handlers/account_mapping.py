@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
-from bot.handlers import admin_modal
-from bot.views import account_mapping
+from bot.handlers import admin_modal, modal_flow
+from bot.handlers.surfaces import Permission, Surface, Surfaces
+from bot.views import account_mapping, payload
 from services.container import Services
 from services.invoicing.accounts import RowKind
 
@@ -20,52 +21,45 @@ async def _mapping_modal(services: Services, tenant_id: int) -> dict[str, Any]:
     return account_mapping.build(await services.invoicing.mapping_rows(tenant_id))
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
+MAPPING = Surface(
+    "the account mapping", Permission.ADMIN, ONLY_ADMINS, views=frozenset({account_mapping.CALLBACK_ID})
+)
+
+
+def register(surfaces: Surfaces, deps: BotDeps) -> None:
     services = deps.services
 
-    admin_modal.register_opener(app, deps, account_mapping.OPEN_ACTION, _mapping_modal)
+    admin_modal.register_opener(surfaces, deps, account_mapping.OPEN_ACTION, _mapping_modal)
 
-    @app.options(account_mapping.ACCOUNT_ACTION)
-    async def account_options(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        found = await services.invoicing.income_accounts(tenant_id, body.get("value", ""))
+    @surfaces.options(account_mapping.ACCOUNT_ACTION, MAPPING)
+    async def account_options(ack: AsyncAck, body: dict[str, Any], tenant_id: int) -> None:
+        found = await services.invoicing.income_accounts(tenant_id, body["value"][:200])
         await ack(options=[account_mapping.account_option(account) for account in found])
 
-    @app.action(account_mapping.ACCOUNT_ACTION)
+    @surfaces.action(account_mapping.ACCOUNT_ACTION, MAPPING)
     async def chosen(ack: AsyncAck) -> None:
         await ack()  # saved with the page; nothing to do per choice
 
-    @app.action(account_mapping.PAGE_ACTION)
+    @surfaces.action(account_mapping.PAGE_ACTION, MAPPING)
     async def turn_page(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
     ) -> None:
         await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        if not await services.people.is_admin(tenant_id, user_id):
-            return
         view = body["view"]
         await _save(services, tenant_id, user_id, view)
         rows = await services.invoicing.mapping_rows(tenant_id)
-        page = int(body["actions"][0].get("value") or 0)
-        await client.views_update(
-            view_id=view["id"], hash=view.get("hash"), view=account_mapping.build(rows, page)
+        page = payload.action_int(body, "the page") if payload.action_value(body) else 0
+        await modal_flow.update_if_open(
+            client,
+            payload.view_id(body),
+            account_mapping.build(rows, page),
+            "account mapping",
+            view.get("hash"),
         )
 
-    @app.view(account_mapping.CALLBACK_ID)
-    async def save(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
-    ) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        if not await services.people.is_admin(tenant_id, user_id):
-            first = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), None)
-            if first is None:
-                await ack()
-                return
-            await ack(response_action="errors", errors={first: ONLY_ADMINS})
-            return
-        errors = await _save(services, tenant_id, user_id, view)
+    @surfaces.view(account_mapping.CALLBACK_ID, MAPPING)
+    async def save(ack: AsyncAck, body: dict[str, Any], tenant_id: int, user_id: str) -> None:
+        errors = await _save(services, tenant_id, user_id, body["view"])
         if errors:
             await ack(
                 response_action="errors",
@@ -82,7 +76,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
 async def _save(
     services: Services, tenant_id: int, user_id: str, view: dict[str, Any]
 ) -> dict[tuple[RowKind, int], str]:
-    chosen = account_mapping.submitted_choices((view.get("state") or {}).get("values") or {})
+    chosen = account_mapping.submitted_choices(view["state"]["values"])
     current = {
         (row.kind, row.id): (row.account.bexio_id if row.account else None)
         for row in await services.invoicing.mapping_rows(tenant_id)

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck
 
 from bot.deps import BotDeps
+from bot.handlers.replies import Tell
+from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import bx_sync as views
 from bot.views import help as help_texts
+from bot.views import payload
 from services.importing.people import LinkError, parse_link_request
 from services.importing.runs import AlreadyRunning
 
+STATUS = Surface("/bx-sync status", Permission.ANYONE)
+IMPORT = Surface("/bx-sync", Permission.ADMIN, views.only_admins("import from bexio"))
+LINK = Surface("/bx-sync link", Permission.ADMIN, views.only_admins("link people"))
+RETRY = Surface("retrying a parked job", Permission.ADMIN, views.only_admins("retry jobs"), messages=True)
+SYNC_NOW = Surface("Sync now", Permission.ADMIN, views.only_admins("import from bexio"), home=True)
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
+
+def register(surfaces: Surfaces, deps: BotDeps) -> None:
     services = deps.services
 
-    @app.command("/bx-sync")
-    async def handle(ack: AsyncAck, command: dict[str, str], context: dict[str, Any]) -> None:
+    @surfaces.command("/bx-sync", STATUS, words={"": IMPORT, "link": LINK})
+    async def handle(ack: AsyncAck, command: dict[str, str], tenant_id: int, user_id: str) -> None:
         words = command.get("text", "").split()
         sub = words[0].lower() if words else ""
         if sub == "help":
@@ -26,14 +35,10 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         if sub not in ("", "status", "link"):
             await ack(help_texts.unknown_subcommand("/bx-sync", words[0]))
             return
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = command["user_id"]
-        is_admin = await services.people.is_admin(tenant_id, user_id)
         if sub == "status":
+            is_admin = await services.people.is_admin(tenant_id, user_id)
             status = await services.sync_status.status(tenant_id)
             await ack(text=views.status_text(status), blocks=views.status_blocks(status, is_admin=is_admin))
-        elif not is_admin:
-            await ack(views.only_admins("link people" if sub == "link" else "import from bexio"))
         elif sub == "link":
             try:
                 slack_user_id, email = parse_link_request(" ".join(words[1:]))
@@ -46,38 +51,21 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             requested = await services.sync.request(tenant_id, user_id)
             await ack(views.requested(requested, services.timezone))
 
-    @app.action(views.RETRY_JOB_ACTION)
-    async def retry(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]
-    ) -> None:
+    @surfaces.action(views.RETRY_JOB_ACTION, RETRY)
+    async def retry(ack: AsyncAck, body: dict[str, Any], tell: Tell, tenant_id: int) -> None:
         await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        if not await services.people.is_admin(tenant_id, user_id):
-            await respond(text=views.only_admins("retry jobs"), replace_original=False)
-            return
-        job_id = _job_id(body)
-        if job_id is not None and await services.queue.retry(tenant_id, job_id):
-            await respond(text=f"Job #{job_id} is queued again.", replace_original=False)
+        job_id = payload.action_int(body, "the job")
+        if await services.queue.retry(tenant_id, job_id):
+            await tell(text=f"Job #{job_id} is queued again.", replace_original=False)
         else:
-            await respond(
+            await tell(
                 text="That job is no longer parked (someone retried it already).", replace_original=False
             )
 
-    @app.action(views.SYNC_NOW_ACTION)
-    async def sync_now(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
+    @surfaces.action(views.SYNC_NOW_ACTION, SYNC_NOW)
+    async def sync_now(ack: AsyncAck, tell: Tell, tenant_id: int, user_id: str) -> None:
         await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        if not await services.people.is_admin(tenant_id, user_id):
-            await services.notifier.direct_message(user_id, views.only_admins("import from bexio"))
-            return
         result = await services.sync.request(tenant_id, user_id)
         if isinstance(result, AlreadyRunning):
-            await services.notifier.direct_message(user_id, views.requested(result, services.timezone))
+            await tell.direct(text=views.requested(result, services.timezone))
         await services.notifier.refresh_home(tenant_id, user_id)
-
-
-def _job_id(body: dict[str, Any]) -> int | None:
-    value = (body.get("actions") or [{}])[0].get("value", "")
-    return int(value) if str(value).isdigit() else None

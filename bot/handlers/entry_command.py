@@ -13,12 +13,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
-from bot.views import choices
+from bot.handlers.replies import Tell
+from bot.handlers.surfaces import Permission, Surface, Surfaces
+from bot.views import choices, payload
 from core.quick_entry import ParseError
 from services.container import Services
 from services.entry_outcomes import Refusal, Removed
@@ -68,7 +69,7 @@ class EntryCommand(Generic[Parsed, Request]):
     service: LoggingService[Parsed, Request]
     from_input: Callable[[Parsed], Request]
     reply: Callable[..., dict[str, Any]]
-    """The view's ``reply(outcome, *, replace=False)``."""
+    """The view's ``reply(outcome, *, seal, replace=False, typed=None)``."""
     request_from_dict: Callable[[dict[str, Any]], Request]
     choice_actions: choices.ChoiceActions
     undo_action: str
@@ -76,33 +77,36 @@ class EntryCommand(Generic[Parsed, Request]):
     words: Mapping[str, WordReply] = field(default_factory=dict)
 
 
-def register(app: AsyncApp, deps: BotDeps, spec: EntryCommand[Any, Any]) -> None:
+def register(surfaces: Surfaces, deps: BotDeps, spec: EntryCommand[Any, Any]) -> None:
     services = deps.services
     service = spec.service
+    command_surface = Surface(spec.command, Permission.ANYONE)
+    replies = Surface(f"{spec.command} replies", Permission.ANYONE, messages=True)
 
-    @app.command(spec.command)
+    def seal_for(user_id: str) -> choices.Seal:
+        return lambda payload: deps.seal.seal(payload, user_id=user_id)
+
+    @surfaces.command(spec.command, command_surface)
     async def handle(
         ack: AsyncAck,
         command: dict[str, str],
-        respond: AsyncRespond,
+        tell: Tell,
         client: AsyncWebClient,
-        context: dict[str, Any],
+        tenant_id: int,
+        user_id: str,
     ) -> None:
         text = command.get("text", "").strip()
         words = text.lower().split()
         if words == ["help"]:
             await ack(spec.help_text)
             return
-        user_id = command["user_id"]
         if not words:
             await ack()
-            tenant_id = await deps.tenant_id(context.get("team_id"))
-            await spec.open_modal(client, services, tenant_id, user_id, command["trigger_id"])
+            await spec.open_modal(client, services, tenant_id, user_id, payload.trigger_id(command))
             return
         if len(words) == 1 and words[0] in spec.words:
             await ack()
-            tenant_id = await deps.tenant_id(context.get("team_id"))
-            await respond(**await spec.words[words[0]](services, tenant_id, user_id))
+            await tell(**await spec.words[words[0]](services, tenant_id, user_id))
             return
         parsed = service.parse_line(text)
         if isinstance(parsed, ParseError):
@@ -110,48 +114,40 @@ def register(app: AsyncApp, deps: BotDeps, spec: EntryCommand[Any, Any]) -> None
             return
         await ack()
         async with deps.ack_first.turn():
-            tenant_id = await deps.tenant_id(context.get("team_id"))
             outcome = await service.log(tenant_id, user_id, spec.from_input(parsed))
-            await respond(**spec.reply(outcome))
+            await tell(**spec.reply(outcome, seal=seal_for(user_id), typed=f"{spec.command} {text}"))
 
     what_by_action = {action_id: what for what, action_id in spec.choice_actions.pick.items()}
 
-    async def pick(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]
-    ) -> None:
-        """A candidate was clicked: the request it carries is logged with that choice."""
+    async def pick(ack: AsyncAck, body: dict[str, Any], tell: Tell, tenant_id: int, user_id: str) -> None:
+        """A candidate was clicked: the request its sealed button carries is logged with that choice."""
         await ack()
-        action = body["actions"][0]
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        what = what_by_action[choices.pick_stem(action["action_id"])]
-        request = choices.picked(action["value"], what, spec.request_from_dict)
+        what = what_by_action[choices.pick_stem(body["actions"][0]["action_id"])]
+        opened = deps.seal.open(payload.action_value(body), user_id=user_id)
+        request = choices.picked(opened, what, spec.request_from_dict)
         async with deps.ack_first.turn():
-            outcome = await service.log(tenant_id, body["user"]["id"], request)
-            await respond(**spec.reply(outcome, replace=True))
+            outcome = await service.log(tenant_id, user_id, request)
+            await tell(**spec.reply(outcome, seal=seal_for(user_id), replace=True))
 
     for stem in what_by_action:
-        app.action(choices.pick_pattern(stem))(pick)
+        surfaces.action(choices.pick_pattern(stem), replies)(pick)
 
-    @app.action(spec.choice_actions.open_form)
+    @surfaces.action(spec.choice_actions.open_form, replies)
     async def open_form(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
     ) -> None:
         await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        carried = choices.decode(body["actions"][0].get("value") or "{}").get("request")
-        request = spec.request_from_dict(carried) if carried else None
-        await spec.open_modal(
-            client, services, tenant_id, body["user"]["id"], body["trigger_id"], request=request
+        value = payload.action_value(body)
+        request = (
+            choices.carried(deps.seal.open(value, user_id=user_id), spec.request_from_dict) if value else None
         )
+        await spec.open_modal(client, services, tenant_id, user_id, payload.trigger_id(body), request=request)
 
-    @app.action(spec.undo_action)
-    async def undo(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]
-    ) -> None:
+    @surfaces.action(spec.undo_action, replies)
+    async def undo(ack: AsyncAck, body: dict[str, Any], tell: Tell, tenant_id: int, user_id: str) -> None:
         await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        removed = await service.delete(tenant_id, body["user"]["id"], int(body["actions"][0]["value"]))
+        removed = await service.delete(tenant_id, user_id, payload.action_int(body, "the entry"))
         if isinstance(removed, Refusal):
-            await respond(**choices.refusal(removed, replace=True))
+            await tell(**choices.refusal(removed, replace=True))
         else:
-            await respond(**choices.undone(removed.summary))
+            await tell(**choices.undone(removed.summary))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
 from bot.handlers import modal_flow
-from bot.views import expense_modal, log_expense
+from bot.handlers.surfaces import Permission, Surface, Surfaces
+from bot.views import expense_modal, log_expense, payload
 from bot.views.blocks import notice_modal
 from bot.views.expense_modal import ExpenseModal
 from bot.views.form_state import ModalContext
@@ -83,17 +84,22 @@ def _confirmed(stored: StoredExpense) -> tuple[str, int]:
     return log_expense.confirmation_line(stored), stored.expense_id
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
+FORM = Surface("the log-expense form", Permission.ANYONE, views=frozenset({expense_modal.CALLBACK_ID}))
+RESULT = Surface(
+    "the log-expense result", Permission.ANYONE, views=frozenset({expense_modal.DONE_CALLBACK_ID})
+)
+
+
+def register(surfaces: Surfaces, deps: BotDeps) -> None:
     services = deps.services
 
-    modal_flow.register_project_options(app, deps, expense_modal.PROJECT_ACTION)
+    modal_flow.register_project_options(surfaces, deps, expense_modal.PROJECT_ACTION, FORM)
 
-    @app.action(expense_modal.CATEGORY_ACTION)
+    @surfaces.action(expense_modal.CATEGORY_ACTION, FORM)
     async def refresh_billable(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int
     ) -> None:
         await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
         view = body["view"]
         state = expense_modal.current(view, services.expenses.today())
         defaults = await services.expenses.form_defaults(tenant_id, state.category_id)
@@ -106,10 +112,10 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                 context=modal_flow.next_version(state.context),
             )
         )
-        await modal_flow.update_if_open(client, view["id"], new_view, "expense")
+        await modal_flow.update_if_open(client, payload.view_id(body), new_view, "expense")
 
     modal_flow.register_save(
-        app,
+        surfaces,
         deps,
         modal_flow.FormSave(
             callback_id=expense_modal.CALLBACK_ID,
@@ -121,5 +127,8 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             confirmed=_confirmed,
             done=expense_modal.done,
         ),
+        FORM,
     )
-    modal_flow.register_undo(app, deps, expense_modal.UNDO_ACTION, services.expenses.delete, f"{NOUN} logged")
+    modal_flow.register_undo(
+        surfaces, deps, expense_modal.UNDO_ACTION, services.expenses.delete, f"{NOUN} logged", RESULT
+    )

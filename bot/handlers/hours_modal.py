@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
 from bot.handlers import modal_flow
-from bot.views import hours_modal, log_hours
+from bot.handlers.surfaces import Permission, Surface, Surfaces
+from bot.views import hours_modal, log_hours, payload
 from bot.views.blocks import notice_modal
 from bot.views.form_state import ModalContext
 from bot.views.hours_modal import HoursModal
@@ -97,25 +98,28 @@ def _confirmed(stored: StoredEntry) -> tuple[str, int]:
     return line, stored.entry_id
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
-    services = deps.services
-    modal_flow.register_project_options(app, deps, hours_modal.PROJECT_ACTION)
+FORM = Surface("the log-hours form", Permission.ANYONE, views=frozenset({hours_modal.CALLBACK_ID}))
+RESULT = Surface("the log-hours result", Permission.ANYONE, views=frozenset({hours_modal.DONE_CALLBACK_ID}))
 
-    @app.action(hours_modal.PROJECT_ACTION)
-    @app.action(hours_modal.ACTIVITY_ACTION)
+
+def register(surfaces: Surfaces, deps: BotDeps) -> None:
+    services = deps.services
+    modal_flow.register_project_options(surfaces, deps, hours_modal.PROJECT_ACTION, FORM)
+
+    @surfaces.action(hours_modal.PROJECT_ACTION, FORM)
+    @surfaces.action(hours_modal.ACTIVITY_ACTION, FORM)
     async def refresh_defaults(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
     ) -> None:
         """A new project brings its activities and the person's usual one; a new activity its
         billable default."""
         await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
         view = body["view"]
         state = hours_modal.current(view, services.time_entries.today())
         activity_changed = body["actions"][0]["action_id"] == hours_modal.ACTIVITY_ACTION
         defaults = await services.time_entries.form_defaults(
             tenant_id,
-            body["user"]["id"],
+            user_id,
             state.project.id if state.project else None,
             state.activity_id if activity_changed else None,
         )
@@ -131,10 +135,10 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                     context=modal_flow.next_version(state.context),
                 )
             )
-        await modal_flow.update_if_open(client, view["id"], new_view, "hours")
+        await modal_flow.update_if_open(client, payload.view_id(body), new_view, "hours")
 
     modal_flow.register_save(
-        app,
+        surfaces,
         deps,
         modal_flow.FormSave(
             callback_id=hours_modal.CALLBACK_ID,
@@ -146,7 +150,8 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             confirmed=_confirmed,
             done=hours_modal.done,
         ),
+        FORM,
     )
     modal_flow.register_undo(
-        app, deps, hours_modal.UNDO_ACTION, services.time_entries.delete, f"{NOUN} logged"
+        surfaces, deps, hours_modal.UNDO_ACTION, services.time_entries.delete, f"{NOUN} logged", RESULT
     )

@@ -9,13 +9,14 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
+from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import help as help_texts
-from bot.views import invoice_modal
+from bot.views import invoice_modal, payload
 from bot.views.invoice_modal import ModalData, ModalState
 from services.container import Services
 from services.invoicing import InvoiceRefused, InvoiceRequest, PreviewChanged, Selection
@@ -30,12 +31,18 @@ SUBMIT_DELAY_SECONDS = 1.0
 """The push waits this long, so Slack shows "Creating the draft…" before the worker's update."""
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
+INVOICING = Surface("/invoice", Permission.BILLING, NOT_ALLOWED)
+MODAL = Surface(
+    "the invoice modal", Permission.BILLING, NOT_ALLOWED, views=frozenset({invoice_modal.CALLBACK_ID})
+)
+
+
+def register(surfaces: Surfaces, deps: BotDeps) -> None:
     services = deps.services
 
-    @app.command("/invoice")
+    @surfaces.command("/invoice", INVOICING)
     async def handle(
-        ack: AsyncAck, command: dict[str, str], client: AsyncWebClient, context: dict[str, Any]
+        ack: AsyncAck, command: dict[str, str], client: AsyncWebClient, tenant_id: int, user_id: str
     ) -> None:
         words = command.get("text", "").split()
         if words and words[0].lower() == "help":
@@ -44,49 +51,38 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         if words:
             await ack(help_texts.unknown_subcommand("/invoice", words[0]))
             return
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = command["user_id"]
-        if not await services.invoicing.can_invoice(tenant_id, user_id):
-            await ack(NOT_ALLOWED)
-            return
         await ack()
-        opened = await client.views_open(trigger_id=command["trigger_id"], view=invoice_modal.loading_view())
+        opened = await client.views_open(
+            trigger_id=payload.trigger_id(command), view=invoice_modal.loading_view()
+        )
         view = opened["view"]
         rendered = await render(services, tenant_id, user_id, ModalState())
         await _update(client, view["id"], view.get("hash"), rendered)
 
-    @app.options(invoice_modal.CUSTOMER_ACTION)
-    async def customer_options(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
+    @surfaces.options(invoice_modal.CUSTOMER_ACTION, MODAL)
+    async def customer_options(ack: AsyncAck, body: dict[str, Any], tenant_id: int) -> None:
         state = invoice_modal.read_state(body.get("view") or {})
         period_to = state.period_end(services.invoicing.default_period_end())
         choices = await services.invoicing.customer_choices(
-            tenant_id, body.get("value", ""), period_from=state.period_from, period_to=period_to
+            tenant_id, body["value"][:200], period_from=state.period_from, period_to=period_to
         )
         await ack(option_groups=invoice_modal.customer_option_groups(choices))
 
-    @app.action(invoice_modal.REFRESH_ACTIONS)
+    @surfaces.action(invoice_modal.REFRESH_ACTIONS, MODAL)
     async def refresh(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
     ) -> None:
         await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
         view = body["view"]
         state = invoice_modal.read_state(view)
         if body["actions"][0]["action_id"] == invoice_modal.CUSTOMER_ACTION:
             state = dataclasses.replace(state, project_id=None, ticked=None)
-        rendered = await render(services, tenant_id, body["user"]["id"], state)
-        await _update(client, view["id"], view.get("hash"), rendered)
+        rendered = await render(services, tenant_id, user_id, state)
+        await _update(client, payload.view_id(body), view.get("hash"), rendered)
 
-    @app.view(invoice_modal.CALLBACK_ID)
-    async def submit(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
-    ) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        if not await services.invoicing.can_invoice(tenant_id, user_id):
-            await ack(response_action="errors", errors={invoice_modal.CUSTOMER_BLOCK: NOT_ALLOWED})
-            return
+    @surfaces.view(invoice_modal.CALLBACK_ID, MODAL)
+    async def submit(ack: AsyncAck, body: dict[str, Any], tenant_id: int, user_id: str) -> None:
+        view = body["view"]
         state = invoice_modal.read_state(view)
         if state.customer_id is None:
             await ack(response_action="errors", errors={invoice_modal.CUSTOMER_BLOCK: "Choose a customer."})
@@ -111,7 +107,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         )
         try:
             await services.invoicing.submit(
-                tenant_id, request, notify={"view_id": view["id"]}, delay=SUBMIT_DELAY_SECONDS
+                tenant_id, request, notify={"view_id": payload.view_id(body)}, delay=SUBMIT_DELAY_SECONDS
             )
         except PreviewChanged as changed:
             fresh = await render(services, tenant_id, user_id, dataclasses.replace(state, ticked=None))
@@ -165,13 +161,17 @@ async def _update(client: AsyncWebClient, view_id: str, view_hash: str | None, v
     try:
         await client.views_update(view_id=view_id, hash=view_hash, view=view)
     except SlackApiError as exc:
-        if exc.response.get("error") != "hash_conflict":
+        error = exc.response.get("error")
+        if error == "hash_conflict":
+            # The person changed something else meanwhile; that action renders the newer state.
+            log.debug("invoice modal %s changed meanwhile; skipping a stale render", view_id)
+        elif error == "not_found":
+            log.info("invoice modal %s is closed; nothing to render", view_id)
+        else:
             raise
-        # The person changed something else meanwhile; that action renders the newer state.
-        log.debug("invoice modal %s changed meanwhile; skipping a stale render", view_id)
 
 
 def _payment_days(raw: str | None) -> int | None:
     if raw is None:
         return invoice_modal.DEFAULT_PAYMENT_DAYS
-    return int(raw) if raw.isascii() and raw.isdigit() else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else None

@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
-
 from bot.deps import BotDeps
 from bot.handlers import entry_command, expense_modal
+from bot.handlers.surfaces import Surfaces
 from bot.views import help as help_texts
 from bot.views import log_expense
 from services.expenses import ExpenseRequest
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
+def register(surfaces: Surfaces, deps: BotDeps) -> None:
     entry_command.register(
-        app,
+        surfaces,
         deps,
         entry_command.EntryCommand(
             command="/log-expense",

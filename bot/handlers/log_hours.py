@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
-
 from bot.deps import BotDeps
 from bot.handlers import entry_command, hours_modal
+from bot.handlers.surfaces import Surfaces
 from bot.views import help as help_texts
 from bot.views import log_hours
 from bot.views import week as week_view
@@ -25,9 +24,9 @@ async def _week(services: Services, tenant_id: int, user_id: str) -> dict[str, A
     return week_view.message(await services.week.load(tenant_id, user_id))
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
+def register(surfaces: Surfaces, deps: BotDeps) -> None:
     entry_command.register(
-        app,
+        surfaces,
         deps,
         entry_command.EntryCommand(
             command="/log-hours",

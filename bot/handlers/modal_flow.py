@@ -13,12 +13,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
 from bot.handlers import refresh
+from bot.handlers.replies import Tell
+from bot.handlers.surfaces import Surface, Surfaces
+from bot.views import payload
 from bot.views.blocks import notice_modal, option
 from bot.views.form_state import ModalContext
 from services.container import Services
@@ -47,34 +50,28 @@ SubmissionHandler = Callable[[Submission], Awaitable[None]]
 
 
 def on_submission(
-    app: AsyncApp, deps: BotDeps, callback_id: str
+    surfaces: Surfaces, deps: BotDeps, callback_id: str, surface: Surface
 ) -> Callable[[SubmissionHandler], SubmissionHandler]:
     """Register a view-submission handler that receives the tenant and the person already resolved."""
 
     def register(handler: SubmissionHandler) -> SubmissionHandler:
-        @app.view(callback_id)
+        @surfaces.view(callback_id, surface)
         async def submitted(
-            ack: AsyncAck,
-            body: dict[str, Any],
-            view: dict[str, Any],
-            client: AsyncWebClient,
-            context: dict[str, Any],
+            ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
         ) -> None:
-            tenant_id = await deps.tenant_id(context.get("team_id"))
-            await handler(Submission(ack, body, view, client, deps.services, tenant_id, body["user"]["id"]))
+            await handler(Submission(ack, body, body["view"], client, deps.services, tenant_id, user_id))
 
         return handler
 
     return register
 
 
-def register_project_options(app: AsyncApp, deps: BotDeps, action_id: str) -> None:
+def register_project_options(surfaces: Surfaces, deps: BotDeps, action_id: str, surface: Surface) -> None:
     """The project type-ahead of a form: active projects by number or name."""
 
-    @app.options(action_id)
-    async def project_options(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        found = await deps.services.time_entries.search_projects(tenant_id, str(body.get("value", "")))
+    @surfaces.options(action_id, surface)
+    async def project_options(ack: AsyncAck, body: dict[str, Any], tenant_id: int) -> None:
+        found = await deps.services.time_entries.search_projects(tenant_id, body["value"][:200])
         await ack(options=[option(choice.label, str(choice.id)) for choice in found])
 
 
@@ -117,12 +114,17 @@ def next_version(ctx: ModalContext) -> ModalContext:
     return dataclasses.replace(ctx, version=ctx.version + 1)
 
 
-async def update_if_open(client: AsyncWebClient, view_id: str, view: dict[str, Any], what: str) -> None:
-    """Refresh a modal that the person may have closed or submitted meanwhile: then nothing to do."""
+async def update_if_open(
+    client: AsyncWebClient, view_id: str, view: dict[str, Any], what: str, view_hash: str | None = None
+) -> bool:
+    """Refresh a modal that the person may have closed, submitted or changed meanwhile: then
+    nothing to do (False)."""
     try:
-        await client.views_update(view_id=view_id, view=view)
+        await client.views_update(view_id=view_id, view=view, hash=view_hash)
     except SlackApiError as exc:
         log.info("could not refresh the %s modal: %s", what, exc.response.get("error"))
+        return False
+    return True
 
 
 async def show_done(submission: Submission, done: dict[str, Any], ctx: ModalContext) -> None:
@@ -155,11 +157,11 @@ class FormSave(Generic[Form, Saved]):
     done: DoneView
 
 
-def register_save(app: AsyncApp, deps: BotDeps, spec: FormSave[Any, Any]) -> None:
+def register_save(surfaces: Surfaces, deps: BotDeps, spec: FormSave[Any, Any], surface: Surface) -> None:
     """Save a submitted form: field errors under their fields, refusals in a notice; else the
     modal says what was saved — “logged” with Undo for a new record, “saved” for an edited one."""
 
-    @on_submission(app, deps, spec.callback_id)
+    @on_submission(surfaces, deps, spec.callback_id, surface)
     async def submit(submission: Submission) -> None:
         form, ctx = spec.submitted(submission.view)
         result = await spec.save(
@@ -179,27 +181,28 @@ def register_save(app: AsyncApp, deps: BotDeps, spec: FormSave[Any, Any]) -> Non
 
 
 def register_undo(
-    app: AsyncApp,
+    surfaces: Surfaces,
     deps: BotDeps,
     action_id: str,
     delete: Callable[[int, str, int], Awaitable[Removed | Refusal]],
     title: str,
+    surface: Surface,
 ) -> None:
     """The “Undo” button of a modal's result: delete what was just logged, say so, refresh where
-    it was shown."""
+    it was shown; when the modal cannot show it any more, a direct message does."""
 
-    @app.action(action_id)
+    @surfaces.action(action_id, surface)
     async def undo(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tell: Tell, tenant_id: int, user_id: str
     ) -> None:
         await ack()
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        removed = await delete(tenant_id, user_id, int(body["actions"][0]["value"]))
+        removed = await delete(tenant_id, user_id, payload.action_int(body, "the entry"))
         text = (
             removed.message if isinstance(removed, Refusal) else f"↩️ Undone — {removed.summary} is deleted."
         )
-        await client.views_update(view_id=body["view"]["id"], view=notice_modal(title, text))
+        view = body["view"]
+        if not await update_if_open(client, view["id"], notice_modal(title, text), "undo"):
+            await tell.direct(text=text)
         await refresh.after_change(
-            client, deps.services, tenant_id, user_id, ModalContext.load(body["view"].get("private_metadata"))
+            client, deps.services, tenant_id, user_id, ModalContext.load(view["private_metadata"])
         )

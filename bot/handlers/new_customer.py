@@ -5,52 +5,51 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
-from bot.handlers import modal_flow
+from bot.handlers import admin_modal, modal_flow
 from bot.handlers.invoice import render
-from bot.views import invoice_modal, new_customer
+from bot.handlers.surfaces import Permission, Surface, Surfaces
+from bot.views import invoice_modal, new_customer, payload
 from bot.views.invoice_modal import ModalState
 from services.invoicing.customers import CustomerFormError
 
 ONLY_ADMINS = "Only admins can create customers."
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
+FORM = Surface(
+    "the new-customer form", Permission.ADMIN, ONLY_ADMINS, views=frozenset({new_customer.CALLBACK_ID})
+)
+FROM_INVOICE = Surface(
+    "+ New customer in the invoice modal",
+    Permission.ADMIN,
+    ONLY_ADMINS,
+    views=frozenset({invoice_modal.CALLBACK_ID}),
+)
+
+
+def register(surfaces: Surfaces, deps: BotDeps) -> None:
     services = deps.services
 
-    async def is_admin(body: dict[str, Any], context: dict[str, Any]) -> bool:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        return await services.people.is_admin(tenant_id, body["user"]["id"])
-
-    @app.action(new_customer.OPEN_ACTION)
-    async def open_from_home(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-    ) -> None:
+    @surfaces.action(new_customer.OPEN_ACTION, admin_modal.HOME_ADMIN)
+    async def open_from_home(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        if await is_admin(body, context):
-            await client.views_open(trigger_id=body["trigger_id"], view=new_customer.build())
+        await client.views_open(trigger_id=payload.trigger_id(body), view=new_customer.build())
 
-    @app.action(invoice_modal.NEW_CUSTOMER_ACTION)
-    async def open_from_invoice(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-    ) -> None:
+    @surfaces.action(invoice_modal.NEW_CUSTOMER_ACTION, FROM_INVOICE)
+    async def open_from_invoice(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        if await is_admin(body, context):
-            await client.views_push(
-                trigger_id=body["trigger_id"], view=new_customer.build(body["view"]["id"])
-            )
+        await client.views_push(
+            trigger_id=payload.trigger_id(body), view=new_customer.build(payload.view_id(body))
+        )
 
-    @modal_flow.on_submission(app, deps, new_customer.CALLBACK_ID)
+    @modal_flow.on_submission(surfaces, deps, new_customer.CALLBACK_ID, FORM)
     async def create(submission: modal_flow.Submission) -> None:
         ack, view, client = submission.ack, submission.view, submission.client
         tenant_id, user_id = submission.tenant_id, submission.user_id
-        if not await services.people.is_admin(tenant_id, user_id):
-            await ack(response_action="errors", errors={new_customer.NAME_BLOCK: ONLY_ADMINS})
-            return
-        typed, errors = new_customer.read((view.get("state") or {}).get("values") or {})
+        typed, errors = new_customer.read(view["state"]["values"])
         if typed is None:
             await ack(response_action="errors", errors=errors)
             return
@@ -71,4 +70,6 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             return
         await ack()  # back to the invoice modal, which now shows the new customer
         state = dataclasses.replace(ModalState(), customer_id=created.customer_id)
-        await client.views_update(view_id=parent, view=await render(services, tenant_id, user_id, state))
+        rendered = await render(services, tenant_id, user_id, state)
+        if not await modal_flow.update_if_open(client, parent, rendered, "invoice"):
+            await services.notifier.direct_message(user_id, f"✓ {created.label} is ready to invoice.")

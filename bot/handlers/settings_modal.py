@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from bot.deps import BotDeps
 from bot.handlers import admin_modal
+from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import settings_modal
 from core.errors import DomainError
 from services.container import Services
@@ -17,23 +18,20 @@ async def _settings_modal(services: Services, tenant_id: int) -> dict[str, Any]:
     return settings_modal.build(await services.settings.list(tenant_id))
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
+ONLY_ADMINS = "Only admins can change settings."
+SETTINGS = Surface(
+    "the settings", Permission.ADMIN, ONLY_ADMINS, views=frozenset({settings_modal.CALLBACK_ID})
+)
+
+
+def register(surfaces: Surfaces, deps: BotDeps) -> None:
     services = deps.services
 
-    admin_modal.register_opener(app, deps, settings_modal.OPEN_ACTION, _settings_modal)
+    admin_modal.register_opener(surfaces, deps, settings_modal.OPEN_ACTION, _settings_modal)
 
-    @app.view(settings_modal.CALLBACK_ID)
-    async def save_settings(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
-    ) -> None:
-        tenant_id = await deps.tenant_id(context.get("team_id"))
-        user_id = body["user"]["id"]
-        if not await services.people.is_admin(tenant_id, user_id):
-            await ack(
-                response_action="errors",
-                errors={settings_modal.NEW_KEY_BLOCK: "Only admins can change settings."},
-            )
-            return
+    @surfaces.view(settings_modal.CALLBACK_ID, SETTINGS)
+    async def save_settings(ack: AsyncAck, body: dict[str, Any], tenant_id: int, user_id: str) -> None:
+        view = body["view"]
         values = settings_modal.submitted_values(view["state"]["values"])
         current = {row.key: row for row in await services.settings.list(tenant_id)}
         errors: dict[str, str] = {}

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.views.blocks import Block, actions, button, context, modal, option, plain, section
+from bot.views.payload import record_id
 from services.invoicing.accounts import AccountChoice, MappingRow, RowKind
 
 CALLBACK_ID = "account_mapping"
@@ -82,11 +83,12 @@ def submitted_choices(values: dict[str, Any]) -> dict[tuple[RowKind, int], int]:
         if not block_id.startswith(ROW_PREFIX):
             continue
         kind, _, raw_id = block_id.removeprefix(ROW_PREFIX).partition(":")
-        if kind not in ("activity", "category") or not raw_id.isdigit():
+        row_id = record_id(raw_id)
+        if kind not in ("activity", "category") or row_id is None:
             continue
         selected = (state.get(ACCOUNT_ACTION) or {}).get("selected_option") or {}
-        value = selected.get("value")
-        if isinstance(value, str) and value.isdigit():
+        account = record_id(selected.get("value"))
+        if account is not None:
             row_kind: RowKind = "activity" if kind == "activity" else "category"
-            choices[(row_kind, int(raw_id))] = int(value)
+            choices[(row_kind, row_id)] = account
     return choices

@@ -2,19 +2,21 @@
 the confirmation line with its Undo button, and refusals.
 
 A pending request rides in each button's value (Slack allows 2000 characters), so a click
-finishes it without the person typing again and without state kept on our side.
+finishes it without the person typing again and without state kept on our side — sealed
+(``bot.views.sealed``): a value bxhours did not write is refused, and what a button carries is
+checked by the service's rules again when it is stored.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.views.blocks import Block, actions, button, context, escape, section
+from bot.views.payload import damaged, optional_id
 from core.errors import quote_input
 from services.entry_outcomes import ChooseOne, Refusal
 from services.entry_service import ProjectRequest
@@ -48,25 +50,41 @@ def pick_stem(action_id: str) -> str:
     return action_id.rpartition(".")[0]
 
 
-def encode(payload: dict[str, Any]) -> str | None:
+Seal = Callable[[dict[str, Any]], str]
+"""Seals a pending request for the person it is offered to (``ChoiceSeal.seal``)."""
+
+
+def sealed(seal: Seal, payload: dict[str, Any]) -> str | None:
     """A button value, or None when it would not fit (a very long note)."""
-    value = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    value = seal(payload)
     return value if len(value) <= MAX_BUTTON_VALUE else None
 
 
-def decode(value: str) -> dict[str, Any]:
-    loaded = json.loads(value)
-    if not isinstance(loaded, dict):
-        raise ValueError("a choice button carries an object")
-    return loaded
-
-
-def picked(value: str, what: str, request_from_dict: Callable[[dict[str, Any]], Request]) -> Request:
-    """The request carried by a choice button, with the clicked ``what`` (project, activity or
+def picked(
+    payload: dict[str, Any], what: str, request_from_dict: Callable[[dict[str, Any]], Request]
+) -> Request:
+    """The request an opened choice button carries, with the clicked ``what`` (project, activity or
     category) filled in: its ``<what>_id`` set and the typed ``<what>_query`` settled."""
-    payload = decode(value)
-    request = request_from_dict(payload["request"])
-    return dataclasses.replace(request, **{f"{what}_id": int(payload["pick"]), f"{what}_query": None})
+    try:
+        request = request_from_dict(payload["request"])
+        pick = optional_id(payload["pick"])
+        if pick is None:
+            raise ValueError("no pick")
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
+        raise damaged("the choice") from None
+    return dataclasses.replace(request, **{f"{what}_id": pick, f"{what}_query": None})
+
+
+def carried(
+    payload: dict[str, Any], request_from_dict: Callable[[dict[str, Any]], Request]
+) -> Request | None:
+    """The request an opened "Open the form" button carries, if any."""
+    if "request" not in payload:
+        return None
+    try:
+        return request_from_dict(payload["request"])
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
+        raise damaged("the form button") from None
 
 
 def reply(text: str, blocks: list[Block] | None = None, *, replace: bool = False) -> dict[str, Any]:
@@ -79,8 +97,28 @@ def reply(text: str, blocks: list[Block] | None = None, *, replace: bool = False
     return message
 
 
-def refusal(outcome: Refusal, *, replace: bool = False) -> dict[str, Any]:
-    return reply(outcome.message, [section(outcome.message)], replace=replace)
+def refusal(
+    outcome: Refusal,
+    *,
+    replace: bool = False,
+    typed: str | None = None,
+    form: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Why nothing was stored — with what the person typed, so nothing of it is lost, and the
+    form filled in with it (``form``: its button) when the request broke a rule."""
+    blocks: list[Block] = [section(outcome.message)]
+    if typed:
+        shown = escape(typed.replace("`", "'"))
+        blocks.append(context(f"You typed: `{shown}`"))
+    if form is not None:
+        blocks.append(actions(form, block_id="refusal"))
+    return reply(outcome.message, blocks, replace=replace)
+
+
+def form_button(ids: ChoiceActions, seal: Seal, request: dict[str, Any]) -> dict[str, Any] | None:
+    """“Open the form” filled in with ``request``; None when it does not fit in a button."""
+    value = sealed(seal, {"request": request})
+    return button("Open the form", ids.open_form, value, style="primary") if value else None
 
 
 def choose(
@@ -88,6 +126,7 @@ def choose(
     request: dict[str, Any],
     ids: ChoiceActions,
     *,
+    seal: Seal,
     replace: bool = False,
 ) -> dict[str, Any]:
     """Buttons for each candidate and, when there are more (or the line is too long to carry),
@@ -103,15 +142,16 @@ def choose(
         question = f"Which {outcome.what}?"
     buttons: list[dict[str, Any]] = []
     for choice in outcome.choices:
-        value = encode({"pick": choice.id, "request": request})
+        value = sealed(seal, {"pick": choice.id, "request": request})
         if value is None:
             break
         buttons.append(button(choice.label, pick_action_id(ids.pick[outcome.what], len(buttons)), value))
-    carried = len(buttons) == len(outcome.choices)
-    if outcome.more or not carried or not buttons:
-        buttons = buttons if carried else []
-        form_value = encode({"request": request}) or "{}"
-        buttons.append(button("Open the form", ids.open_form, form_value, style="primary"))
+    all_carried = len(buttons) == len(outcome.choices)
+    if outcome.more or not all_carried or not buttons:
+        buttons = buttons if all_carried else []
+        buttons.append(
+            form_button(ids, seal, request) or button("Open the form", ids.open_form, style="primary")
+        )
     blocks: list[Block] = [section(question), actions(*buttons, block_id="choices")]
     if outcome.more:
         blocks.append(

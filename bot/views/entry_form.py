@@ -27,7 +27,8 @@ from bot.views.blocks import (
     text_input,
 )
 from bot.views.form_state import ModalContext, versioned
-from core.quick_entry import MAX_NOTE_LENGTH
+from bot.views.payload import record_id
+from core.entry_rules import MAX_NOTE_LENGTH
 from services.entry_outcomes import Choice
 
 DAY_BLOCK, DAY_ACTION = "day", "day"
@@ -152,7 +153,8 @@ def filled(view: dict[str, Any]) -> Filled:
 
 def chosen_project(values: dict[str, Any], action_id: str) -> Choice | None:
     project = form_state.selected_option(values, PROJECT_BLOCK, action_id)
-    return Choice(int(project["value"]), project["text"]["text"]) if project else None
+    project_id = record_id(project["value"]) if project else None
+    return Choice(project_id, project["text"]["text"]) if project and project_id is not None else None
 
 
 def billable_so_far(values: dict[str, Any]) -> bool:
@@ -182,6 +184,11 @@ def errors_by_block(
     return placed
 
 
+def done_callback_id(callback_id: str) -> str:
+    """The result view a form turns into (its Undo button comes from there)."""
+    return callback_id + "_done"
+
+
 def done(
     title: str, line: str, *, callback_id: str, undo_action: str, undo: int | None, ctx: ModalContext
 ) -> dict[str, Any]:
@@ -190,6 +197,6 @@ def done(
     return modal(
         title,
         [section(escape(line), accessory=accessory)],
-        callback_id=callback_id + "_done",
+        callback_id=done_callback_id(callback_id),
         private_metadata=ctx.dump(),
     )

@@ -23,6 +23,7 @@ NOTE_BLOCK, NOTE_ACTION = entry_form.NOTE_BLOCK, entry_form.NOTE_ACTION
 BILLABLE_BLOCK, BILLABLE_ACTION = entry_form.BILLABLE_BLOCK, entry_form.BILLABLE_ACTION
 BILLABLE_VALUE = entry_form.BILLABLE_VALUE
 CALLBACK_ID = "log_expense_modal"
+DONE_CALLBACK_ID = entry_form.done_callback_id(CALLBACK_ID)
 PROJECT_ACTION = "log_expense_project"
 CATEGORY_BLOCK, CATEGORY_ACTION = "category", "log_expense_category"
 AMOUNT_BLOCK, AMOUNT_ACTION = "amount", "amount"

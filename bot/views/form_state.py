@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.views.payload import record_id
+
 VERSION_SEPARATOR = "."
 
 
@@ -44,12 +46,7 @@ def text(state: dict[str, Any], block: str, action_id: str) -> str:
 
 def selected_id(state: dict[str, Any], block: str, action_id: str) -> int | None:
     option = _value(state, block, action_id).get("selected_option")
-    if not isinstance(option, dict):
-        return None
-    try:
-        return int(option["value"])
-    except (KeyError, TypeError, ValueError):
-        return None
+    return record_id(option.get("value")) if isinstance(option, dict) else None
 
 
 def selected_option(state: dict[str, Any], block: str, action_id: str) -> dict[str, Any] | None:
@@ -104,9 +101,14 @@ class ModalContext:
             data = {}
         entry = data.get("e")
         return cls(
-            entry_id=int(entry) if isinstance(entry, int) else None,
-            version=int(data.get("v", 0)) if isinstance(data.get("v", 0), int) else 0,
+            entry_id=record_id(entry) if isinstance(entry, int) else None,
+            version=_version(data.get("v", 0)),
             week=data.get("w") if isinstance(data.get("w"), str) else None,
             response_url=data.get("u") if isinstance(data.get("u"), str) else None,
             kind=data.get("k") if isinstance(data.get("k"), str) else None,
         )
+
+
+def _version(value: object) -> int:
+    """A modal's version goes into its block ids (which Slack keeps short): small and positive."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**6 else 0

@@ -24,6 +24,7 @@ NOTE_BLOCK, NOTE_ACTION = entry_form.NOTE_BLOCK, entry_form.NOTE_ACTION
 BILLABLE_BLOCK, BILLABLE_ACTION = entry_form.BILLABLE_BLOCK, entry_form.BILLABLE_ACTION
 BILLABLE_VALUE = entry_form.BILLABLE_VALUE
 CALLBACK_ID = "log_hours_modal"
+DONE_CALLBACK_ID = entry_form.done_callback_id(CALLBACK_ID)
 PROJECT_ACTION = "log_hours_project"
 ACTIVITY_BLOCK, ACTIVITY_ACTION = "activity", "log_hours_activity"
 DURATION_BLOCK, DURATION_ACTION = "duration", "duration"

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.views.blocks import Block, actions, button, context, divider, option, plain, section
+from bot.views.payload import record_id
 from core.invoice_lines import Grouping, InvoiceLine, LineKind, describe_line
 from core.invoice_totals import default_title
 from core.money import format_amount, format_money
@@ -126,10 +127,14 @@ def read_state(view: dict[str, Any]) -> ModalState:
 
     customer = _prefixed_id(element(CUSTOMER_BLOCK, CUSTOMER_ACTION).get("selected_option"), CUSTOMER_PREFIX)
     if customer is None:
-        customer = meta.get("customer")
+        kept = meta.get("customer")
+        customer = kept if isinstance(kept, int) and not isinstance(kept, bool) and 0 < kept < 2**63 else None
     project = _prefixed_id(element(PROJECT_BLOCK, PROJECT_ACTION).get("selected_option"), PROJECT_PREFIX)
     grouping_option = element(GROUPING_BLOCK, GROUPING_ACTION).get("selected_option") or {}
-    grouping = Grouping(grouping_option.get("value", Grouping.BY_ACTIVITY.value))
+    try:
+        grouping = Grouping(grouping_option.get("value", Grouping.BY_ACTIVITY.value))
+    except ValueError:
+        grouping = Grouping.BY_ACTIVITY
     to_state = element(TO_BLOCK, TO_ACTION)
     partial = ModalState(
         customer_id=customer,
@@ -164,7 +169,7 @@ def read_state(view: dict[str, Any]) -> ModalState:
         payment_days=_text(element(PAYMENT_BLOCK, PAYMENT_ACTION).get("value")),
         intro=_text(element(INTRO_BLOCK, INTRO_ACTION).get("value")),
         use_bexio=use_bexio,
-        fingerprint=meta.get("fp") if meta.get("v") == version else None,
+        fingerprint=meta.get("fp") if meta.get("v") == version and isinstance(meta.get("fp"), str) else None,
     )
 
 
@@ -178,9 +183,7 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
 
 def _prefixed_id(selected: dict[str, Any] | None, prefix: str) -> int | None:
     value = (selected or {}).get("value") or ""
-    if not value.startswith(prefix) or not value[len(prefix) :].isdigit():
-        return None
-    return int(value[len(prefix) :])
+    return record_id(value[len(prefix) :]) if isinstance(value, str) and value.startswith(prefix) else None
 
 
 def _date(raw: str | None) -> date | None:

@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.views import choices
-from services.entry_outcomes import ChooseOne, Refusal
+from bot.views.payload import optional_id
+from services.entry_outcomes import ChooseOne, Invalid, Refusal
 from services.expenses import ExpenseOutcome, ExpenseRequest, StoredExpense
 
 UNDO_ACTION = "log_expense_undo"
@@ -24,11 +25,18 @@ def confirmation_line(stored: StoredExpense) -> str:
     return f"✓ {stored.summary} · {'billable' if stored.billable else 'not billable'}"
 
 
-def reply(outcome: ExpenseOutcome, *, replace: bool = False) -> dict[str, Any]:
+def reply(
+    outcome: ExpenseOutcome, *, seal: choices.Seal, replace: bool = False, typed: str | None = None
+) -> dict[str, Any]:
+    if isinstance(outcome, Invalid):
+        form = choices.form_button(CHOICE_ACTIONS, seal, request_to_dict(outcome.request))
+        return choices.refusal(outcome, replace=replace, typed=typed, form=form)
     if isinstance(outcome, Refusal):
-        return choices.refusal(outcome, replace=replace)
+        return choices.refusal(outcome, replace=replace, typed=typed)
     if isinstance(outcome, ChooseOne):
-        return choices.choose(outcome, request_to_dict(outcome.request), CHOICE_ACTIONS, replace=replace)
+        return choices.choose(
+            outcome, request_to_dict(outcome.request), CHOICE_ACTIONS, seal=seal, replace=replace
+        )
     return choices.confirmation(
         confirmation_line(outcome), UNDO_ACTION, str(outcome.expense_id), replace=replace
     )
@@ -50,9 +58,15 @@ def request_from_dict(data: dict[str, Any]) -> ExpenseRequest:
     return ExpenseRequest(
         amount=Decimal(str(data["amount"])),
         day=date.fromisoformat(data["day"]),
-        note=str(data.get("note", "")),
-        project_id=data.get("project_id"),
-        project_query=data.get("project_query"),
-        category_id=data.get("category_id"),
-        category_query=data.get("category_query"),
+        note=_text_or_none(data.get("note", "")) or "",
+        project_id=optional_id(data.get("project_id")),
+        project_query=_text_or_none(data.get("project_query")),
+        category_id=optional_id(data.get("category_id")),
+        category_query=_text_or_none(data.get("category_query")),
     )
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError("not text")

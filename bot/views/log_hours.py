@@ -6,8 +6,9 @@ from datetime import date
 from typing import Any
 
 from bot.views import choices
+from bot.views.payload import optional_id
 from core.money import format_money
-from services.entry_outcomes import ChooseOne, Refusal
+from services.entry_outcomes import ChooseOne, Invalid, Refusal
 from services.time_entries import HoursOutcome, HoursRequest, StoredEntry
 
 UNDO_ACTION = "log_hours_undo"
@@ -32,12 +33,19 @@ def confirmation_line(stored: StoredEntry) -> str:
     return f"✓ {stored.summary} · {price}"
 
 
-def reply(outcome: HoursOutcome, *, replace: bool = False) -> dict[str, Any]:
+def reply(
+    outcome: HoursOutcome, *, seal: choices.Seal, replace: bool = False, typed: str | None = None
+) -> dict[str, Any]:
     """Keyword arguments for ``respond`` that show what became of a request."""
+    if isinstance(outcome, Invalid):
+        form = choices.form_button(CHOICE_ACTIONS, seal, request_to_dict(outcome.request))
+        return choices.refusal(outcome, replace=replace, typed=typed, form=form)
     if isinstance(outcome, Refusal):
-        return choices.refusal(outcome, replace=replace)
+        return choices.refusal(outcome, replace=replace, typed=typed)
     if isinstance(outcome, ChooseOne):
-        return choices.choose(outcome, request_to_dict(outcome.request), CHOICE_ACTIONS, replace=replace)
+        return choices.choose(
+            outcome, request_to_dict(outcome.request), CHOICE_ACTIONS, seal=seal, replace=replace
+        )
     warning = f"{outcome.missing_rate}. Invoicing waits until it is set." if outcome.missing_rate else None
     return choices.confirmation(
         confirmation_line(outcome), UNDO_ACTION, str(outcome.entry_id), warning=warning, replace=replace
@@ -61,10 +69,16 @@ def request_from_dict(data: dict[str, Any]) -> HoursRequest:
     return HoursRequest(
         minutes=int(data["minutes"]),
         day=date.fromisoformat(data["day"]),
-        billable=data.get("billable"),
-        note=str(data.get("note", "")),
-        project_id=data.get("project_id"),
-        project_query=data.get("project_query"),
-        activity_id=data.get("activity_id"),
-        activity_query=data.get("activity_query"),
+        billable=data["billable"] if isinstance(data.get("billable"), bool) else None,
+        note=_text_or_none(data.get("note", "")) or "",
+        project_id=optional_id(data.get("project_id")),
+        project_query=_text_or_none(data.get("project_query")),
+        activity_id=optional_id(data.get("activity_id")),
+        activity_query=_text_or_none(data.get("activity_query")),
     )
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError("not text")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.views.blocks import Block, context, modal, option, plain, section, text_input
+from bot.views.payload import record_id
 from core.money import AmountError, parse_amount
 from core.rates import InvoiceType
 from services.invoicing.customers import NewCustomer
@@ -117,7 +118,12 @@ def read(values: dict[str, Any]) -> tuple[NewCustomer | None, dict[str, str]]:
             amount = parse_amount(raw_amount)
         except AmountError as exc:
             errors[PROJECT_AMOUNT_BLOCK] = exc.message
-    invoice_type = selected(PROJECT_TYPE_BLOCK)
+    invoice_type = InvoiceType.PER_ACTIVITY
+    chosen_type = record_id(selected(PROJECT_TYPE_BLOCK))
+    if chosen_type is not None and chosen_type in {int(kind) for kind in INVOICE_TYPES}:
+        invoice_type = InvoiceType(chosen_type)
+    elif selected(PROJECT_TYPE_BLOCK):
+        errors[PROJECT_TYPE_BLOCK] = "Pick how the project is billed."
     if errors:
         return None, errors
     return (
@@ -131,7 +137,7 @@ def read(values: dict[str, Any]) -> tuple[NewCustomer | None, dict[str, str]]:
             postcode=text(POSTCODE_BLOCK),
             city=text(CITY_BLOCK),
             project_name=text(PROJECT_BLOCK),
-            project_invoice_type=InvoiceType(int(invoice_type)) if invoice_type else InvoiceType.PER_ACTIVITY,
+            project_invoice_type=invoice_type,
             project_amount=amount,
         ),
         {},

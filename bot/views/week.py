@@ -25,8 +25,10 @@ from bot.views.blocks import (
     static_select,
 )
 from bot.views.form_state import ModalContext
+from bot.views.payload import record_id
 from core.dates import format_day
 from core.durations import format_duration
+from core.entry_rules import EARLIEST_DAY
 from core.money import format_money
 from services.week import WeekItem, WeekView
 
@@ -56,9 +58,10 @@ def menu_value(verb: Verb, item: WeekItem) -> str:
 def parse_menu_value(value: str) -> tuple[Verb, Kind, int] | None:
     verb, _, rest = value.partition(":")
     kind, _, raw_id = rest.partition(":")
-    if verb not in ("edit", "delete") or kind not in ("time", "expense") or not raw_id.isdigit():
+    item_id = record_id(raw_id)
+    if verb not in ("edit", "delete") or kind not in ("time", "expense") or item_id is None:
         return None
-    return verb, kind, int(raw_id)  # type: ignore[return-value]
+    return verb, kind, item_id  # type: ignore[return-value]
 
 
 def block_id_for(monday: date, index: int) -> str:
@@ -189,7 +192,10 @@ def delete_confirm(kind: Kind, item_id: int, summary: str, ctx: ModalContext) ->
 
 
 def week_of(value: str | None, today: date) -> date:
+    """The day a button or a view names; today for anything else — a day before 2000 or more than
+    ten years ahead is no week anyone browses to (and at year 1 or 9999 there is no next week)."""
     try:
-        return date.fromisoformat(value) if value else today
-    except ValueError:
+        day = date.fromisoformat(value) if value else today
+    except (TypeError, ValueError):
         return today
+    return day if EARLIEST_DAY <= day <= today + timedelta(days=3660) else today
