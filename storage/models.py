@@ -528,7 +528,8 @@ class SlackRequest(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     replay_key: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(32))  # command | block_actions | view_submission | event_callback …
+    # command | block_actions | view_submission | event_callback …
+    kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str | None] = mapped_column(String(255))  # the command, action_id, callback_id or event type
     user_id: Mapped[str | None] = mapped_column(String(32))
     content_type: Mapped[str] = mapped_column(String(100))
