@@ -38,16 +38,23 @@ class AckFirst:
     def unanswered(self) -> int:
         return self._unanswered
 
-    async def middleware(self, next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
-        """Bolt middleware: counts the requests whose acknowledgement is not sent yet."""
+    @contextlib.asynccontextmanager
+    async def answering(self) -> AsyncIterator[None]:
+        """Hold this from the moment a request arrives until its answer is ready (``bot.front_door``
+        holds it around verifying, writing the inbox row and dispatching)."""
         self._unanswered += 1
         self._quiet.clear()
         try:
-            return await next()
+            yield
         finally:
             self._unanswered -= 1
             if self._unanswered == 0:
                 self._quiet.set()
+
+    async def middleware(self, next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        """As ``answering``, as a Bolt middleware (for a Bolt app used without the front door)."""
+        async with self.answering():
+            return await next()
 
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:

@@ -1,7 +1,10 @@
 """The Bolt app factory: one AsyncApp with every handler registered.
 
-Signature verification stays on (Bolt's default); the aiohttp server in ``bxhours.server`` feeds it
-requests through ``bot.requests`` so that the "payload" parsing bug is handled in one place.
+Requests reach it only through ``bot.front_door``, which verifies each signature over the raw bytes
+(with the current and the previous signing secret) before anything is parsed. Bolt's own check is
+therefore replaced by ``bot.requests.require_verified``, which runs before authorization and lets
+through only requests the front door built: nothing unverified gets further, not even the error
+handler.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
 from bot.handlers import register_all
+from bot.requests import require_verified
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +25,11 @@ def create_bolt_app(*, signing_secret: str, client: AsyncWebClient, deps: BotDep
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
-        request_verification_enabled=True,
+        request_verification_enabled=False,  # verified over the raw bytes before: bot.front_door
+        before_authorize=require_verified,
         process_before_response=False,
         logger=logging.getLogger("bxhours.bolt"),
     )
-    app.middleware(deps.ack_first.middleware)
     deps.in_flight.install(app)
     register_all(app, deps)
     return app

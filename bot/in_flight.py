@@ -4,12 +4,17 @@ With ``process_before_response=False`` Bolt answers Slack as soon as a handler c
 lets the handler go on in a task of its own. Stopping the HTTP server does not wait for those
 tasks: a `/log-hours` acknowledged a moment before SIGTERM would be cut off half-way. Bolt calls a
 start and a completion handler around each such run; counting them is enough to drain.
+
+The completion is also when a request's inbox row is done (``on_finished``, set by
+``bot.front_door``): after the handler and, when it failed, the error handler have answered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.listener.async_listener_completion_handler import AsyncListenerCompletionHandler
@@ -25,6 +30,7 @@ class InFlightListeners(AsyncListenerStartHandler, AsyncListenerCompletionHandle
         self._running = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self.on_finished: Callable[[AsyncBoltRequest], None] | None = None
 
     @property
     def running(self) -> int:
@@ -40,10 +46,17 @@ class InFlightListeners(AsyncListenerStartHandler, AsyncListenerCompletionHandle
             self._running -= 1
             if self._running == 0:
                 self._idle.set()
+            if self.on_finished is not None:
+                self.on_finished(request)
             return
         request.context[_STARTED] = True
         self._running += 1
         self._idle.clear()
+
+    @staticmethod
+    def started(context: Mapping[str, Any]) -> bool:
+        """Whether a handler started for the request of this Bolt context."""
+        return bool(context.get(_STARTED))
 
     async def drain(self, timeout: float) -> bool:
         """Wait until no listener runs; False when some were still running at the deadline."""

@@ -20,11 +20,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import create_bolt_app
 from bot.deps import BotDeps
+from bot.front_door import SlackFrontDoor
 from bot.in_flight import InFlightListeners
 from bot.invoice_reporter import SlackInvoiceReporter
 from bot.notifier import SlackNotifier
+from bot.requests import SlackSignatures
 from bot.slack_directory import SlackDirectory
 from bot.views.bx_sync import SlackImportMessages
+from bot.views.payload import envelope_problem
 from bot.views.sealed import ChoiceSeal
 from bxhours.commands import CommandError
 from bxhours.logs import register_secret
@@ -52,6 +55,7 @@ from services.time_entries import TimeEntryService
 from services.week import WeekService
 from storage.crypto import TokenCipher, load_or_create_sqlite_key
 from storage.db import Database
+from storage.inbox import InboxStore
 from storage.jobs import ClaimedJob, JobQueue, utcnow
 from storage.migrate import upgrade
 from storage.tenants import TenantRepository
@@ -76,6 +80,8 @@ class Runtime:
     webhook: WebhookEndpoint
     tenant_id: int
     in_flight: InFlightListeners
+    front_door: SlackFrontDoor
+    """``POST /slack/events``: verification, the inbox, dispatch to ``bolt`` (``bot.front_door``)."""
 
     @classmethod
     async def create(
@@ -89,7 +95,7 @@ class Runtime:
         settings.require("slack_bot_token", "slack_signing_secret")
         assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
         register_secret(
-            settings.slack_signing_secret.get_secret_value(),
+            *settings.signing_secrets,
             settings.bexio_webhook_secret.get_secret_value() if settings.bexio_webhook_secret else None,
             settings.bexio_access_token.get_secret_value() if settings.bexio_access_token else None,
         )
@@ -168,8 +174,29 @@ class Runtime:
         except BaseException:
             await db.dispose()
             raise
+        front_door = SlackFrontDoor(
+            bolt,
+            SlackSignatures(settings.signing_secrets),
+            InboxStore(db, now),
+            tenant_id,
+            slack,
+            ack_first=deps.ack_first,
+            in_flight=deps.in_flight,
+            envelope_problem=envelope_problem,
+        )
         return cls(
-            settings, db, queue, cipher, slack, services, bolt, worker, webhook, tenant_id, deps.in_flight
+            settings,
+            db,
+            queue,
+            cipher,
+            slack,
+            services,
+            bolt,
+            worker,
+            webhook,
+            tenant_id,
+            deps.in_flight,
+            front_door,
         )
 
     async def schedule_polls(self) -> None:
@@ -184,6 +211,7 @@ class Runtime:
         await self.in_flight.drain(timeout)
 
     async def close(self) -> None:
+        await self.front_door.close()
         await self.webhook.enqueuer.close()
         await self.services.bexio.aclose()
         await self.db.dispose()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from bot.requests import to_aiohttp_response, to_bolt_request
+from bot.front_door import REQUEST_ID_KEY
 from bxhours import __version__
 from bxhours.commands import CommandError
 from bxhours.logs import redact
@@ -26,25 +26,34 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime")
 MAX_BODY = 1024 * 1024
+SLACK_PATH = "/slack/events"
 LISTEN_BACKLOG = 1024
 """Connections the kernel queues before we accept them. aiohttp's 128 overflows when a busy
 workspace's commands arrive at once; dropped connections are only retried after a second."""
 
 
 class RedactingAccessLogger(AbstractAccessLogger):
-    """One line per request; paths are redacted because the webhook may carry its secret in the path."""
+    """One line per request, with the Slack request's id when it has one; paths are redacted because
+    the webhook may carry its secret in the path. Refused (unverified) Slack requests get no line of
+    their own: the front door logs them sampled, so a flood of forged requests cannot flood the log."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if response.status == 401 and request.path == SLACK_PATH:
+            return
+        request_id = request.get(REQUEST_ID_KEY)
         self.logger.info(
-            "%s %s %s %.1fms", request.method, redact(request.path), response.status, time * 1000
+            "%s %s %s %.1fms%s",
+            request.method,
+            redact(request.path),
+            response.status,
+            time * 1000,
+            f" request={request_id}" if request_id else "",
         )
 
 
 async def slack_events(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME]
-    bolt_request = await to_bolt_request(request)
-    bolt_response = await runtime.bolt.async_dispatch(bolt_request)
-    return to_aiohttp_response(bolt_response)
+    """Everything from Slack: verified over the raw bytes, written down, then handed to Bolt."""
+    return await request.app[RUNTIME].front_door.handle(request)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -61,7 +70,7 @@ async def healthz(request: web.Request) -> web.Response:
 def create_web_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
     app[RUNTIME] = runtime
-    app.router.add_post("/slack/events", slack_events)
+    app.router.add_post(SLACK_PATH, slack_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_routes(runtime.webhook.routes())
     return app
@@ -99,6 +108,7 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool = T
         ) from None
     freeze_startup_objects()
     log.info("bxhours %s listening on http://%s:%s", __version__, host, port)
+    runtime.front_door.start_recovery()  # what a killed process acknowledged is finished here
     worker_task = asyncio.create_task(runtime.worker.run(stop)) if with_worker else None
     await stop.wait()
     log.info("shutting down: finishing requests and jobs in flight")

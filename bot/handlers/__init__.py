@@ -57,6 +57,6 @@ def register_all(app: AsyncApp, deps: BotDeps) -> Surfaces:
         client: AsyncWebClient | None = None,
         context: dict[str, Any] | None = None,
     ) -> None:
-        await errors.report_failure(error, respond, body, client)
+        await errors.report_failure(error, respond, body, client, context)
 
     return surfaces

@@ -184,11 +184,6 @@ async def test_an_action_whose_view_is_not_an_object_is_answered(
     _no_traceback(caplog)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="request path (bot/requests.py, the other half of issue 12): a verified body Bolt cannot "
-    "read must be refused with bot.views.payload.envelope_problem before the Bolt request is built",
-)
 @pytest.mark.parametrize("user", [9, -61203100837])
 async def test_an_event_bolt_cannot_read_is_400(ls: LoggingStack, user: object) -> None:
     response = await ls.stack.slack.event({"type": "app_home_opened", "user": user, "tab": "home"})

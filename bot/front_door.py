@@ -1,0 +1,415 @@
+"""``POST /slack/events``: the one way in for Slack's requests, in this order —
+
+1. **Verify** the signature over the raw bytes (``bot.requests``), with the current signing secret or
+   the previous one. Not verified: 401 ``{"error": "invalid request"}``, and nothing else happens —
+   no outbound call, no row, no job; the refusal is logged as a sampled WARNING without a traceback,
+   so a flood of forged requests costs one line a minute (issue 12 §1).
+2. **Parse**: a verified body that cannot be read is 400 (§2).
+3. **Write it down** (``bot.inbox``): a replay is 200 and does nothing (§3); the row is committed
+   before Bolt sees the request; a database that cannot take it within 2 s means an honest "busy"
+   answer (§9). Requests that cannot write skip this step (their replays are refused in memory).
+4. **Dispatch** the verified request to Bolt, marked verified (Bolt's own check is replaced by one
+   that only lets marked requests through) with the request id, the run its writes are guarded by,
+   and a ``respond`` that reaches the person by DM when the response_url cannot.
+
+The row is marked done when the handler finished. Rows of a process that died are taken over by
+``recover`` (``bxhours serve`` runs it every few seconds): the request runs again through the same
+Bolt app; whatever the handler acknowledges is passed on to the person (a command's reply, a form's
+errors), since Slack's own wait for the acknowledgement ended long ago; a write committed before the
+crash is not repeated (``storage.inbox``), and the person is told it went through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.ack_first import AckFirst
+from bot.in_flight import InFlightListeners
+from bot.inbox import BUSY, REPLAYED, InboxWriter, RecentSignatures, Taken, describe, needs_row, utc
+from bot.notifier import SlackNotifier
+from bot.request_context import RECOVERY, REQUEST_ID, RUN, PersonRespond
+from bot.requests import (
+    INVALID_REQUEST,
+    SIGNATURE_HEADER,
+    SlackSignatures,
+    Unreadable,
+    VerifiedRequest,
+    bolt_request,
+    content_type_of,
+    parse,
+    to_aiohttp_response,
+)
+from storage.inbox import FAILED, ClaimedRequest, InboxStore, RequestRun, current_request
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID_KEY: web.RequestKey[str] = web.RequestKey("bxhours_request_id")
+"""The aiohttp request's inbox id, for the access log line."""
+
+BUSY_TEXT = (
+    "⏳ bxhours is busy right now and could not take this — nothing was saved. Please try again in a moment."
+)
+RECOVERY_INTERVAL = 2.0
+RECOVERY_CONCURRENCY = 4
+MAX_RECOVERY_ATTEMPTS = 3
+
+
+class RefusalLog:
+    """At most one WARNING per ``every`` seconds about refused requests, with how many there were."""
+
+    def __init__(self, every: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every = every
+        self.clock = clock
+        self._count = 0
+        self._next = 0.0
+
+    def note(self, reason: str, remote: str | None) -> None:
+        self._count += 1
+        now = self.clock()
+        if now < self._next:
+            return
+        log.warning(
+            "refused %d request(s) to /slack/events that were not verified (latest: %s, from %s)",
+            self._count,
+            reason,
+            remote or "?",
+        )
+        self._count = 0
+        self._next = now + self.every
+
+
+class SlackFrontDoor:
+    def __init__(
+        self,
+        bolt: AsyncApp,
+        signatures: SlackSignatures,
+        store: InboxStore,
+        tenant_id: int,
+        client: AsyncWebClient,
+        *,
+        ack_first: AckFirst,
+        in_flight: InFlightListeners,
+        now: Callable[[], datetime] | None = None,
+        busy_after: float | None = None,
+        envelope_problem: Callable[[dict[str, Any]], str | None] | None = None,
+    ) -> None:
+        self.bolt = bolt
+        self.signatures = signatures
+        self.store = store
+        self.client = client
+        self.notifier = SlackNotifier(client)
+        self.ack_first = ack_first
+        self.now = now or store.now
+        self.inbox = InboxWriter(store, tenant_id, now=self.now)
+        if busy_after is not None:
+            self.inbox.busy_after = busy_after
+        self.envelope_problem = envelope_problem
+        """What makes a verified body unusable for Bolt (the handlers' rule); 400 with the reason."""
+        self.recent = RecentSignatures()
+        self.refusals = RefusalLog()
+        self._completions: dict[str, asyncio.Future[None]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        self._recovery: asyncio.Task[None] | None = None
+        in_flight.on_finished = self._listener_finished
+        self.in_flight = in_flight
+
+    # -- the live path ------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.Response:
+        async with self.ack_first.answering():
+            raw = await request.read()
+            problem = self.signatures.problem(request.headers, raw)
+            if problem is not None:
+                self.refusals.note(problem, request.remote)
+                return web.json_response(INVALID_REQUEST, status=401)
+            content_type = content_type_of(request)
+            try:
+                text, body = parse(raw, content_type)
+                problem = self.envelope_problem(body) if self.envelope_problem is not None else None
+                if problem is not None:
+                    raise Unreadable(f"malformed request: {problem}")
+            except Unreadable as exc:
+                log.warning("refused a signed request to /slack/events: %s", exc)
+                return web.json_response({"error": str(exc)}, status=400)
+            verified = VerifiedRequest(
+                raw=text,
+                body=body,
+                content_type=content_type,
+                signature=request.headers[SIGNATURE_HEADER],
+                headers=dict(request.headers),
+                query=request.query_string,
+            )
+            if not needs_row(body):
+                if self.recent.seen(verified.signature):
+                    return web.Response(status=200)
+                response, _context = await self._dispatch(verified, {}, self.now())
+                return to_aiohttp_response(response)
+            taken = await self.inbox.take(body, text, content_type, verified.signature)
+            if taken is REPLAYED:
+                log.info("ignored a replay of a request already taken (%s)", describe(body)[1] or "?")
+                return web.Response(status=200)
+            if taken is BUSY or not isinstance(taken, Taken):
+                return await self._busy(verified)
+            request[REQUEST_ID_KEY] = taken.request_id
+            return to_aiohttp_response(
+                await self._run(verified, taken.request_id, taken.received_at, recovery=False)
+            )
+
+    async def _run(
+        self, verified: VerifiedRequest, request_id: str, received_at: datetime, *, recovery: bool
+    ) -> BoltResponse:
+        """Dispatch a request that has a row, its writes guarded by that row."""
+        run = RequestRun(request_id)
+        token = current_request.set(run)
+        started = False
+        try:
+            response, context = await self._dispatch(
+                verified, {REQUEST_ID: request_id, RUN: run, RECOVERY: recovery}, received_at
+            )
+            started = self.in_flight.started(context) or await self._starts_soon(context)
+            return response
+        finally:
+            current_request.reset(token)
+            if not started:  # no handler ran (none matched, or Bolt refused it): nothing more to wait for
+                self._finish(request_id)
+
+    async def _dispatch(
+        self, verified: VerifiedRequest, context: dict[str, Any], received_at: datetime
+    ) -> tuple[BoltResponse, AsyncBoltContext]:
+        bolt_req = bolt_request(verified, context)
+        self._install_respond(bolt_req, received_at)
+        return await self.bolt.async_dispatch(bolt_req), bolt_req.context
+
+    def _install_respond(self, bolt_req: AsyncBoltRequest, received_at: datetime) -> None:
+        ctx = bolt_req.context
+        ctx["respond"] = PersonRespond(
+            response_url=ctx.response_url,
+            user_id=ctx.user_id or describe(bolt_req.body)[2],
+            notifier=self.notifier,
+            received_at=received_at,
+            now=self.now,
+        )
+
+    async def _starts_soon(self, context: AsyncBoltContext) -> bool:
+        """An auto-acknowledged event's handler task is created but may not have started when Bolt
+        returns: one turn of the loop lets it."""
+        await asyncio.sleep(0)
+        return self.in_flight.started(context)
+
+    def _listener_finished(self, request: AsyncBoltRequest) -> None:
+        request_id = request.context.get(REQUEST_ID)
+        if isinstance(request_id, str):
+            self._finish(request_id)
+
+    def _finish(self, request_id: str) -> None:
+        self.inbox.finished(request_id)
+        waiter = self._completions.pop(request_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _busy(self, verified: VerifiedRequest) -> web.Response:
+        """The row could not be written: say so, in the way this kind of request can show it."""
+        body = verified.body
+        kind, name, user_id = describe(body)
+        log.warning("Slack request %s (%s) answered busy: the database did not take it in time", name, kind)
+        if kind == "command":
+            return web.Response(text=BUSY_TEXT, content_type="text/plain")
+        if kind == "view_submission":
+            view = body.get("view") if isinstance(body.get("view"), dict) else {}
+            blocks = view.get("blocks") if isinstance(view.get("blocks"), list) else []
+            first_input = next(
+                (b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("type") == "input"), None
+            )
+            if isinstance(first_input, str) and first_input:
+                return web.json_response({"response_action": "errors", "errors": {first_input: BUSY_TEXT}})
+            return web.json_response({"error": "busy, try again"}, status=503)
+        if kind == "block_actions":
+            respond = PersonRespond(
+                response_url=body.get("response_url") if isinstance(body.get("response_url"), str) else None,
+                user_id=user_id,
+                notifier=self.notifier,
+                received_at=self.now(),
+                now=self.now,
+            )
+            self._in_background(respond(text=BUSY_TEXT, response_type="ephemeral", replace_original=False))
+            return web.Response(status=200)
+        # Events and anything else: not 2xx, so Slack delivers it again later.
+        return web.json_response({"error": "busy, try again"}, status=503)
+
+    def _in_background(self, work: Any) -> None:
+        async def guarded() -> None:
+            try:
+                await asyncio.wait_for(work, 10)
+            except Exception:
+                log.warning("could not tell a person that bxhours was busy", exc_info=True)
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- after a restart ------------------------------------------------------------------------
+
+    def start_recovery(self, interval: float = RECOVERY_INTERVAL) -> None:
+        """Finish, every ``interval`` seconds, the requests of processes that died (``bxhours serve``)."""
+        if self._recovery is None or self._recovery.done():
+            self._recovery = asyncio.get_running_loop().create_task(
+                self._recover_forever(interval), name="slack-inbox-recovery"
+            )
+
+    async def _recover_forever(self, interval: float) -> None:
+        while True:
+            try:
+                while await self.recover_once():
+                    pass
+            except Exception:
+                log.exception("finishing Slack requests after a restart failed; trying again")
+            await asyncio.sleep(interval)
+
+    async def recover_once(self, limit: int = 20) -> int:
+        """Take over up to ``limit`` requests whose process died and finish them; returns how many."""
+        claimed = await self.store.claim_lapsed(limit, self.inbox.lease_seconds)
+        if not claimed:
+            return 0
+        log.info("finishing %d Slack request(s) acknowledged before a restart", len(claimed))
+        slots = asyncio.Semaphore(RECOVERY_CONCURRENCY)
+
+        async def one(row: ClaimedRequest) -> None:
+            async with slots:
+                await self.recover(row)
+
+        await asyncio.gather(*(one(row) for row in claimed))
+        return len(claimed)
+
+    async def recover(self, row: ClaimedRequest, *, wait: float = 60.0) -> None:
+        self.inbox.adopt(row.id)
+        if row.attempts > MAX_RECOVERY_ATTEMPTS:
+            await self._give_up(row)
+            return
+        try:
+            text, body = parse(row.body.encode("utf-8"), row.content_type)
+        except Unreadable:
+            await self._give_up(row)
+            return
+        verified = VerifiedRequest(
+            raw=text, body=body, content_type=row.content_type, signature="", headers={}
+        )
+        log.info("request %s (%s %s) is finished after a restart", row.id, row.kind, row.name or "")
+        done = asyncio.get_running_loop().create_future()
+        self._completions[row.id] = done
+        received_at = utc(row.received_at)
+        try:
+            response = await self._run(verified, row.id, received_at, recovery=True)
+            await self._pass_on_acknowledgement(verified, response, received_at)
+        except Exception:
+            log.exception("request %s could not be finished after a restart", row.id)
+            self._finish(row.id)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done, wait)
+        self._completions.pop(row.id, None)
+
+    async def _pass_on_acknowledgement(
+        self, verified: VerifiedRequest, response: BoltResponse, received_at: datetime
+    ) -> None:
+        """What the handler acknowledged went nowhere (Slack stopped waiting long ago): tell the person."""
+        if response.status != 200 or not response.body:
+            return
+        message = acknowledgement_message(verified.body, response.body)
+        if message is None:
+            return
+        respond = PersonRespond(
+            response_url=verified.body.get("response_url") if "command" in verified.body else None,
+            user_id=describe(verified.body)[2],
+            notifier=self.notifier,
+            received_at=received_at,
+            now=self.now,
+        )
+        await respond(**message)
+
+    async def _give_up(self, row: ClaimedRequest) -> None:
+        log.error(
+            "request %s (%s %s) could not be finished after %d restarts; giving up",
+            row.id,
+            row.kind,
+            row.name,
+            row.attempts - 1,
+        )
+        async with self.store.transaction() as session:
+            await self.store.finish(session, [row.id], FAILED)
+        self.inbox.finished(row.id)
+        if row.user_id:
+            with contextlib.suppress(Exception):
+                await self.client.chat_postMessage(
+                    channel=row.user_id,
+                    text=f"Sorry — bxhours could not finish your {_what(row.kind, row.name)} after a restart. "
+                    f"If it did not happen, please do it again (reference `{row.id}`).",
+                )
+
+    async def close(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+        for task in list(self._background):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 5)
+        await self.inbox.close()
+
+
+def _what(kind: str, name: str | None) -> str:
+    if kind == "command":
+        return f"`{name}`"
+    if kind == "view_submission":
+        return "form"
+    return "click" if kind == "block_actions" else "request"
+
+
+def acknowledgement_message(body: dict[str, Any], ack_body: str) -> dict[str, Any] | None:
+    """The message that tells a person what an acknowledgement said, when Slack could not show it."""
+    try:
+        parsed = json.loads(ack_body) if ack_body.startswith("{") else None
+    except ValueError:
+        parsed = None
+    if "command" in body:
+        if parsed is None:
+            return {"text": ack_body, "response_type": "ephemeral"}
+        if isinstance(parsed, dict) and (parsed.get("text") or parsed.get("blocks")):
+            return {
+                "text": parsed.get("text") or "",
+                "blocks": parsed.get("blocks"),
+                "response_type": "ephemeral",
+            }
+        return None
+    if body.get("type") != "view_submission" or not isinstance(parsed, dict):
+        return None
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    title = _plain(view.get("title")) or "form"
+    if parsed.get("response_action") == "errors" and isinstance(parsed.get("errors"), dict):
+        problems = "; ".join(str(v) for v in parsed["errors"].values())
+        return {"text": f"Your “{title}” was not saved: {problems}"}
+    shown = parsed.get("view")
+    if parsed.get("response_action") in ("update", "push") and isinstance(shown, dict):
+        lines = [_plain(block.get("text")) for block in shown.get("blocks") or [] if isinstance(block, dict)]
+        text = "\n".join(line for line in lines if line)
+        return {"text": f"*{_plain(shown.get('title')) or title}*\n{text}".strip()}
+    return None
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, dict):
+        text = value.get("text")
+        return text if isinstance(text, str) else ""
+    return value if isinstance(value, str) else ""
