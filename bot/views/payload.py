@@ -16,6 +16,10 @@ from typing import Any, Literal
 Kind = Literal["command", "action", "options", "view", "event"]
 
 NO_USER = "Slack did not say who sent this, so bxhours did nothing. Please try again."
+NUL = (
+    "What you sent contains a NUL character (\\0), which no text in bxhours can hold, so nothing "
+    "was saved. Remove it — it usually comes with text pasted from another program — and send it again."
+)
 DAMAGED = (
     "That request arrived damaged ({what}), so bxhours did nothing. "
     "If it came from a button, the message may be out of date — run the command again."
@@ -53,6 +57,7 @@ def normalize(body: dict[str, Any], kind: Kind) -> str | None:
         user = body.get("user_id")
         if not _word(user):
             raise PayloadError(NO_USER, "a command without user_id")
+        _no_nul(body.get("text"))
         return str(user)
     user_field = body.get("user")
     user = user_field.get("id") if isinstance(user_field, dict) else None
@@ -72,6 +77,7 @@ def normalize(body: dict[str, Any], kind: Kind) -> str | None:
         body["actions"] = [_action(actions[0])]
     elif kind == "options":
         body["value"] = body["value"] if isinstance(body.get("value"), str) else ""
+        _no_nul(body["value"])
         if not isinstance(body.get("action_id"), str):
             raise damaged("an options request without its action")
     return str(user)
@@ -242,11 +248,21 @@ def _element(element: dict[str, Any]) -> dict[str, Any]:
     for key, value in element.items():
         if key == "selected_option":
             out[key] = _option(value)
+            _no_nul(out[key]["value"] if out[key] else None)
         elif key == "selected_options":
             out[key] = [o for o in map(_option, value) if o is not None] if isinstance(value, list) else []
+            for chosen in out[key]:
+                _no_nul(chosen["value"])
         elif isinstance(value, str) or value is None:
+            _no_nul(value)
             out[key] = value
     return out
+
+
+def _no_nul(text: object) -> None:
+    """PostgreSQL cannot store a NUL character in text, and Slack's inputs never send one."""
+    if isinstance(text, str) and "\x00" in text:
+        raise PayloadError(NUL, "a NUL character in a text field")
 
 
 def _action(action: dict[str, Any]) -> dict[str, Any]:

@@ -188,3 +188,33 @@ async def test_an_action_whose_view_is_not_an_object_is_answered(
 async def test_an_event_bolt_cannot_read_is_400(ls: LoggingStack, user: object) -> None:
     response = await ls.stack.slack.event({"type": "app_home_opened", "user": user, "tab": "home"})
     assert response.status == 400
+
+
+async def test_a_nul_character_is_refused_before_it_reaches_the_database(
+    ls: LoggingStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL cannot store one (SQLite can): a form, a command or a search with one is answered."""
+    view = {
+        "id": "V0NUL",
+        "type": "modal",
+        "callback_id": new_customer.CALLBACK_ID,
+        "private_metadata": "",
+        "blocks": [
+            {"type": "input", "block_id": new_customer.NAME_BLOCK, "element": {"type": "plain_text_input"}}
+        ],
+    }
+    values = {new_customer.NAME_BLOCK: {"value": {"type": "plain_text_input", "value": "Hotel\x00AG"}}}
+    response = await _submit_raw(ls, view, values)
+    assert response.json["response_action"] == "errors"
+    assert "NUL character" in response.json["errors"][new_customer.NAME_BLOCK]
+    reply = await send(ls, ANDREA, "/bx-sync", "link <@U09GUEST|gina> gina\x00@guest.example")
+    assert "NUL character" in reply.text
+    options = await ls.stack.slack.options(
+        ANDREA,
+        invoice_modal.CUSTOMER_ACTION,
+        "Alp\x00",
+        view={"id": "V1", "type": "modal", "callback_id": "invoice_modal"},
+    )
+    assert options.json == {"options": []}
+    await ls.stack.runtime.drain(10)
+    _no_traceback(caplog)
