@@ -27,11 +27,12 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -39,7 +40,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ack_first import AckFirst
 from bot.in_flight import InFlightListeners
-from bot.inbox import BUSY, REPLAYED, InboxWriter, RecentSignatures, Taken, describe, needs_row, utc
+from bot.inbox import (
+    REPLAYED,
+    InboxWriter,
+    NotTaken,
+    Outcome,
+    RecentSignatures,
+    Taken,
+    describe,
+    needs_row,
+    utc,
+)
 from bot.notifier import SlackNotifier
 from bot.request_context import RECOVERY, REQUEST_ID, RUN, PersonRespond
 from bot.requests import (
@@ -57,6 +68,8 @@ from storage.inbox import FAILED, ClaimedRequest, InboxStore, RequestRun, curren
 
 log = logging.getLogger(__name__)
 
+_TAKING = "bxhours_taking"
+"""The future of the request's row being committed (live requests; a re-run's row exists)."""
 REQUEST_ID_KEY: web.RequestKey[str] = web.RequestKey("bxhours_request_id")
 """The aiohttp request's inbox id, for the access log line."""
 
@@ -68,26 +81,62 @@ RECOVERY_CONCURRENCY = 4
 MAX_RECOVERY_ATTEMPTS = 3
 
 
-class RefusalLog:
-    """At most one WARNING per ``every`` seconds about refused requests, with how many there were."""
+class AnsweredAck(AsyncAck):
+    """Bolt's ``ack`` that also says when it was called: Bolt itself checks for an acknowledgement
+    every 10 ms, which under a burst put most answers one such step later than needed."""
 
-    def __init__(self, every: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        try:
+            return await super().__call__(*args, **kwargs)
+        finally:
+            if self.response is not None and not self.answered.done():
+                self.answered.set_result(None)
+
+
+@dataclass
+class _Dispatch:
+    """A request handed to Bolt: ``answer`` is its acknowledgement, as soon as a handler gave it."""
+
+    finished: asyncio.Future[BoltResponse]
+    ack: AnsweredAck
+    context: AsyncBoltContext
+
+    async def answer(self) -> BoltResponse:
+        if not self.finished.done():
+            await asyncio.wait({self.finished, self.ack.answered}, return_when=asyncio.FIRST_COMPLETED)
+        if self.finished.done() or self.ack.response is None:
+            return await self.finished
+        return self.ack.response  # Bolt notices at its next 10 ms poll; Slack need not wait for it
+
+
+class SampledLog:
+    """At most one line per ``every`` seconds about a kind of request, with how many there were:
+    whoever can send those (anyone, for a forgery) cannot flood the log."""
+
+    def __init__(
+        self,
+        what: str,
+        level: int = logging.WARNING,
+        every: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.what = what
+        self.level = level
         self.every = every
         self.clock = clock
         self._count = 0
         self._next = 0.0
 
-    def note(self, reason: str, remote: str | None) -> None:
+    def note(self, latest: str) -> None:
         self._count += 1
         now = self.clock()
         if now < self._next:
             return
-        log.warning(
-            "refused %d request(s) to /slack/events that were not verified (latest: %s, from %s)",
-            self._count,
-            reason,
-            remote or "?",
-        )
+        log.log(self.level, "%s %d request(s) to /slack/events %s", self.what, self._count, latest)
         self._count = 0
         self._next = now + self.every
 
@@ -120,11 +169,15 @@ class SlackFrontDoor:
         self.envelope_problem = envelope_problem
         """What makes a verified body unusable for Bolt (the handlers' rule); 400 with the reason."""
         self.recent = RecentSignatures()
-        self.refusals = RefusalLog()
+        self.refusals = SampledLog("refused", logging.WARNING)
+        """Requests whose signature was not verified."""
+        self.replays = SampledLog("ignored", logging.INFO)
+        """Verified requests taken before (replays, Slack's retries of an event)."""
         self._completions: dict[str, asyncio.Future[None]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._recovery: asyncio.Task[None] | None = None
         in_flight.on_finished = self._listener_finished
+        in_flight.gate = self._row_committed
         self.in_flight = in_flight
 
     # -- the live path ------------------------------------------------------------------------
@@ -134,7 +187,9 @@ class SlackFrontDoor:
             raw = await request.read()
             problem = self.signatures.problem(request.headers, raw)
             if problem is not None:
-                self.refusals.note(problem, request.remote)
+                self.refusals.note(
+                    f"that were not verified (latest: {problem}, from {request.remote or '?'})"
+                )
                 return web.json_response(INVALID_REQUEST, status=401)
             content_type = content_type_of(request)
             try:
@@ -155,44 +210,61 @@ class SlackFrontDoor:
             )
             if not needs_row(body):
                 if self.recent.seen(verified.signature):
+                    self.replays.note("taken before (replays; latest: a click that only shows something)")
                     return web.Response(status=200)
-                response, _context = await self._dispatch(verified, {}, self.now())
-                return to_aiohttp_response(response)
-            taken = await self.inbox.take(body, text, content_type, verified.signature)
-            if taken is REPLAYED:
-                log.info("ignored a replay of a request already taken (%s)", describe(body)[1] or "?")
-                return web.Response(status=200)
-            if taken is BUSY or not isinstance(taken, Taken):
+                return to_aiohttp_response(await self._start(verified, {}, self.now()).answer())
+            new = self.inbox.new_row(body, text, content_type, verified.signature)
+            # Bolt routes the request while its row is written (Bolt's own work costs about as long
+            # as the commit); its handler starts once the row is committed (``_row_committed``).
+            taking = self.inbox.submit(new)
+            dispatch = self._start_with_row(verified, new.request_id, new.received_at, taking=taking)
+            taken = await taking
+            if not isinstance(taken, Taken):
+                self._in_background(dispatch.finished)  # its handler does not run (NotTaken)
+                if taken is REPLAYED:
+                    self.replays.note(
+                        f"taken before (replays or retries; latest: {describe(body)[1] or '?'})"
+                    )
+                    return web.Response(status=200)
                 return await self._busy(verified)
-            request[REQUEST_ID_KEY] = taken.request_id
-            return to_aiohttp_response(
-                await self._run(verified, taken.request_id, taken.received_at, recovery=False)
-            )
+            request[REQUEST_ID_KEY] = new.request_id
+            return to_aiohttp_response(await dispatch.answer())
 
-    async def _run(
-        self, verified: VerifiedRequest, request_id: str, received_at: datetime, *, recovery: bool
-    ) -> BoltResponse:
-        """Dispatch a request that has a row, its writes guarded by that row."""
+    def _start_with_row(
+        self,
+        verified: VerifiedRequest,
+        request_id: str,
+        received_at: datetime,
+        *,
+        recovery: bool = False,
+        taking: asyncio.Future[Outcome] | None = None,
+    ) -> _Dispatch:
+        """Dispatch a request that has a row (or is getting it: ``taking``), its writes guarded by it."""
         run = RequestRun(request_id)
-        token = current_request.set(run)
-        started = False
+        context: dict[str, Any] = {REQUEST_ID: request_id, RUN: run, RECOVERY: recovery}
+        if taking is not None:
+            context[_TAKING] = taking
+        token = current_request.set(run)  # the dispatch and its handler inherit it
         try:
-            response, context = await self._dispatch(
-                verified, {REQUEST_ID: request_id, RUN: run, RECOVERY: recovery}, received_at
-            )
-            started = self.in_flight.started(context) or await self._starts_soon(context)
-            return response
+            dispatch = self._start(verified, context, received_at)
         finally:
             current_request.reset(token)
-            if not started:  # no handler ran (none matched, or Bolt refused it): nothing more to wait for
+
+        def ended(_task: asyncio.Future[BoltResponse]) -> None:
+            # No handler started (none matched, or Bolt refused it): nothing more to wait for. A
+            # handler's task is scheduled before Bolt returns, so it has marked itself by now.
+            if not self.in_flight.started(dispatch.context):
                 self._finish(request_id)
 
-    async def _dispatch(
-        self, verified: VerifiedRequest, context: dict[str, Any], received_at: datetime
-    ) -> tuple[BoltResponse, AsyncBoltContext]:
+        dispatch.finished.add_done_callback(ended)
+        return dispatch
+
+    def _start(self, verified: VerifiedRequest, context: dict[str, Any], received_at: datetime) -> _Dispatch:
         bolt_req = bolt_request(verified, context)
         self._install_respond(bolt_req, received_at)
-        return await self.bolt.async_dispatch(bolt_req), bolt_req.context
+        ack = AnsweredAck()
+        bolt_req.context["ack"] = ack
+        return _Dispatch(asyncio.ensure_future(self.bolt.async_dispatch(bolt_req)), ack, bolt_req.context)
 
     def _install_respond(self, bolt_req: AsyncBoltRequest, received_at: datetime) -> None:
         ctx = bolt_req.context
@@ -204,11 +276,12 @@ class SlackFrontDoor:
             now=self.now,
         )
 
-    async def _starts_soon(self, context: AsyncBoltContext) -> bool:
-        """An auto-acknowledged event's handler task is created but may not have started when Bolt
-        returns: one turn of the loop lets it."""
-        await asyncio.sleep(0)
-        return self.in_flight.started(context)
+    @staticmethod
+    async def _row_committed(request: AsyncBoltRequest) -> None:
+        """Before a handler starts (``InFlightListeners.gate``): its row must be committed."""
+        taking = request.context.get(_TAKING)
+        if taking is not None and not isinstance(await taking, Taken):
+            raise NotTaken()
 
     def _listener_finished(self, request: AsyncBoltRequest) -> None:
         request_id = request.context.get(REQUEST_ID)
@@ -255,7 +328,7 @@ class SlackFrontDoor:
             try:
                 await asyncio.wait_for(work, 10)
             except Exception:
-                log.warning("could not tell a person that bxhours was busy", exc_info=True)
+                log.warning("background work of a Slack request failed", exc_info=True)
 
         task = asyncio.get_running_loop().create_task(guarded())
         self._background.add(task)
@@ -312,7 +385,7 @@ class SlackFrontDoor:
         self._completions[row.id] = done
         received_at = utc(row.received_at)
         try:
-            response = await self._run(verified, row.id, received_at, recovery=True)
+            response = await self._start_with_row(verified, row.id, received_at, recovery=True).answer()
             await self._pass_on_acknowledgement(verified, response, received_at)
         except Exception:
             log.exception("request %s could not be finished after a restart", row.id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -31,6 +31,9 @@ class InFlightListeners(AsyncListenerStartHandler, AsyncListenerCompletionHandle
         self._idle = asyncio.Event()
         self._idle.set()
         self.on_finished: Callable[[AsyncBoltRequest], None] | None = None
+        self.gate: Callable[[AsyncBoltRequest], Awaitable[None]] | None = None
+        """Awaited before each handler runs (``bot.front_door``: until the request's inbox row is
+        committed); raising keeps the handler from running."""
 
     @property
     def running(self) -> int:
@@ -52,6 +55,8 @@ class InFlightListeners(AsyncListenerStartHandler, AsyncListenerCompletionHandle
         request.context[_STARTED] = True
         self._running += 1
         self._idle.clear()
+        if self.gate is not None:
+            await self.gate(request)
 
     @staticmethod
     def started(context: Mapping[str, Any]) -> bool:

@@ -63,6 +63,8 @@ over this long after its last renewal."""
 KEEP_FINISHED = timedelta(days=1)
 """Finished rows are kept this long (replays older than 5 minutes are refused by their timestamp)."""
 MAX_RUN_SECONDS = 600.0
+LINGER_DONE = 0.05
+"""Done marks wait this long for company: nobody waits for them."""
 """A run still going after this long stops being renewed: another process may finish it."""
 
 READ_ONLY_ACTIONS: frozenset[str] = frozenset(
@@ -162,6 +164,21 @@ class Taken:
     received_at: datetime
 
 
+@dataclass(frozen=True)
+class NewRow:
+    """A request about to be written down: its id is known (and its handler may be dispatched)
+    before the row is committed."""
+
+    request_id: str
+    received_at: datetime
+    row: dict[str, Any]
+
+
+class NotTaken(Exception):
+    """Raised where a handler would start for a request whose row was not committed (a replay, or
+    busy): the handler never runs."""
+
+
 class Replayed:
     """The request was taken before (a replay, or Slack's retry of an event)."""
 
@@ -173,16 +190,30 @@ class Busy:
 REPLAYED, BUSY = Replayed(), Busy()
 
 
+Outcome = Taken | Replayed | Busy
+
+
 @dataclass(eq=False)
 class _Waiting:
-    row: dict[str, Any]
-    done: asyncio.Future[bool]
+    new: NewRow
+    outcome: asyncio.Future[Outcome]
     state: str = "waiting"  # waiting → committing (the writer decided) | abandoned (answered busy)
+    timer: asyncio.TimerHandle | None = None
+
+    @property
+    def row(self) -> dict[str, Any]:
+        return self.new.row
 
 
 class InboxWriter:
-    """One task writes the rows of every request that arrived meanwhile, in one transaction; the same
-    transaction marks finished rows done and renews the leases of rows still running here."""
+    """Writes the rows of every request that arrived meanwhile in one transaction (group commit); the
+    same transaction marks finished rows done and renews the leases of rows still running here.
+
+    On SQLite the batch is written on the event loop itself, without an await and without ever
+    waiting for SQLite's writer lock (``storage.inbox.SqliteLane``): when another connection holds it
+    the batch waits for a moment on the loop's timer and is tried again. On PostgreSQL a task on the
+    loop writes the batches (asyncpg is asynchronous anyway).
+    """
 
     def __init__(
         self,
@@ -203,20 +234,22 @@ class InboxWriter:
         self.batches = 0
         self._waiting: list[_Waiting] = []
         self._finished: list[str] = []
+        self._renew: list[str] = []
+        self._retry: list[str] = []
         self._running: dict[str, float] = {}  # request id → monotonic time its run started here
-        self._wake = asyncio.Event()
+        self._scheduled: asyncio.TimerHandle | None = None  # SQLite: the next write on the loop
+        self._backoff = 0.0
+        self._wake = asyncio.Event()  # PostgreSQL: wakes the writer task
+        self._writing = False
         self._task: asyncio.Task[None] | None = None
-        self._next_purge = 0.0
+        self._housekeeping: asyncio.Task[None] | None = None
         self._closing = False
 
     @property
     def running(self) -> int:
         return len(self._running)
 
-    async def take(
-        self, body: dict[str, Any], raw: str, content_type: str, signature: str
-    ) -> Taken | Replayed | Busy:
-        """Write the request down; returns once its row is committed (or it is known not to be)."""
+    def new_row(self, body: dict[str, Any], raw: str, content_type: str, signature: str) -> NewRow:
         kind, name, user_id = describe(body)
         received_at = self.now()
         request_id = new_request_id()
@@ -236,88 +269,238 @@ class InboxWriter:
             "applied_at": None,
             "finished_at": None,
         }
-        waiting = _Waiting(row, asyncio.get_running_loop().create_future())
+        return NewRow(request_id, received_at, row)
+
+    def submit(self, new: NewRow) -> asyncio.Future[Outcome]:
+        """Write the request down. The future is done once its row is committed (``Taken``), found
+        taken before (``REPLAYED``), or not written within ``busy_after`` seconds (``BUSY``).
+
+        A plain future, no task: under a burst every extra step costs a turn of a busy loop."""
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(new, loop.create_future())
+        waiting.timer = loop.call_later(self.busy_after, self._expire, waiting)
         self._waiting.append(waiting)
-        self._ensure_task()
-        self._wake.set()
-        try:
-            async with asyncio.timeout(self.busy_after):
-                inserted = await asyncio.shield(waiting.done)
-        except TimeoutError:
-            if waiting.state != "committing":
-                waiting.state = "abandoned"  # the writer drops it before committing, or never writes it
-                return BUSY
-            try:  # the writer holds the lock and commits now: wait for that, it is quick
-                inserted = await waiting.done
-            except Exception:
-                return BUSY
-        except Exception:
-            return BUSY
-        if not inserted:
-            return REPLAYED
-        self._running[request_id] = time.monotonic()
-        return Taken(request_id, received_at)
+        self._pump(urgent=True)
+        return waiting.outcome
+
+    async def take(self, new: NewRow) -> Outcome:
+        return await self.submit(new)
 
     def adopt(self, request_id: str) -> None:
         """A row this process claimed for a re-run: renew its lease while it runs."""
         self._running[request_id] = time.monotonic()
-        self._ensure_task()
+        self._start_housekeeping()
 
     def finished(self, request_id: str) -> None:
-        """The request's handler is done: its row is marked done with the next write."""
-        if self._running.pop(request_id, None) is not None:
+        """The request's handler is done: its row is marked done with the next write (after
+        ``close``, never: its lease lapses and the next process finds it applied)."""
+        if self._running.pop(request_id, None) is not None and not self._closing:
             self._finished.append(request_id)
-            self._ensure_task()
-            self._wake.set()
+            self._pump(urgent=False)
 
     async def close(self) -> None:
         """Write what is left (finished rows), then stop. Rows still running keep their lease, which
         lapses: the next process finishes them."""
         self._closing = True
-        self._wake.set()
-        if self._task is not None and not self._task.done():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(self._task), 10)
-        self._task = None
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and (self._writing or self._finished or self._live_waiting()):
+            self._pump()
+            await asyncio.sleep(0.01)
+        if self._scheduled is not None:
+            self._scheduled.cancel()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.store.close()
 
-    def _ensure_task(self) -> None:
+    def _live_waiting(self) -> bool:
+        return any(item.state == "waiting" for item in self._waiting)
+
+    def _expire(self, waiting: _Waiting) -> None:
+        """``busy_after`` passed and the row is not written: the request is answered busy, and the
+        writer will not write it (it only writes waiting ones, and decides before it commits)."""
+        if waiting.state == "waiting":
+            waiting.state = "abandoned"
+            if not waiting.outcome.done():
+                waiting.outcome.set_result(BUSY)
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def _pump(self, *, urgent: bool = True) -> None:
+        """Make sure a writer works on what is queued: at once (with the next turn of the loop, so
+        the requests that arrived together share the commit) for a request that waits for its row,
+        a little later for done marks and renewals, which nobody waits for."""
+        self._start_housekeeping()
+        if self.store.lane is not None:
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            delay = 0.0 if urgent else LINGER_DONE
+            if self._scheduled is not None:
+                if self._scheduled.when() <= now + delay:
+                    return
+                self._scheduled.cancel()
+            self._scheduled = loop.call_at(now + delay, self._write_on_loop)
+            return
         if self._task is None or self._task.done():
-            # An empty context: the writer must not inherit the current request of whoever started it.
+            # An empty context: the writer must not inherit the current request of its starter.
             self._task = asyncio.get_running_loop().create_task(
-                self._loop(), name="slack-inbox-writer", context=contextvars.Context()
+                self._write_forever(), name="slack-inbox-writer", context=contextvars.Context()
+            )
+        self._wake.set()
+
+    def _next_batch(self) -> tuple[list[_Waiting], list[str], list[str]] | None:
+        """What to write next, or None."""
+        batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
+        batch = [item for item in batch if item.state == "waiting"]
+        finished, self._finished = self._finished, []
+        renew, self._renew = self._renew, []
+        return (batch, finished, renew) if batch or finished or renew else None
+
+    @staticmethod
+    def _decide(live: list[_Waiting]) -> Callable[[set[str]], list[str]]:
+        def decide(_inserted: set[str]) -> list[str]:
+            # The rows are written and the writer lock is ours: from here on a waiting request is
+            # either committed with this transaction or was answered "busy" and is dropped from it.
+            abandoned = []
+            for item in live:
+                if item.state == "abandoned":
+                    abandoned.append(item.row["id"])
+                else:
+                    item.state = "committing"
+            return abandoned
+
+        return decide
+
+    def _write_on_loop(self) -> None:
+        """The SQLite writer: batch after batch, right here, until nothing is queued or another
+        connection holds SQLite's writer lock (then again in a moment)."""
+        self._scheduled = None
+        lane = self.store.lane
+        assert lane is not None
+        while (work := self._next_batch()) is not None:
+            batch, finished, renew = work
+            now = self.now()
+            lease_until = now + timedelta(seconds=self.lease_seconds)
+            rows = [item.row for item in batch]
+            try:
+                inserted = lane.try_write(rows, self._decide(batch), finished, renew, now, lease_until)
+            except Exception as exc:
+                self._failed(batch, finished, renew, exc)
+                for item in batch if len(batch) > 1 else []:  # one bad row must not cost the others
+                    try:
+                        one = lane.try_write([item.row], self._decide([item]), [], [], now, lease_until)
+                    except Exception as single:
+                        self._settle([item], None, single)
+                    else:
+                        self._settle([item], one, None if one is not None else exc)
+                if len(batch) == 1:
+                    self._settle(batch, None, exc)
+                continue
+            if inserted is None:  # the lock is taken: put it all back and try again shortly
+                self._waiting[:0] = batch
+                self._finished[:0] = finished
+                self._renew[:0] = renew
+                self._backoff = min(max(self._backoff * 2, 0.0005), 0.01)
+                self._scheduled = asyncio.get_running_loop().call_later(self._backoff, self._write_on_loop)
+                return
+            self._backoff = 0.0
+            self.batches += 1
+            self._settle(batch, inserted, None)
+
+    async def _write_forever(self) -> None:
+        """The PostgreSQL writer: a task on the loop, batch after batch."""
+
+        async def write(batch: list[_Waiting], finished: list[str], renew: list[str]) -> set[str]:
+            rows = [i.row for i in batch]
+            return await self.store.commit_batch(
+                rows, self._decide(batch), finished, renew, self.lease_seconds
             )
 
-    def _take_finished(self) -> list[str]:
-        finished, self._finished = self._finished, []
-        return finished
-
-    async def _loop(self) -> None:
-        renew_every = self.lease_seconds / 3
-        next_renewal = time.monotonic() + renew_every
         while True:
-            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation that
-            # arrives together with the event.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(max(0.0, next_renewal - time.monotonic())):
-                    await self._wake.wait()
+            await self._wake.wait()
             self._wake.clear()
-            batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
-            if self._waiting:
-                self._wake.set()
-            renew: list[str] = []
-            if time.monotonic() >= next_renewal:
-                renew = self._still_running()
-                next_renewal = time.monotonic() + renew_every
-            finished = self._take_finished()
-            if batch or finished or renew:
+            self._writing = True
+            try:
+                while (work := self._next_batch()) is not None:
+                    batch, finished, renew = work
+                    try:
+                        inserted = await write(batch, finished, renew)
+                    except Exception as exc:
+                        self._failed(batch, finished, renew, exc)
+                        for item in batch if len(batch) > 1 else []:  # one bad row must not cost the others
+                            try:
+                                self._settle([item], await write([item], [], []), None)
+                            except Exception as single:
+                                self._settle([item], None, single)
+                        if len(batch) == 1:
+                            self._settle(batch, None, exc)
+                        continue
+                    self.batches += 1
+                    self._settle(batch, inserted, None)
+            finally:
+                self._writing = False
+
+    def _failed(self, batch: list[_Waiting], finished: list[str], renew: list[str], exc: Exception) -> None:
+        """A batch was not written: its rows may be tried one by one; done marks and renewals wait
+        for the next housekeeping round (a database that is down must not make the writer spin)."""
+        log.warning("the Slack inbox could not write %d request(s): %s", len(batch), exc)
+        for item in batch:
+            if item.state == "committing":
+                item.state = "waiting"
+        self._retry.extend(finished)
+        self._retry.extend(renew)  # renewing a row that is done is a no-op
+
+    def _settle(self, batch: list[_Waiting], inserted: set[str] | None, error: BaseException | None) -> None:
+        """Tell each waiting request how its row fared."""
+        for item in batch:
+            if item.outcome.done() or item.state == "abandoned":  # answered busy already
+                continue
+            if error is not None or inserted is None:
+                outcome: Outcome = BUSY  # not stored; the person is told so
+                item.state = "abandoned"
+            elif item.state != "committing":
+                continue
+            elif item.new.request_id in inserted:
+                self._running[item.new.request_id] = time.monotonic()
+                outcome = Taken(item.new.request_id, item.new.received_at)
+            else:
+                outcome = REPLAYED
+            if item.timer is not None:
+                item.timer.cancel()
+            item.outcome.set_result(outcome)
+
+    # -- leases and purging -----------------------------------------------------------------------
+
+    def _start_housekeeping(self) -> None:
+        if (self._housekeeping is None or self._housekeeping.done()) and not self._closing:
+            self._housekeeping = asyncio.get_running_loop().create_task(
+                self._keep_house(), name="slack-inbox-leases", context=contextvars.Context()
+            )
+
+    async def _keep_house(self) -> None:
+        """Renew the leases of the rows running here; now and then forget old finished rows."""
+        next_purge = time.monotonic() + 60  # not in the first burst after a start
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            renew = self._still_running()
+            self._renew.extend(renew)
+            retry, self._retry = self._retry, []
+            self._finished.extend(i for i in retry if i not in self._running)
+            if renew or retry:
+                self._pump(urgent=False)
+            if time.monotonic() >= next_purge:
+                next_purge = time.monotonic() + 600
                 try:
-                    await self._write(batch, finished, renew)
-                except Exception:
-                    log.exception("the Slack inbox could not write %d request(s)", len(batch))
-                    self._finished.extend(finished)  # marked done with the next write
-            if self._closing and not self._waiting:
-                return
-            await self._purge_now_and_then()
+                    async with self.store.transaction() as session:
+                        await self.store.purge(session, KEEP_FINISHED)
+                except Exception:  # housekeeping: the next round tries again
+                    log.warning("could not purge finished Slack requests", exc_info=True)
 
     def _still_running(self) -> list[str]:
         cutoff = time.monotonic() - MAX_RUN_SECONDS
@@ -330,63 +513,6 @@ class InboxWriter:
                 )
                 del self._running[request_id]
         return list(self._running)
-
-    async def _write(self, batch: list[_Waiting], finished: list[str], renew: list[str]) -> None:
-        live = [item for item in batch if item.state == "waiting"]
-        try:
-            await self._commit(live, finished, renew)
-        except Exception as exc:
-            if len(live) <= 1:
-                for item in live:
-                    if not item.done.done():
-                        item.done.set_exception(exc)
-                if not live:
-                    raise
-                return
-            # One row that cannot be written must not cost the others theirs: one at a time.
-            log.warning(
-                "a group of %d Slack requests could not be written; writing them one by one", len(live)
-            )
-            for item in live:
-                item.state = "waiting" if item.state == "committing" else item.state
-                if item.state != "waiting":
-                    continue
-                try:
-                    await self._commit([item], [], [])
-                except Exception as single:
-                    if not item.done.done():
-                        item.done.set_exception(single)
-            if finished or renew:
-                await self._commit([], finished, renew)
-
-    async def _commit(self, live: list[_Waiting], finished: list[str], renew: list[str]) -> None:
-        async with self.store.transaction() as session:
-            inserted = await self.store.insert(session, [item.row for item in live])
-            # The rows are written and the writer lock is ours: from here on a waiting request is
-            # either committed with this transaction or was answered "busy" and is dropped from it.
-            abandoned = []
-            for item in live:
-                if item.state == "abandoned":
-                    abandoned.append(item.row["id"])
-                else:
-                    item.state = "committing"
-            await self.store.drop(session, [i for i in abandoned if i in inserted])
-            await self.store.finish(session, finished)
-            await self.store.renew(session, renew, self.lease_seconds)
-        self.batches += 1
-        for item in live:
-            if item.state == "committing" and not item.done.done():
-                item.done.set_result(item.row["id"] in inserted)
-
-    async def _purge_now_and_then(self) -> None:
-        if time.monotonic() < self._next_purge:
-            return
-        self._next_purge = time.monotonic() + 600
-        try:
-            async with self.store.transaction() as session:
-                await self.store.purge(session, KEEP_FINISHED)
-        except Exception:  # housekeeping: the next round tries again
-            log.warning("could not purge finished Slack requests", exc_info=True)
 
 
 @dataclass

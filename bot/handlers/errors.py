@@ -22,6 +22,7 @@ from typing import Any
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.inbox import NotTaken
 from bot.request_context import in_recovery, request_id, run_of
 from bot.requests import is_verified
 from storage.inbox import AlreadyApplied
@@ -67,6 +68,8 @@ async def report_failure(
 ) -> None:
     if not is_verified(context):
         log.warning("error on an unverified request (%s); nobody is answered", type(exc).__name__)
+        return
+    if isinstance(exc, NotTaken):  # a replay, or answered busy: its handler never ran
         return
     req_id = request_id(context)
     if isinstance(exc, AlreadyApplied):

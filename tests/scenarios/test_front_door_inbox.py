@@ -131,7 +131,7 @@ async def test_a_database_that_cannot_take_the_row_gets_an_honest_busy(
         waited = loop.time() - started
     assert answer.status_code == 200
     assert answer.text == BUSY_TEXT
-    assert waited < 2.5
+    assert waited < 3.0  # within Slack's patience
     await settled(ls.stack)
     await asyncio.sleep(0.5)  # the writer got the lock meanwhile: the busy row must not appear
     assert await _rows(ls) == []
