@@ -4,9 +4,9 @@ Guarantee (issue 12 §3, §9) — for every slash command, every button that may
 submission and every Events API delivery:
 
 * **Acknowledged means stored.** Its inbox row (``storage.models.SlackRequest``) is committed before
-  the request reaches Bolt, so before any acknowledgement leaves. Requests that arrive together share
-  one commit (group commit, as ``webhooks.batching`` does for the webhook), so a burst costs a few
-  commits, not one each. When the database cannot take the row within ``BUSY_AFTER`` seconds (an
+  any handler runs, so before any acknowledgement leaves (Bolt only routes the request meanwhile).
+  Requests that arrive together share one commit (group commit, as ``webhooks.batching`` does for
+  the webhook), so a burst costs a few commits, not one each. When the database cannot take the row within ``BUSY_AFTER`` seconds (an
   import holding SQLite's writer) the request is answered "busy, try again" and its row is taken out
   again before that commit, never after: a request answered "busy" is never acted on.
 * **Once.** ``replay_key`` is unique — the signature (Slack signs each request once; a replay within
@@ -282,9 +282,6 @@ class InboxWriter:
         self._waiting.append(waiting)
         self._pump(urgent=True)
         return waiting.outcome
-
-    async def take(self, new: NewRow) -> Outcome:
-        return await self.submit(new)
 
     def adopt(self, request_id: str) -> None:
         """A row this process claimed for a re-run: renew its lease while it runs."""

@@ -240,3 +240,39 @@ async def test_a_request_that_keeps_failing_is_given_up_with_a_word_to_the_perso
     (row,) = await _rows(ls)
     assert (row.id, row.status) == (request_id, "failed")
     assert request_id in str(ls.stack.fake.calls_to("chat.postMessage")[-1].params["text"])
+
+
+async def test_busy_is_said_the_way_each_kind_of_request_can_show_it(
+    ls: LoggingStack, database_url: str
+) -> None:
+    """A form gets the words under its first field, a button an ephemeral message, an event a 503
+    (Slack delivers it again) — and none of them is stored or acted on."""
+    ls.stack.runtime.front_door.inbox.busy_after = 0.3
+    view = {
+        "id": "V0BUSY",
+        "type": "modal",
+        "callback_id": "log_hours_modal",
+        "hash": "1",
+        "title": {"type": "plain_text", "text": "Log hours"},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": "Hours"}},
+            {"type": "input", "block_id": "duration", "label": {"type": "plain_text", "text": "Duration"},
+             "element": {"type": "plain_text_input", "action_id": "duration"}},
+        ],
+    }  # fmt: skip
+    slack = ls.stack.slack
+    async with _writer_held(ls.db, database_url):
+        form = await slack.submit_view(
+            ANDREA, view, {"duration": {"duration": {"type": "plain_text_input", "value": "2h"}}}
+        )
+        button = await slack.block_action(ANDREA, "log_hours_undo", value="1")
+        event = await slack.open_home(ANDREA)
+    assert form.status == 200
+    assert form.json == {"response_action": "errors", "errors": {"duration": BUSY_TEXT}}
+    assert button.status == 200
+    await ls.stack.fake.wait_for_hook(lambda b: b.get("text") == BUSY_TEXT)
+    assert event.status == 503
+    await settled(ls.stack)
+    await asyncio.sleep(0.3)
+    assert await _rows(ls) == []
+    assert not ls.stack.fake.calls_to("views.publish")
