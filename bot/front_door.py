@@ -343,6 +343,14 @@ class SlackFrontDoor:
                 self._recover_forever(interval), name="slack-inbox-recovery"
             )
 
+    async def stop_recovery(self) -> None:
+        """At shutdown, before the handlers in flight are drained: take over nothing more."""
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+            self._recovery = None
+
     async def _recover_forever(self, interval: float) -> None:
         while True:
             try:
@@ -432,10 +440,7 @@ class SlackFrontDoor:
                 )
 
     async def close(self) -> None:
-        if self._recovery is not None:
-            self._recovery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._recovery
+        await self.stop_recovery()
         for task in list(self._background):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 5)

@@ -112,6 +112,7 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool = T
     worker_task = asyncio.create_task(runtime.worker.run(stop)) if with_worker else None
     await stop.wait()
     log.info("shutting down: finishing requests and jobs in flight")
+    await runtime.front_door.stop_recovery()
     await runner.cleanup()
     await runtime.drain()
     await runtime.webhook.enqueuer.close()
