@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -92,10 +92,17 @@ async def test_a_command_is_written_down_before_it_is_acknowledged(
     assert any(f"request={row.id}" in r.getMessage() for r in caplog.records), "the request id is logged"
 
 
-@contextlib.contextmanager
-def _sqlite_writer_held(database_url: str) -> Iterator[None]:
-    conn = sqlite3.connect(make_url(database_url).database or "", timeout=1, isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")  # what a long import transaction does to every other writer
+@contextlib.asynccontextmanager
+async def _sqlite_writer_held(database_url: str) -> AsyncIterator[None]:
+    """What a long import transaction does to every other writer. Taken without blocking the loop:
+    a transaction of the server's (on this loop) may hold the lock for a moment and must finish."""
+    conn = sqlite3.connect(make_url(database_url).database or "", timeout=0, isolation_level=None)
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError:
+            await asyncio.sleep(0.005)
     try:
         yield
     finally:
@@ -106,7 +113,7 @@ def _sqlite_writer_held(database_url: str) -> Iterator[None]:
 @contextlib.asynccontextmanager
 async def _writer_held(db: Database, database_url: str) -> AsyncIterator[None]:
     if db.is_sqlite:
-        with _sqlite_writer_held(database_url):
+        async with _sqlite_writer_held(database_url):
             yield
         return
     async with db.engine.connect() as conn:
