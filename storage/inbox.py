@@ -239,6 +239,7 @@ class SqliteLane:
     def __init__(self, url: str) -> None:
         self.path = make_url(url).database or ""
         self._conn: sqlite3.Connection | None = None
+        self._inserts: dict[int, str] = {}  # the statement for n rows
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -272,13 +273,9 @@ class SqliteLane:
             inserted: set[str] = set()
             for start in range(0, len(rows), self._MAX_ROWS):
                 chunk = rows[start : start + self._MAX_ROWS]
-                values = ", ".join(f"({', '.join('?' for _ in self._COLUMNS)})" for _ in chunk)
-                statement = (
-                    f"INSERT INTO slack_requests ({', '.join(self._COLUMNS)}) VALUES {values} "  # noqa: S608 - our columns; values bound
-                    "ON CONFLICT (replay_key) DO NOTHING RETURNING id"
-                )
                 params = [_sqlite_value(row[c]) for row in chunk for c in self._COLUMNS]
-                inserted.update(found for (found,) in conn.execute(statement, params).fetchall())
+                found = conn.execute(self._insert(len(chunk)), params).fetchall()
+                inserted.update(request_id for (request_id,) in found)
             dropped = [i for i in decide(inserted) if i in inserted]
             for ids, statement, extra in (
                 (dropped, "DELETE FROM slack_requests WHERE id IN ({})", []),
@@ -303,6 +300,15 @@ class SqliteLane:
             raise
         return inserted - set(dropped)
 
+    def _insert(self, rows: int) -> str:
+        if rows not in self._inserts:
+            values = ", ".join(f"({', '.join('?' for _ in self._COLUMNS)})" for _ in range(rows))
+            self._inserts[rows] = (
+                f"INSERT INTO slack_requests ({', '.join(self._COLUMNS)}) VALUES {values} "  # noqa: S608 - our columns; values bound
+                "ON CONFLICT (replay_key) DO NOTHING RETURNING id"
+            )
+        return self._inserts[rows]
+
     async def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
@@ -312,7 +318,7 @@ class SqliteLane:
 def _sqlite_value(value: Any) -> Any:
     """What SQLAlchemy stores on SQLite for a ``UTCDateTime``: naive UTC as ``YYYY-MM-DD HH:MM:SS.ffffff``."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
     return value
 
 
