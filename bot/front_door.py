@@ -6,11 +6,14 @@
    so a flood of forged requests costs one line a minute (issue 12 §1).
 2. **Parse**: a verified body that cannot be read is 400 (§2).
 3. **Write it down** (``bot.inbox``): a replay is 200 and does nothing (§3); the row is committed
-   before Bolt sees the request; a database that cannot take it within 2 s means an honest "busy"
-   answer (§9). Requests that cannot write skip this step (their replays are refused in memory).
+   before any handler runs, so before any acknowledgement; a database that cannot take it within 2 s
+   means an honest "busy" answer (§9). Requests that cannot write skip this step (their replays are
+   refused in memory).
 4. **Dispatch** the verified request to Bolt, marked verified (Bolt's own check is replaced by one
    that only lets marked requests through) with the request id, the run its writes are guarded by,
-   and a ``respond`` that reaches the person by DM when the response_url cannot.
+   and a ``respond`` that reaches the person by DM when the response_url cannot. Bolt routes the
+   request while its row is written; the handler waits for the commit (``InFlightListeners.gate``),
+   and Slack gets the acknowledgement the moment the handler gives it (not at Bolt's next 10 ms poll).
 
 The row is marked done when the handler finished. Rows of a process that died are taken over by
 ``recover`` (``bxhours serve`` runs it every few seconds): the request runs again through the same
