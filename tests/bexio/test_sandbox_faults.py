@@ -13,7 +13,8 @@ import pytest
 
 from bexio.sandbox import Faults, ManualClock, RunningSandbox, build_state, serve_sandbox
 
-CLIENT_TIMEOUT = 0.3
+CLIENT_TIMEOUT = httpx.Timeout(10.0, read=2.0)
+"""A hang is noticed after 2 s; connecting and sending may take longer on a loaded machine (CI)."""
 
 
 @pytest.fixture
