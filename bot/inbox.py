@@ -403,7 +403,7 @@ class InboxWriter:
                 self._waiting[:0] = batch
                 self._finished[:0] = finished
                 self._renew[:0] = renew
-                self._backoff = min(max(self._backoff * 2, 0.0005), 0.01)
+                self._backoff = min(max(self._backoff * 2, 0.0005), 0.002)
                 self._scheduled = asyncio.get_running_loop().call_later(self._backoff, self._write_on_loop)
                 return
             self._backoff = 0.0
