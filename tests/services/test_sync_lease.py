@@ -33,8 +33,16 @@ async def test_a_live_import_keeps_renewing_its_lease(importing: Importing) -> N
     importing.sandbox.state.faults.latency_ms = 600  # the import lasts several leases
     task = asyncio.create_task(runs.run_here(importing.tenant_id))
     try:
-        await asyncio.sleep(1.0)
-        assert not task.done()
+        leases: set[datetime] = set()
+        for _ in range(400):  # until the run renewed its lease twice (or the import ended)
+            async with importing.db.session(importing.tenant_id) as session:
+                run = await session.scalar(select(SyncRun))
+            if run is not None and run.lease_expires_at is not None:
+                leases.add(run.lease_expires_at)
+            if len(leases) >= 3 or task.done():
+                break
+            await asyncio.sleep(0.01)
+        assert not task.done() and len(leases) >= 3
         async with importing.db.session(importing.tenant_id) as session:
             assert await expire_lapsed_runs(session, utcnow()) == 0
             run = await session.scalar(select(SyncRun))
