@@ -14,6 +14,13 @@ UNCONFIRMED). bxhours logs such a refusal and carries on, so a test would pass a
 saw nothing: the fake therefore remembers every refusal, and every blocks message without fallback
 ``text`` (Slack accepts it, we do not), and fails when it stops (``assert_clean``) unless the test
 declared the refusal with ``expect_refusal``.
+
+It is Slack's identity provider too (``bxhours.fakes.slack_oauth``): several workspaces, some in an
+Enterprise Grid organisation, each with its own people and tokens; an authorize page a browser can
+click through; ``oauth.v2.access`` with code and refresh grants; ``auth.revoke``, ``team.info`` and
+uninstalling. Every Web API call acts within the workspace (or org) its token belongs to, and is
+recorded with that workspace's ``team_id``. ``FakeSlack()`` alone still is one installed workspace
+with ``bot_token``, as before.
 """
 
 from __future__ import annotations
@@ -31,6 +38,18 @@ from typing import Any
 from aiohttp import web
 
 from bxhours.fakes import block_kit
+from bxhours.fakes.slack_oauth import AUTHORIZE_PATH, SlackIdentityProvider
+from bxhours.fakes.slack_workspaces import (
+    DEFAULT_BOT_SCOPES,
+    Enterprise,
+    FakeWorkspace,
+    Grant,
+    Installation,
+    WorkspaceUser,
+    random_digits,
+)
+
+__all__ = ["FakeSlack", "FakeWorkspace", "Refusal", "SlackCall", "WorkspaceUser", "serve_standalone"]
 
 JSON_TYPE = "application/json"
 
@@ -41,6 +60,8 @@ class SlackCall:
     params: dict[str, Any]
     token: str | None
     at: float = field(default_factory=time.monotonic)
+    team_id: str | None = None  # the workspace the token acts in (None: unknown token, or an org-wide one)
+    enterprise_id: str | None = None
 
 
 @dataclass
@@ -61,46 +82,40 @@ class ScriptedError:
     error: str
     status: int = 200
     retry_after: int | None = None
+    team_id: str | None = None  # only calls made in this workspace; None: any
 
 
 @dataclass
-class WorkspaceUser:
-    id: str
-    email: str
-    name: str
-    real_name: str
-    is_admin: bool = False
-    deleted: bool = False
-    is_bot: bool = False
-    tz: str = "Europe/Zurich"
+class Caller:
+    """Whom a Web API call acts for: the token's installation, in one workspace or org-wide."""
 
-    def as_slack(self, team_id: str) -> dict[str, Any]:
-        first, _, last = self.real_name.partition(" ")
-        return {
-            "id": self.id,
-            "team_id": team_id,
-            "name": self.name,
-            "deleted": self.deleted,
-            "real_name": self.real_name,
-            "tz": self.tz,
-            "tz_offset": 3600,
-            "is_admin": self.is_admin,
-            "is_bot": self.is_bot,
-            "is_app_user": False,
-            "is_restricted": False,
-            "updated": 1700000000,
-            "profile": {
-                "email": self.email,
-                "real_name": self.real_name,
-                "display_name": self.name,
-                "first_name": first,
-                "last_name": last,
-            },
-        }
+    grant: Grant
+    workspace: FakeWorkspace | None  # None for an org-wide token
+    enterprise: Enterprise | None
+
+    @property
+    def installation(self) -> Installation:
+        return self.grant.installation
+
+    @property
+    def team_id(self) -> str | None:
+        return self.workspace.team_id if self.workspace else None
+
+    @property
+    def bot_user_id(self) -> str:
+        return self.installation.bot_user_id
+
+    @property
+    def bot_id(self) -> str:
+        return self.installation.bot_id
 
 
-class FakeSlack:
-    """State and behaviour of one fake workspace; ``app`` is the aiohttp application serving it."""
+class FakeSlack(SlackIdentityProvider):
+    """State and behaviour of the fake Slack; ``app`` is the aiohttp application serving it.
+
+    It starts with one workspace (``team_id``) in which the app is installed with ``bot_token``;
+    ``add_workspace`` adds more, which get tokens through the authorize page and
+    ``oauth.v2.access`` (``client_id``/``client_secret``, ``allow_redirect``)."""
 
     def __init__(
         self,
@@ -109,14 +124,40 @@ class FakeSlack:
         team_id: str = "T0001BX",
         team_name: str = "Acme Digital",
         bot_user_id: str = "U0BOT",
+        domain: str = "acme-digital",
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        app_id: str = "A0BXHOURS",
+        app_name: str = "bxhours",
+        redirect_urls: list[str] | tuple[str, ...] = (),
+        token_rotation: bool = False,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.bot_token = bot_token
         self.team_id = team_id
         self.team_name = team_name
         self.bot_user_id = bot_user_id
+        self.client_id = client_id or f"{random_digits(10)}.{random_digits(13)}"
+        self.client_secret = client_secret or secrets.token_hex(16)
+        self.app_id = app_id
+        self.app_name = app_name
+        self.redirect_urls = list(redirect_urls)
+        self.token_rotation = token_rotation
+        self.org_deploy_enabled = True
+        self.verification_token = "deprecated"
+        self._clock = clock
+        self._clock_offset = 0.0
+        self.workspaces: dict[str, FakeWorkspace] = {}
+        self.enterprises: dict[str, Enterprise] = {}
+        self.installations: dict[tuple[str | None, str | None], Installation] = {}
+        self.grants: dict[str, Grant] = {}
+        self.sent_events: list[dict[str, Any]] = []
+        self._refresh_tokens: dict[str, Grant] = {}
+        self._codes: dict[str, Any] = {}
+        self._nonces: dict[str, tuple[float, dict[str, str]]] = {}
+        self._dm_owners: dict[str, str] = {}
         self.calls: list[SlackCall] = []
         self.hooks: list[tuple[str, dict[str, Any]]] = []
-        self.users: dict[str, WorkspaceUser] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.home: dict[str, dict[str, Any]] = {}
@@ -128,19 +169,75 @@ class FakeSlack:
         self._view_ids = itertools.count(1)
         self._changed = asyncio.Event()
         self.base_url = ""
+        # The workspace every existing test uses: the app is installed there with ``bot_token``.
+        workspace = FakeWorkspace(
+            team_id,
+            team_name,
+            domain,
+            bot_user_id=bot_user_id,
+            bot_id="B0BOT",
+            email_domain=f"{domain}.example",
+        )
+        self.workspaces[team_id] = workspace
+        installation = Installation(
+            team_id=team_id,
+            enterprise_id=None,
+            is_enterprise_install=False,
+            bot_user_id=bot_user_id,
+            bot_id="B0BOT",
+            bot_scopes=list(DEFAULT_BOT_SCOPES),
+        )
+        self.installations[installation.key] = installation
+        self.grants[bot_token] = Grant(bot_token, "bot", installation, bot_user_id, list(DEFAULT_BOT_SCOPES))
 
     # -- set-up helpers ---------------------------------------------------------------------
 
-    def add_user(self, user_id: str, email: str, real_name: str, *, is_admin: bool = False) -> WorkspaceUser:
-        user = WorkspaceUser(user_id, email, real_name.split()[0].lower(), real_name, is_admin=is_admin)
-        self.users[user_id] = user
-        return user
+    @property
+    def users(self) -> dict[str, WorkspaceUser]:
+        """The people of the default workspace (``team_id``); ``workspaces[T].users`` for others."""
+        return self.workspaces[self.team_id].users
+
+    def add_user(
+        self,
+        user_id: str,
+        email: str,
+        real_name: str,
+        *,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        is_primary_owner: bool = False,
+        tz: str = "Europe/Zurich",
+        locale: str = "de-CH",
+        team_id: str | None = None,
+    ) -> WorkspaceUser:
+        """A person in ``team_id``'s workspace (default: the default workspace). User ids are
+        unique across workspaces, as at Slack."""
+        other = self.workspace_of(user_id)
+        if other is not None and other.team_id != (team_id or self.team_id):
+            raise ValueError(f"{user_id} is a member of {other.team_id} already")
+        return self.workspace(team_id).add_user(
+            user_id,
+            email,
+            real_name,
+            is_admin=is_admin,
+            is_owner=is_owner,
+            is_primary_owner=is_primary_owner,
+            tz=tz,
+            locale=locale,
+        )
 
     def fail_next(
-        self, method: str, error: str, *, status: int = 200, retry_after: int | None = None
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int = 200,
+        retry_after: int | None = None,
+        team_id: str | None = None,
     ) -> None:
-        """The next call of ``method`` answers with this error (e.g. ``ratelimited`` with 429)."""
-        self._script.setdefault(method, []).append(ScriptedError(error, status, retry_after))
+        """The next call of ``method`` (made in ``team_id``'s workspace, when given) answers with
+        this error (e.g. ``ratelimited`` with 429)."""
+        self._script.setdefault(method, []).append(ScriptedError(error, status, retry_after, team_id))
 
     def expect_refusal(self, method: str, containing: str = "") -> None:
         """The test provokes one refusal of ``method`` on purpose (one of its messages contains
@@ -256,6 +353,10 @@ class FakeSlack:
         channel = self._dm_channel(user_id)
         return [message for (chan, _ts), message in self.messages.items() if chan == channel]
 
+    def calls_in(self, team_id: str, method: str | None = None) -> list[SlackCall]:
+        """The calls made with a token of ``team_id``'s workspace (or naming it, with an org token)."""
+        return [c for c in self.calls if c.team_id == team_id and (method is None or c.method == method)]
+
     # -- the HTTP side --------------------------------------------------------------------------
 
     @property
@@ -263,10 +364,14 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_method)
         app.router.add_post("/hooks/{tail:.*}", self._handle_hook)
+        app.router.add_get(AUTHORIZE_PATH, self._authorize_page)
+        app.router.add_post(AUTHORIZE_PATH, self._authorize_submit)
         return app
 
-    def response_url(self, kind: str = "commands") -> str:
-        return f"{self.base_url}/hooks/{kind}/{self.team_id}/{next(self._ts)}/{secrets.token_hex(8)}"
+    def response_url(self, kind: str = "commands", team_id: str | None = None) -> str:
+        return (
+            f"{self.base_url}/hooks/{kind}/{team_id or self.team_id}/{next(self._ts)}/{secrets.token_hex(8)}"
+        )
 
     async def _handle_hook(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -278,67 +383,144 @@ class FakeSlack:
         self._changed.set()
         return web.Response(text="ok")
 
+    def _caller(self, grant: Grant, params: dict[str, Any]) -> Caller:
+        installation = grant.installation
+        enterprise = self.enterprises.get(installation.enterprise_id or "")
+        workspace = self.workspaces.get(installation.team_id or "")
+        if workspace is None and params.get("team_id") in self.workspaces:
+            named = self.workspaces[str(params["team_id"])]
+            if enterprise is not None and named.enterprise_id == enterprise.id:
+                workspace = named  # an org-wide token names the workspace it acts in
+        return Caller(grant, workspace, enterprise)
+
+    def _scripted(self, method: str, team_id: str | None) -> ScriptedError | None:
+        scripted = self._script.get(method) or []
+        for failure in scripted:
+            if failure.team_id is None or failure.team_id == team_id:
+                scripted.remove(failure)
+                return failure
+        return None
+
     async def _handle_method(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await _merged_params(request)
         auth = request.headers.get("Authorization", "")
-        token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
-        self.calls.append(SlackCall(method, params, token))
+        bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        token = bearer or params.pop("token", None)
+        grant = self.grants.get(token) if token else None
+        caller = self._caller(grant, params) if grant else None
+        team_id = caller.team_id if caller else None
+        enterprise_id = caller.enterprise.id if caller and caller.enterprise else None
+        self.calls.append(SlackCall(method, params, token, team_id=team_id, enterprise_id=enterprise_id))
         self._changed.set()
-        scripted = self._script.get(method)
-        if scripted:
-            failure = scripted.pop(0)
+        failure = self._scripted(method, team_id)
+        if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return _answer({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
-        if token != self.bot_token:
-            return _answer({"ok": False, "error": "invalid_auth" if token else "not_authed"})
+        if method == "oauth.v2.access":
+            return _answer(self._oauth_v2_access(params, request))
+        if not token:
+            return _answer({"ok": False, "error": "not_authed"})
+        if grant is None or caller is None:
+            return _answer({"ok": False, "error": "invalid_auth"})
+        dead = grant.status(self.now())
+        if dead:
+            return _answer({"ok": False, "error": dead})
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return _answer({"ok": False, "error": "unknown_method"})
-        result = handler(params)
+        result = handler(params, caller)
         if isinstance(result, web.Response):
             return result
         return _answer(result)
 
+    # -- within the caller's workspace ------------------------------------------------------------
+
+    def _visible(self, caller: Caller) -> list[FakeWorkspace]:
+        """The workspaces a token reaches: its own, or every workspace of its org when org-wide."""
+        if caller.installation.is_enterprise_install and caller.enterprise is not None:
+            return [ws for ws in self.workspaces.values() if ws.enterprise_id == caller.enterprise.id]
+        return [caller.workspace] if caller.workspace else []
+
+    def _user(self, caller: Caller, user_id: str) -> tuple[WorkspaceUser, FakeWorkspace] | None:
+        for workspace in self._visible(caller):
+            if user_id in workspace.users:
+                return workspace.users[user_id], workspace
+        return None
+
+    def _as_slack(self, caller: Caller, user: WorkspaceUser, params: dict[str, Any]) -> dict[str, Any]:
+        workspace = self.workspaces.get(user.team_id, caller.workspace)
+        enterprise = self.enterprises.get(workspace.enterprise_id or "") if workspace else None
+        include_locale = str(params.get("include_locale", "")).lower() in ("1", "true")
+        return user.as_slack(user.team_id, enterprise=enterprise, include_locale=include_locale)
+
     # -- methods -----------------------------------------------------------------------------
 
-    def _m_auth_test(self, _params: dict[str, Any]) -> web.Response:
-        body = {
-            "ok": True,
-            "url": "https://acme-digital.slack.com/",
-            "team": self.team_name,
-            "user": "bxhours",
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": "B0BOT",
-            "is_enterprise_install": False,
-        }
-        return _answer(
-            body, headers={"x-oauth-scopes": "commands,chat:write,users:read,users:read.email,im:write"}
-        )
+    def _m_auth_test(self, _params: dict[str, Any], caller: Caller) -> web.Response:
+        grant, installation = caller.grant, caller.installation
+        enterprise, workspace = caller.enterprise, caller.workspace
+        org_wide = installation.is_enterprise_install
+        if org_wide and enterprise is not None:
+            # An org-wide token: the org's URL and name. That Slack then answers the org's id as
+            # team_id is UNCONFIRMED.
+            url, team, team_id = enterprise.url, enterprise.name, enterprise.id
+        else:
+            assert workspace is not None
+            url, team, team_id = workspace.url, workspace.name, workspace.team_id
+        body: dict[str, Any] = {"ok": True, "url": url, "team": team, "team_id": team_id}
+        if grant.token_type == "bot":
+            body.update(user=self.app_name, user_id=installation.bot_user_id, bot_id=installation.bot_id)
+        else:
+            person = self.find_user(grant.user_id)
+            body.update(user=person.name if person else grant.user_id, user_id=grant.user_id)
+        if enterprise is not None:
+            body["enterprise_id"] = enterprise.id
+        body["is_enterprise_install"] = org_wide
+        return _answer(body, headers={"x-oauth-scopes": ",".join(grant.scopes)})
 
-    def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        user = self.users.get(str(params.get("user")))
-        if user is None:
+    def _m_auth_revoke(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        if str(params.get("test", "")).lower() in ("1", "true"):
+            return {"ok": True, "revoked": False}
+        self.revoke_token(caller.grant)
+        return {"ok": True, "revoked": True}
+
+    def _m_team_info(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        wanted = str(params.get("team") or "") or caller.team_id
+        workspace = next((ws for ws in self._visible(caller) if ws.team_id == wanted), None)
+        if workspace is None:
+            return {"ok": False, "error": "team_not_found"}
+        enterprise = self.enterprises.get(workspace.enterprise_id or "")
+        return {"ok": True, "team": workspace.team_info(enterprise)}
+
+    def _m_users_info(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        found = self._user(caller, str(params.get("user")))
+        if found is None:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": user.as_slack(self.team_id)}
+        return {"ok": True, "user": self._as_slack(caller, found[0], params)}
 
-    def _m_users_lookupByEmail(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _m_users_lookupByEmail(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         email = str(params.get("email", "")).lower()
-        for user in self.users.values():
-            if user.email.lower() == email and not user.deleted:
-                return {"ok": True, "user": user.as_slack(self.team_id)}
+        for workspace in self._visible(caller):
+            for user in workspace.users.values():
+                if user.email.lower() == email and not user.deleted:
+                    return {"ok": True, "user": self._as_slack(caller, user, params)}
         return {"ok": False, "error": "users_not_found"}
 
-    def _m_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _m_users_list(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         limit = int(params.get("limit") or 200)
         start = int(params.get("cursor") or 0)
-        members = list(self.users.values())
+        named = params.get("team_id")
+        members = [
+            user
+            for workspace in self._visible(caller)
+            if not named or workspace.team_id == named
+            for user in workspace.users.values()
+        ]
         page = members[start : start + limit]
         next_cursor = str(start + limit) if start + limit < len(members) else ""
         return {
             "ok": True,
-            "members": [user.as_slack(self.team_id) for user in page],
+            "members": [self._as_slack(caller, user, params) for user in page],
             "cache_ts": int(time.time()),
             "response_metadata": {"next_cursor": next_cursor},
         }
@@ -346,23 +528,34 @@ class FakeSlack:
     def _dm_channel(self, user_id: str) -> str:
         return "D" + user_id.lstrip("UW")
 
-    def _m_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _m_conversations_open(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         users = str(params.get("users", ""))
         if not users:
             return {"ok": False, "error": "users_list_not_supplied"}
         first = users.split(",")[0]
-        if first not in self.users and first != self.bot_user_id:
+        if self._user(caller, first) is None and first != caller.bot_user_id:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "channel": {"id": self._dm_channel(first)}}
+        channel = self._dm_channel(first)
+        self._dm_owners[channel] = first
+        return {"ok": True, "channel": {"id": channel}}
+
+    def _channel_refusal(self, caller: Caller, channel: str) -> dict[str, Any] | None:
+        """A DM of someone the token cannot reach (another workspace's person) does not exist for it."""
+        owner = self._dm_owners.get(channel)
+        if owner is not None and owner != caller.bot_user_id and self._user(caller, owner) is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return None
 
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
 
-    def _m_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _m_chat_postMessage(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         channel = params.get("channel")
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
-        refused = self._message_refusal("chat.postMessage", params)
+        refused = self._channel_refusal(caller, str(channel)) or self._message_refusal(
+            "chat.postMessage", params
+        )
         if refused:
             return refused
         ts = self._next_ts()
@@ -372,14 +565,16 @@ class FakeSlack:
             "blocks": params.get("blocks", []),
             "ts": ts,
         }
-        message.update({"user": self.bot_user_id, "bot_id": "B0BOT"})
+        message.update({"user": caller.bot_user_id, "bot_id": caller.bot_id, "team": caller.team_id})
         self.messages[(str(channel), ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
-    def _m_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _m_chat_update(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         key = (str(params.get("channel")), str(params.get("ts")))
-        if key not in self.messages:
+        if key not in self.messages or self._channel_refusal(caller, key[0]):
             return {"ok": False, "error": "message_not_found"}
+        if self.messages[key].get("bot_id") != caller.bot_id:
+            return {"ok": False, "error": "cant_update_message"}
         refused = self._message_refusal("chat.update", params)
         if refused:
             return refused
@@ -392,24 +587,29 @@ class FakeSlack:
             "message": self.messages[key],
         }
 
-    def _m_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _m_chat_postEphemeral(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         if not params.get("channel") or not params.get("user"):
             return {"ok": False, "error": "channel_not_found"}
+        if (
+            self.find_user(str(params["user"])) is not None
+            and self._user(caller, str(params["user"])) is None
+        ):
+            return {"ok": False, "error": "user_not_in_channel"}
         refused = self._message_refusal("chat.postEphemeral", params)
         if refused:
             return refused
         return {"ok": True, "message_ts": self._next_ts()}
 
-    def _store_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+    def _store_view(self, view: dict[str, Any], caller: Caller, view_id: str | None = None) -> dict[str, Any]:
         view_id = view_id or f"V{next(self._view_ids):08d}"
         stored = {
             **view,
             "id": view_id,
-            "team_id": self.team_id,
+            "team_id": caller.team_id,
             "state": {"values": {}},
             "hash": f"{int(time.time())}.{secrets.token_hex(4)}",
-            "app_id": "A0BXHOURS",
-            "bot_id": "B0BOT",
+            "app_id": self.app_id,
+            "bot_id": caller.bot_id,
             "private_metadata": view.get("private_metadata", ""),
             "callback_id": view.get("callback_id", ""),
         }
@@ -428,7 +628,9 @@ class FakeSlack:
             return self._refused(method, "invalid_arguments", problems, view)
         return None
 
-    def _m_views_open(self, params: dict[str, Any], method: str = "views.open") -> dict[str, Any]:
+    def _m_views_open(
+        self, params: dict[str, Any], caller: Caller, method: str = "views.open"
+    ) -> dict[str, Any]:
         trigger = str(params.get("trigger_id", ""))
         if not trigger:
             return {"ok": False, "error": "invalid_trigger_id"}
@@ -438,35 +640,35 @@ class FakeSlack:
         if refused:
             return refused
         self.used_triggers.add(trigger)
-        return {"ok": True, "view": self._store_view(_as_dict(params["view"]))}
+        return {"ok": True, "view": self._store_view(_as_dict(params["view"]), caller)}
 
-    def _m_views_push(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._m_views_open(params, "views.push")
+    def _m_views_push(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        return self._m_views_open(params, caller, "views.push")
 
-    def _m_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _m_views_update(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         view_id = params.get("view_id")
         if not view_id and params.get("external_id"):
             view_id = next(
                 (vid for vid, v in self.views.items() if v.get("external_id") == params["external_id"]), None
             )
         current = self.views.get(str(view_id))
-        if current is None:
+        if current is None or current.get("bot_id") != caller.bot_id:
             return {"ok": False, "error": "not_found"}
         if params.get("hash") and params["hash"] != current["hash"]:
             return {"ok": False, "error": "hash_conflict"}
         refused = self._view_refusal("views.update", params)
         if refused:
             return refused
-        return {"ok": True, "view": self._store_view(_as_dict(params["view"]), str(view_id))}
+        return {"ok": True, "view": self._store_view(_as_dict(params["view"]), caller, str(view_id))}
 
-    def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _m_views_publish(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         user_id = str(params.get("user_id", ""))
-        if user_id not in self.users:
+        if self._user(caller, user_id) is None:
             return {"ok": False, "error": "user_not_found"}
         refused = self._view_refusal("views.publish", params)
         if refused:
             return refused
-        view = self._store_view(_as_dict(params["view"]))
+        view = self._store_view(_as_dict(params["view"]), caller)
         self.home[user_id] = view
         return {"ok": True, "view": view}
 
@@ -525,12 +727,41 @@ def _answer(
     return web.json_response(body, status=status, headers=headers, content_type=JSON_TYPE)
 
 
-def serve_standalone(port: int, *, bot_token: str, team_id: str) -> None:
+def serve_standalone(
+    port: int,
+    *,
+    bot_token: str,
+    team_id: str,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    redirect_urls: list[str] | tuple[str, ...] = (),
+    token_rotation: bool = False,
+    announce: bool = False,
+) -> None:
     """Serve a fake Slack in this process until it is killed: benchmarks run it as a child process,
-    so its CPU is not counted as the server's."""
+    so its CPU is not counted as the server's. With ``announce`` it first prints what a local
+    try-out of the OAuth install needs (``SLACK_API_URL``, ``SLACK_AUTHORIZE_URL``,
+    ``SLACK_CLIENT_ID``, ``SLACK_CLIENT_SECRET``)."""
 
     async def run() -> None:
-        await FakeSlack(bot_token=bot_token, team_id=team_id).start(port=port)
+        fake = FakeSlack(
+            bot_token=bot_token,
+            team_id=team_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_urls=redirect_urls,
+            token_rotation=token_rotation,
+        )
+        await fake.start(port=port)
+        if announce:
+            print(
+                f"SLACK_API_URL={fake.api_url}\n"
+                f"SLACK_AUTHORIZE_URL={fake.authorize_url}\n"
+                f"SLACK_CLIENT_ID={fake.client_id}\n"
+                f"SLACK_CLIENT_SECRET={fake.client_secret}\n"
+                f"SLACK_BOT_TOKEN={fake.bot_token}",
+                flush=True,
+            )
         await asyncio.Event().wait()
 
     asyncio.run(run())

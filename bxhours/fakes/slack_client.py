@@ -4,6 +4,12 @@ Commands go form-encoded, interactivity as ``payload=<json>``, events as JSON �
 Slack would send, signed with the app's signing secret (../shared/slack-payloads.md §0–§7). Used by
 `make demo`, the scenario tests and the benchmarks, so all three exercise the same real endpoint.
 
+Each request comes from the workspace of the person acting (``FakeSlack.workspace_of``), or from
+``team_id`` when given: ``team_id``/``team.id``, and for a workspace of an Enterprise Grid org
+``enterprise_id``/``enterprise`` and ``is_enterprise_install`` (true when the app is installed
+org-wide), as slack-payloads.md §1–§5 shows them. ``send_event`` posts any envelope, e.g. the
+``tokens_revoked``/``app_uninstalled`` pair ``FakeSlack.uninstall`` returns.
+
 What bxhours answers in the acknowledgement itself (a command's JSON reply, a ``response_action``
 with a view or errors, the options an external select loads) reaches Slack without any Web API
 call, so the fake never sees it: the simulator checks it with the same rules
@@ -27,6 +33,7 @@ import httpx
 
 from bxhours.fakes import block_kit
 from bxhours.fakes.slack_api import FakeSlack
+from bxhours.fakes.slack_workspaces import FakeWorkspace
 
 
 @dataclass
@@ -115,25 +122,50 @@ class SlackSimulator:
             self.fake.refuse(f"ack:{kind}", error, problems, body)
         return response
 
+    def _workspace(self, user_id: str, team_id: str | None) -> FakeWorkspace:
+        if team_id is not None:
+            return self.fake.workspace(team_id)
+        return self.fake.workspace_of(user_id) or self.fake.workspace()
+
+    def _org_wide(self, workspace: FakeWorkspace) -> bool:
+        installation = self.fake.installation_for(workspace.team_id)
+        return installation is not None and installation.is_enterprise_install
+
     async def command(
-        self, command: str, text: str = "", *, user_id: str, channel_id: str = "C0GENERAL", **overrides: Any
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user_id: str,
+        channel_id: str = "C0GENERAL",
+        team_id: str | None = None,
+        **overrides: Any,
     ) -> SlackResponse:
-        user = self.fake.users.get(user_id)
+        workspace = self._workspace(user_id, team_id)
+        user = workspace.users.get(user_id)
         fields = {
-            "token": "deprecated",
-            "team_id": self.fake.team_id,
-            "team_domain": "acme-digital",
-            "channel_id": channel_id,
-            "channel_name": "general",
-            "user_id": user_id,
-            "user_name": user.name if user else "someone",
-            "command": command,
-            "text": text,
-            "api_app_id": "A0BXHOURS",
-            "is_enterprise_install": "false",
-            "response_url": self.fake.response_url("commands"),
-            "trigger_id": self.trigger_id(),
+            "token": self.fake.verification_token,
+            "team_id": workspace.team_id,
+            "team_domain": workspace.domain,
         }
+        if workspace.enterprise_id:
+            fields.update(
+                enterprise_id=workspace.enterprise_id, enterprise_name=workspace.enterprise_name or ""
+            )
+        fields.update(
+            {
+                "channel_id": channel_id,
+                "channel_name": "general",
+                "user_id": user_id,
+                "user_name": user.name if user else "someone",
+                "command": command,
+                "text": text,
+                "api_app_id": self.fake.app_id,
+                "is_enterprise_install": "true" if self._org_wide(workspace) else "false",
+                "response_url": self.fake.response_url("commands", workspace.team_id),
+                "trigger_id": self.trigger_id(),
+            }
+        )
         timestamp = overrides.pop("timestamp", None)
         signature = overrides.pop("signature", None)
         fields.update(overrides)
@@ -142,22 +174,28 @@ class SlackSimulator:
         )
         return self._check_ack("command", response, block_kit.command_ack_problems)
 
-    def _envelope(self, user_id: str, kind: str) -> dict[str, Any]:
-        user = self.fake.users.get(user_id)
+    def _envelope(self, user_id: str, kind: str, team_id: str | None = None) -> dict[str, Any]:
+        workspace = self._workspace(user_id, team_id)
+        user = workspace.users.get(user_id)
+        team: dict[str, Any] = {"id": workspace.team_id, "domain": workspace.domain}
+        enterprise = None
+        if workspace.enterprise_id:
+            team.update(enterprise_id=workspace.enterprise_id, enterprise_name=workspace.enterprise_name)
+            enterprise = {"id": workspace.enterprise_id, "name": workspace.enterprise_name}
         return {
             "type": kind,
-            "team": {"id": self.fake.team_id, "domain": "acme-digital"},
+            "team": team,
             "user": {
                 "id": user_id,
                 "username": user.name if user else "someone",
                 "name": user.name if user else "someone",
-                "team_id": self.fake.team_id,
+                "team_id": workspace.team_id,
             },
-            "api_app_id": "A0BXHOURS",
-            "token": "deprecated",
+            "api_app_id": self.fake.app_id,
+            "token": self.fake.verification_token,
             "trigger_id": self.trigger_id(),
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "enterprise": enterprise,
+            "is_enterprise_install": self._org_wide(workspace),
         }
 
     async def _interactive(self, payload: dict[str, Any]) -> SlackResponse:
@@ -177,9 +215,10 @@ class SlackSimulator:
         selected_date: str | None = None,
         message: dict[str, Any] | None = None,
         channel_id: str | None = None,
+        team_id: str | None = None,
     ) -> SlackResponse:
         """A click on a button/select in a modal or the App Home (``view``) or in a message."""
-        payload = self._envelope(user_id, "block_actions")
+        payload = self._envelope(user_id, "block_actions", team_id)
         action: dict[str, Any] = {
             "action_id": action_id,
             "block_id": block_id,
@@ -208,13 +247,15 @@ class SlackSimulator:
             }
             payload["channel"] = {"id": channel, "name": "general"}
             payload["message"] = message or {"ts": ts, "text": ""}
-            payload["response_url"] = self.fake.response_url("actions")
+            payload["response_url"] = self.fake.response_url("actions", payload["team"]["id"])
             if state is not None:
                 payload["state"] = {"values": state}
         return await self._interactive(payload)
 
-    async def submit_view(self, user_id: str, view: dict[str, Any], state: dict[str, Any]) -> SlackResponse:
-        payload = self._envelope(user_id, "view_submission")
+    async def submit_view(
+        self, user_id: str, view: dict[str, Any], state: dict[str, Any], *, team_id: str | None = None
+    ) -> SlackResponse:
+        payload = self._envelope(user_id, "view_submission", team_id)
         payload["view"] = {**view, "state": {"values": state}}
         payload["response_urls"] = []
         response = await self._interactive(payload)
@@ -230,8 +271,9 @@ class SlackSimulator:
         *,
         view: dict[str, Any] | None = None,
         block_id: str = "b",
+        team_id: str | None = None,
     ) -> SlackResponse:
-        payload = self._envelope(user_id, "block_suggestion")
+        payload = self._envelope(user_id, "block_suggestion", team_id)
         payload.update(action_id=action_id, block_id=block_id, value=value)
         if view is not None:
             payload["container"] = {"type": "view", "view_id": view["id"]}
@@ -239,29 +281,17 @@ class SlackSimulator:
         response = await self._interactive(payload)
         return self._check_ack("block_suggestion", response, block_kit.options_problems)
 
-    async def event(self, event: dict[str, Any]) -> SlackResponse:
-        body = {
-            "token": "deprecated",
-            "team_id": self.fake.team_id,
-            "api_app_id": "A0BXHOURS",
-            "type": "event_callback",
-            "event_id": f"Ev{secrets.token_hex(6).upper()}",
-            "event_time": int(time.time()),
-            "event": event,
-            "authorizations": [
-                {
-                    "enterprise_id": None,
-                    "team_id": self.fake.team_id,
-                    "user_id": self.fake.bot_user_id,
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-            "is_ext_shared_channel": False,
-        }
-        return await self.post(json.dumps(body), "application/json")
+    async def event(self, event: dict[str, Any], *, team_id: str | None = None) -> SlackResponse:
+        """An Events API event in ``team_id``'s workspace (default: that of ``event["user"]``)."""
+        user = event.get("user")
+        workspace = self._workspace(user if isinstance(user, str) else "", team_id)
+        return await self.send_event(self.fake.event_envelope(event, team_id=workspace.team_id))
 
-    async def open_home(self, user_id: str) -> SlackResponse:
+    async def send_event(self, envelope: dict[str, Any]) -> SlackResponse:
+        """Post an Events API envelope as it is, signed, e.g. one ``FakeSlack.uninstall`` returned."""
+        return await self.post(json.dumps(envelope), "application/json")
+
+    async def open_home(self, user_id: str, *, team_id: str | None = None) -> SlackResponse:
         return await self.event(
             {
                 "type": "app_home_opened",
@@ -269,7 +299,8 @@ class SlackSimulator:
                 "channel": "D" + user_id,
                 "tab": "home",
                 "event_ts": f"{time.time():.6f}",
-            }
+            },
+            team_id=team_id,
         )
 
 
