@@ -10,6 +10,8 @@ handler.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,9 +23,17 @@ from bot.requests import require_verified
 log = logging.getLogger(__name__)
 
 
-def create_bolt_app(*, signing_secret: str, client: AsyncWebClient, deps: BotDeps) -> AsyncApp:
+def create_bolt_app(
+    *,
+    signing_secret: str,
+    client: AsyncWebClient,
+    deps: BotDeps,
+    authorize: Callable[..., Awaitable[Any]] | None = None,
+) -> AsyncApp:
+    """``authorize`` (multi-workspace mode) finds the bot token of each request's installation."""
     app = AsyncApp(
         client=client,
+        authorize=authorize,
         signing_secret=signing_secret,
         request_verification_enabled=False,  # verified over the raw bytes before: bot.front_door
         before_authorize=require_verified,

@@ -8,6 +8,7 @@ from bot.ack_first import AckFirst
 from bot.in_flight import InFlightListeners
 from bot.views.sealed import ChoiceSeal
 from services.container import Services
+from storage.tenant_context import current_tenant
 
 
 @dataclass(frozen=True)
@@ -21,4 +22,9 @@ class BotDeps:
     """Handlers still running after their ``ack()``: a shutdown waits for them."""
 
     async def tenant_id(self, team_id: str | None) -> int:
+        """The tenant the front door resolved for this request (multi-workspace mode resolves by
+        installation, which also covers org-wide installs), else the workspace's tenant."""
+        found = current_tenant.get()
+        if found:
+            return found
         return await self.services.tenants.resolve(team_id)

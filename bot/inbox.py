@@ -249,13 +249,15 @@ class InboxWriter:
     def running(self) -> int:
         return len(self._running)
 
-    def new_row(self, body: dict[str, Any], raw: str, content_type: str, signature: str) -> NewRow:
+    def new_row(
+        self, body: dict[str, Any], raw: str, content_type: str, signature: str, *, tenant_id: int | None = None
+    ) -> NewRow:
         kind, name, user_id = describe(body)
         received_at = self.now()
         request_id = new_request_id()
         row = {
             "id": request_id,
-            "tenant_id": self.tenant_id,
+            "tenant_id": self.tenant_id if tenant_id is None else tenant_id,
             "replay_key": replay_key(body, signature),
             "kind": clean(kind, 32),
             "name": clean(name, 255) if name else None,

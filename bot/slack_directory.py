@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -22,6 +23,32 @@ class SlackDirectory:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
+    async def email_of(self, user_id: str) -> str | None:
+        """A member's e-mail (``users.info``), or None when Slack does not say."""
+        try:
+            answer = await self.client.users_info(user=user_id)
+        except SlackApiError:
+            return None
+        return _email(answer.get("user") or {})
+
+    async def admins_and_owners(self) -> dict[str, str]:
+        """The workspace's admins and owners: Slack user id → slack_owner | slack_admin."""
+        found: dict[str, str] = {}
+        cursor: str | None = None
+        while True:
+            page = await self.client.users_list(limit=PAGE_SIZE, cursor=cursor)
+            members: list[dict[str, Any]] = page.get("members", [])
+            for member in members:
+                if member.get("deleted") or member.get("is_bot"):
+                    continue
+                if member.get("is_owner") or member.get("is_primary_owner"):
+                    found[str(member["id"])] = "slack_owner"
+                elif member.get("is_admin"):
+                    found[str(member["id"])] = "slack_admin"
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return found
+
     async def people_by_email(self, emails: Collection[str]) -> dict[str, str]:
         wanted = {email.casefold() for email in emails}
         found: dict[str, str] = {}
@@ -33,6 +60,10 @@ class SlackDirectory:
                 error = exc.response.get("error", "unknown error")
                 raise DirectoryUnavailable(
                     f"Slack refused to list the workspace's members ({error})"
+                ) from None
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                raise DirectoryUnavailable(
+                    f"Slack could not be reached ({type(exc).__name__}); people are matched at the next import"
                 ) from None
             members: list[dict[str, Any]] = page.get("members", [])
             for member in members:

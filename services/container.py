@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.bexio_access import BexioAccess
+from services.bexio_connect import BexioConnectService
 from services.changes import ChangeProcessor
 from services.expense_categories import ExpenseCategoryService
 from services.expenses import ExpenseService
@@ -22,6 +23,7 @@ from services.settings import SettingsService
 from services.tenants import TenantService
 from services.time_entries import TimeEntryService
 from services.week import WeekService
+from services.workspaces import WorkspaceService
 from storage.db import Database
 from storage.jobs import JobQueue
 
@@ -49,3 +51,6 @@ class Services:
     people_links: PeopleLinks
     invoicing: InvoicingService
     changes: ChangeProcessor
+    workspaces: WorkspaceService | None = None
+    connect: BexioConnectService | None = None
+    """bexio's OAuth connect flow (``/bexio/connect``, the App Home's Connect button)."""

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import quote_input
 from core.matching import Candidate, MatchKind, match
 from services.entry_outcomes import MAX_PROJECT_CHOICES, Choice, Refusal
-from storage.models import Invoice, Project, User
+from storage.models import Invoice, Project, TenantAdmin, User
 
 OPEN = "open"
 
@@ -39,7 +39,8 @@ async def not_linked(session: AsyncSession, admin_ids: Collection[str], what: st
             User.role == "admin", User.active.is_(True), User.slack_user_id.is_not(None)
         )
     )
-    admins = sorted({*admin_ids, *(uid for uid in linked_admins if uid)})
+    stored_admins = await session.scalars(select(TenantAdmin.slack_user_id))
+    admins = sorted({*admin_ids, *(uid for uid in linked_admins if uid), *stored_admins})
     who = ", ".join(f"<@{uid}>" for uid in admins) if admins else "a bxhours admin"
     return Refusal(
         f"You are not linked to a bexio user yet, so your {what} could not be logged — nothing was stored. "

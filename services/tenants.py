@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from storage.tenants import TenantRepository
 
 
@@ -13,6 +15,21 @@ class TenantService:
     def __init__(self, repo: TenantRepository) -> None:
         self.repo = repo
         self._by_team: dict[str, int] = {}
+        self._installed: dict[int, tuple[bool, float]] = {}
+
+    async def installed(self, tenant_id: int) -> bool:
+        """Whether the tenant still has bxhours installed (cached a few seconds)."""
+        now = time.monotonic()
+        cached = self._installed.get(tenant_id)
+        if cached is not None and now - cached[1] < 5.0:
+            return cached[0]
+        tenant = await self.repo.get(tenant_id)
+        installed = tenant is not None and tenant.status != "uninstalled"
+        self._installed[tenant_id] = (installed, now)
+        return installed
+
+    def forget(self, tenant_id: int) -> None:
+        self._installed.pop(tenant_id, None)
 
     async def ensure(self, slack_team_id: str, slack_team_name: str | None = None) -> int:
         tenant = await self.repo.ensure(slack_team_id, slack_team_name)

@@ -68,8 +68,18 @@ class Tenant(Base):
     slack_team_name: Mapped[str | None] = mapped_column(String(200))
     bexio_company_id: Mapped[str | None] = mapped_column(String(64))
     bexio_company_name: Mapped[str | None] = mapped_column(String(200))
+    bexio_company_address: Mapped[str | None] = mapped_column(String(400))
+    bexio_vat_number: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # An org-wide (Enterprise Grid) install is one tenant: ``slack_team_id`` is then the E… id.
+    slack_enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    is_enterprise_install: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    """active | uninstalled (tokens gone, jobs and polls stopped, data kept until deleted)."""
+    uninstalled_at: Mapped[datetime | None]
+    webhook_secret_enc: Mapped[str | None] = mapped_column(Text)
+    """Multi-workspace mode: this tenant's own secret for ``POST /bexio/webhook`` (encrypted)."""
 
 
 class TenantSetting(TenantScoped, Base):
@@ -540,3 +550,63 @@ class SlackRequest(Base):
     lease_until: Mapped[datetime | None]
     applied_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class SlackInstallation(Base):
+    """Where bxhours is installed in Slack, with the bot token of that installation (encrypted).
+
+    Not ``TenantScoped``: a request is matched to its tenant through this table (team or enterprise
+    id), before there is a tenant to scope by. One row per tenant; a re-install replaces it.
+    """
+
+    __tablename__ = "slack_installations"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    is_enterprise_install: Mapped[bool] = mapped_column(Boolean, default=False)
+    app_id: Mapped[str | None] = mapped_column(String(32))
+    bot_id: Mapped[str | None] = mapped_column(String(32))
+    bot_user_id: Mapped[str | None] = mapped_column(String(32))
+    bot_token_enc: Mapped[str | None] = mapped_column(Text)
+    bot_refresh_token_enc: Mapped[str | None] = mapped_column(Text)
+    bot_token_expires_at: Mapped[datetime | None]
+    bot_scopes: Mapped[str | None] = mapped_column(Text)
+    installer_user_id: Mapped[str | None] = mapped_column(String(32))
+    installed_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class OAuthState(Base):
+    """An OAuth ``state`` this deployment issued (Slack install, bexio connect): single use, short-lived.
+
+    In the database, not in memory, so any replica can finish a flow another one started. The payload
+    (who connects, the PKCE verifier) is encrypted.
+    """
+
+    __tablename__ = "oauth_states"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # slack | bexio
+    payload_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    consumed_at: Mapped[datetime | None]
+
+
+class TenantAdmin(TenantScoped, Base):
+    """An admin of one tenant: the installer and the workspace's Slack admins and owners.
+
+    (Linked bexio superadmins are admins through ``User.role``; ``BXHOURS_ADMINS`` applies in
+    single-workspace mode only.)
+    """
+
+    __tablename__ = "tenant_admins"
+    __table_args__ = (UniqueConstraint("tenant_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))  # installer | slack_admin | slack_owner
+    created_at: Mapped[datetime]

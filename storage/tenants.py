@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import Database
@@ -50,12 +50,24 @@ class TenantRepository:
         async with self.db.system_session() as session:
             return await session.get(Tenant, tenant_id)
 
+    async def count(self) -> int:
+        async with self.db.system_session() as session:
+            return int(await session.scalar(select(func.count()).select_from(Tenant)) or 0)
+
     async def only(self) -> Tenant | None:
         """The single tenant of this installation (one workspace per deployment for now)."""
         async with self.db.system_session() as session:
             return await session.scalar(select(Tenant).order_by(Tenant.id).limit(1))
 
-    async def record_company(self, tenant_id: int, company_id: str | None, company_name: str | None) -> None:
+    async def record_company(
+        self,
+        tenant_id: int,
+        company_id: str | None,
+        company_name: str | None,
+        *,
+        address: str | None = None,
+        vat_number: str | None = None,
+    ) -> None:
         async with self.db.system_session() as session:
             tenant = await session.get(Tenant, tenant_id)
             if tenant is None:
@@ -64,4 +76,8 @@ class TenantRepository:
                 tenant.bexio_company_id = company_id
             if company_name:
                 tenant.bexio_company_name = company_name
+            if address:
+                tenant.bexio_company_address = address
+            if vat_number:
+                tenant.bexio_vat_number = vat_number
             tenant.updated_at = self.now()
