@@ -1,4 +1,4 @@
-"""`python -m bexio.sandbox [--port N] [--seed demo|empty|large] [--shapes usual|documented] …`
+"""`python -m bexio.sandbox [--port N] [--seed demo|empty|large] [--shapes usual|documented] [--companies N] …`
 
 The same as `bxhours sandbox`, for running the sandbox before (or without) the CLI.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from bexio.sandbox.seed import SEEDS
-from bexio.sandbox.server import run_standalone
+from bexio.sandbox.server import DEFAULT_PUBLIC_URL, run_standalone
 from bexio.sandbox.shapes import SHAPES, SHAPES_ENV
 
 
@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> None:
         help=f"usual: the recorded shapes; documented: also every shape bexio documents "
         f"(default: ${SHAPES_ENV}, else usual)",
     )
+    parser.add_argument("--companies", type=int, default=1, help="how many companies to serve (default 1)")
+    parser.add_argument(
+        "--public-url",
+        default=DEFAULT_PUBLIC_URL,
+        help=f"where bxhours runs; the OAuth client accepts <URL>/bexio/callback (default {DEFAULT_PUBLIC_URL})",
+    )
     args = parser.parse_args(argv)
     try:
         run_standalone(
@@ -36,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
             timesheets=args.timesheets,
             host=args.host,
             shapes=args.shapes,
+            companies=args.companies,
+            public_url=args.public_url,
         )
     except ValueError as exc:
         parser.error(str(exc))

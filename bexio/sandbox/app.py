@@ -7,6 +7,12 @@ missing, unknown, expired or revoked token → injected faults (latency, scripte
 Successful and refused answers alike carry the rate-limit headers; every call except the
 admin API's is recorded in `state.calls`. The identity provider's routes take scripted
 faults only, and neither rate limits nor the Accept rule.
+
+One app may serve several companies (`create_app(state, companies=[...])`): each call is
+handed to the company whose token it carries — the bearer token, or on the identity
+provider's token and revoke endpoints the `code`, `refresh_token` or `token` form field — and
+then sees only that company's records, faults, rate limit and call log. Calls without a
+token any company knows belong to the first company.
 """
 
 from __future__ import annotations
@@ -15,19 +21,43 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from bexio.sandbox import admin, contacts, invoices, master_data, oauth, payroll, projects, timesheets
+from bexio.sandbox import (
+    admin,
+    consent,
+    contacts,
+    invoices,
+    master_data,
+    oauth,
+    payroll,
+    projects,
+    timesheets,
+)
+from bexio.sandbox.companies import SandboxCompanies
 from bexio.sandbox.errors import ApiError
 from bexio.sandbox.faults import Outcome
 from bexio.sandbox.json_cache import dumps
 from bexio.sandbox.ratelimit import DEFAULT_GROUP, RateDecision
 from bexio.sandbox.resources import record_text
-from bexio.sandbox.routing import ROUTES, STATE, STOPPING, TOKEN, Handler, RouteKind, RouteMeta, Routes
+from bexio.sandbox.routing import (
+    COMPANIES,
+    COMPANY,
+    ROUTES,
+    STATE,
+    STOPPING,
+    TOKEN,
+    Handler,
+    RouteKind,
+    RouteMeta,
+    Routes,
+    state_of,
+)
 from bexio.sandbox.state import RecordedCall, SandboxState
 
 log = logging.getLogger(__name__)
@@ -38,7 +68,9 @@ WRITE_METHODS: Final = BODY_METHODS | {"DELETE"}
 ACCEPT_MESSAGE: Final = "You did not specify a valid Accept-Header"
 RATE_LIMITED_MESSAGE: Final = "API rate limit exceeded"
 #: Never echoed into the call log.
-_REDACTED_FORM_FIELDS: Final = frozenset({"client_secret"})
+_REDACTED_FORM_FIELDS: Final = frozenset({"client_secret", "password"})
+#: Form fields of the identity provider's endpoints that name the company by its credential.
+_CREDENTIAL_FIELDS: Final = ("code", "refresh_token", "token")
 
 
 def _route_meta(request: web.Request) -> RouteMeta | None:
@@ -112,7 +144,7 @@ async def _logged_body(request: web.Request) -> Any:
 
 async def _hang(request: web.Request, call: RecordedCall, kind: RouteKind | None, fault: str) -> web.Response:
     """Outlast the client's timeout; end early only when the sandbox shuts down."""
-    state = request.app[STATE]
+    state = state_of(request)
     call.status, call.fault = 504, fault
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(request.app[STOPPING].wait(), timeout=state.faults.hang_seconds)
@@ -122,7 +154,7 @@ async def _hang(request: web.Request, call: RecordedCall, kind: RouteKind | None
 def _next_fault(request: web.Request, meta: RouteMeta | None, *, randomised: bool) -> Outcome:
     if meta is None:
         return "pass"
-    return request.app[STATE].faults.next_outcome(
+    return state_of(request).faults.next_outcome(
         request.method,
         request.path,
         meta.pattern,
@@ -148,7 +180,7 @@ async def _after_write_fault(
 async def _api_call(
     request: web.Request, handler: Handler, meta: RouteMeta | None, kind: RouteKind, call: RecordedCall
 ) -> web.StreamResponse:
-    state = request.app[STATE]
+    state = state_of(request)
     if request.method in BODY_METHODS and "Content-Length" not in request.headers:
         return _error(kind, ApiError(411, "Length Required"))
 
@@ -212,9 +244,28 @@ async def _oauth_call(
     return await _after_write_fault(request, await handler(request), outcome, call, "oauth")
 
 
+def _bearer(request: web.Request) -> str:
+    authorization = request.headers.get("Authorization", "")
+    return authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
+
+
+def _company(request: web.Request, kind: RouteKind | None, body: Any) -> SandboxState:
+    """The company whose credential the call carries; the first company when none does."""
+    companies = request.app[COMPANIES]
+    if len(companies.states) == 1:
+        return companies.primary
+    holder = companies.holding(_bearer(request))
+    if holder is None and kind == "oauth" and isinstance(body, dict):
+        for name in _CREDENTIAL_FIELDS:
+            value = body.get(name)
+            holder = companies.holding(value) if isinstance(value, str) else None
+            if holder is not None:
+                break
+    return holder or companies.primary
+
+
 @web.middleware
 async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
-    state = request.app[STATE]
     meta = _route_meta(request)
     kind = _kind(request, meta)
     if kind == "admin":
@@ -223,11 +274,14 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
         except ApiError as error:
             return _error(kind, error)
 
+    body = await _logged_body(request)
+    state = _company(request, kind, body)
+    request[COMPANY] = state
     call = RecordedCall(
         method=request.method,
         path=request.path,
         query=dict(request.query),
-        json_body=await _logged_body(request),
+        json_body=body,
         status=0,
         at=state.now(),
         route=meta.pattern if meta is not None else "",
@@ -269,14 +323,16 @@ def precompute_json(state: SandboxState) -> int:
     return count
 
 
-def create_app(state: SandboxState) -> web.Application:
-    """The bexio sandbox as an aiohttp application serving `state`."""
+def create_app(state: SandboxState, *, companies: Sequence[SandboxState] = ()) -> web.Application:
+    """The bexio sandbox as an aiohttp application serving `state` and further `companies`."""
+    served = SandboxCompanies((state, *companies))
     app = web.Application(middlewares=[gateway], client_max_size=32 * 1024**2)
     app[STATE] = state
+    app[COMPANIES] = served
     app[ROUTES] = {}
     app[STOPPING] = asyncio.Event()
     routes = Routes(app)
-    for module in (master_data, contacts, projects, timesheets, invoices, payroll, oauth, admin):
+    for module in (master_data, contacts, projects, timesheets, invoices, payroll, oauth, consent, admin):
         module.register(routes)
 
     async def stop_hanging_calls(app: web.Application) -> None:

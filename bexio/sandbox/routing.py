@@ -15,6 +15,7 @@ from typing import Literal
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
+from bexio.sandbox.companies import SandboxCompanies
 from bexio.sandbox.ratelimit import DEFAULT_GROUP, RateGroup
 from bexio.sandbox.state import SandboxState
 from bexio.sandbox.tokens import IssuedToken
@@ -33,7 +34,12 @@ class RouteMeta:
     creates: bool
 
 
+#: The first (default) company.
 STATE: web.AppKey[SandboxState] = web.AppKey("bexio_sandbox_state", SandboxState)
+#: Every company the app serves, the first being `STATE`.
+COMPANIES: web.AppKey[SandboxCompanies] = web.AppKey("bexio_sandbox_companies", SandboxCompanies)
+#: Request key under which the gateway leaves the company a call belongs to (by its token).
+COMPANY: web.RequestKey[SandboxState] = web.RequestKey("bexio_sandbox_company", SandboxState)
 ROUTES: web.AppKey[dict[AbstractRoute, RouteMeta]] = web.AppKey("bexio_sandbox_routes", dict)
 #: Request key under which the gateway leaves the accepted token.
 TOKEN: web.RequestKey[IssuedToken] = web.RequestKey("bexio_sandbox_token", IssuedToken)
@@ -64,7 +70,13 @@ class Routes:
 
 
 def state_of(request: web.Request) -> SandboxState:
-    return request.app[STATE]
+    """The company this call belongs to: the one whose token it carries, else the first."""
+    company = request.get(COMPANY)
+    return company if company is not None else request.app[STATE]
+
+
+def companies_of(request: web.Request) -> SandboxCompanies:
+    return request.app[COMPANIES]
 
 
 def token_of(request: web.Request) -> IssuedToken | None:

@@ -17,6 +17,17 @@
 
 The same seed name, sizes and clock date give the same data; timesheet dates are relative to
 the clock's today so "last month" always has work in it.
+
+**Other companies** (`build_state(seed, company=2)`, for serving several companies from one
+sandbox): the same seed with another company around it — its own `company_id`
+(`sandbox2company`), company profile (name, address, VAT number), users with other e-mails,
+and contacts, projects, timesheets and invoices drawn from another random sequence. Record ids
+start at 1 in every company, so they overlap between companies on purpose. Only company 1
+accepts the demo token. Company 2 is "Seeblick Treuhand AG" in Luzern, its superadmin
+`reto.brunner@seeblick.example`; in the `demo` seed its user 2 is Andrea Keller,
+`andrea.keller@alpenblick.example` — company 1's superadmin, here an accountant without
+superadmin rights (a trustee working for both), so her e-mail signs in to two companies.
+Companies 3 and up are "Sandbox Firma <n> AG" with e-mails at `firma<n>.example`.
 """
 
 from __future__ import annotations
@@ -104,6 +115,81 @@ _WORK_TEXTS: Final = (
 _ACTIVITY_RATES: Final = {1: 120, 2: 140, 3: 165, 4: 150, 5: 137.5}
 
 
+@dataclass(frozen=True)
+class CompanyIdentity:
+    """Who a sandbox company is: its profile and its first superadmin."""
+
+    number: int
+    company_id: str
+    name: str
+    street: str
+    house_number: str
+    postcode: int
+    city: str
+    domain: str
+    mwst_nr: str
+    superadmin: tuple[str, str, str]  # firstname, lastname, salutation_type
+
+    @property
+    def superadmin_email(self) -> str:
+        first, last, _ = self.superadmin
+        return f"{_ascii(first.lower())}.{_ascii(last.lower())}@{self.domain}"
+
+
+ALPENBLICK: Final = CompanyIdentity(
+    1,
+    "sandbox0company",
+    "Alpenblick Digital AG",
+    "Bahnhofstrasse",
+    "12",
+    8001,
+    "Zürich",
+    "alpenblick.example",
+    "CHE-123.456.789 MWST",
+    ("Andrea", "Keller", "female"),
+)
+SEEBLICK: Final = CompanyIdentity(
+    2,
+    "sandbox2company",
+    "Seeblick Treuhand AG",
+    "Seestrasse",
+    "45",
+    6003,
+    "Luzern",
+    "seeblick.example",
+    "CHE-234.567.891 MWST",
+    ("Reto", "Brunner", "male"),
+)
+
+
+def company_identity(number: int) -> CompanyIdentity:
+    """Company `number` (1, 2, …) of a sandbox serving several."""
+    if number < 1:
+        raise ValueError("company numbers start at 1")
+    if number == 1:
+        return ALPENBLICK
+    if number == 2:
+        return SEEBLICK
+    postcode, city = _CITIES[number % len(_CITIES)]
+    first = _FIRST_NAMES[number * 3 % len(_FIRST_NAMES)]
+    return CompanyIdentity(
+        number,
+        f"sandbox{number}company",
+        f"Sandbox Firma {number} AG",
+        _STREETS[number % len(_STREETS)],
+        str(number),
+        int(postcode),
+        city,
+        f"firma{number}.example",
+        f"CHE-{number % 1000:03d}.{number * 7 % 1000:03d}.{number * 13 % 1000:03d} MWST",
+        (
+            first,
+            _LAST_NAMES[(number * 3 + 1) % len(_LAST_NAMES)],
+            "female" if first.endswith("a") else "male",
+        ),
+    )
+
+
 def _ascii(name: str) -> str:
     return name.replace("ü", "ue").replace("ä", "ae").replace("ö", "oe")
 
@@ -173,33 +259,51 @@ def _fresh_account(state: SandboxState) -> None:
     state.counters["contact"] = 1
 
 
-def _demo_company(state: SandboxState) -> None:
+def _company_profile(state: SandboxState, identity: CompanyIdentity) -> None:
+    """The company's profile and its superadmin (user 1)."""
+    state.company_id = identity.company_id
     profile = state.tables["company_profile"][1]
     profile.update(
-        name="Alpenblick Digital AG",
-        address="Bahnhofstrasse 12",
-        address_nr="12",
+        name=identity.name,
+        address=f"{identity.street} {identity.house_number}",
+        address_nr=identity.house_number,
         # An integer, as bexio's API description types it and its samples show ("postcode": 8640).
-        postcode=8001,
-        city="Zürich",
-        mail="info@alpenblick.example",
-        url="https://alpenblick.example",
-        mwst_nr="CHE-123.456.789 MWST",
+        postcode=identity.postcode,
+        city=identity.city,
+        mail=f"info@{identity.domain}",
+        url=f"https://{identity.domain}",
+        mwst_nr=identity.mwst_nr,
         has_own_logo=True,
     )
+    first, last, salutation = identity.superadmin
+    superadmin = state.tables["user"][1]
+    superadmin.update(firstname=first, lastname=last, email=identity.superadmin_email)
+    if identity.number != 1:  # company 1 keeps the recorded user's salutation, as it always had
+        superadmin["salutation_type"] = salutation
+
+
+def _demo_company(state: SandboxState, identity: CompanyIdentity) -> None:
+    _company_profile(state, identity)
     users = state.tables["user"]
-    users[1].update(firstname="Andrea", lastname="Keller", email="andrea.keller@alpenblick.example")
+    shift = 0 if identity.number == 1 else identity.number * 5
     for user_id in range(2, 16):
-        first, last = _FIRST_NAMES[user_id], _LAST_NAMES[user_id]
+        index = (user_id + shift) % len(_FIRST_NAMES)
+        first, last = _FIRST_NAMES[index], _LAST_NAMES[index]
         users[user_id] = {
             "id": user_id,
             "salutation_type": "female" if first.endswith("a") else "male",
             "firstname": first,
             "lastname": last,
-            "email": f"{first.lower()}.{_ascii(last.lower())}@alpenblick.example",
+            "email": f"{first.lower()}.{_ascii(last.lower())}@{identity.domain}",
             "is_superadmin": False,
             "is_accountant": user_id == 2,
         }
+    if identity.number == 2:
+        # A trustee: company 1's superadmin keeps the books here, without superadmin rights.
+        first, last, salutation = ALPENBLICK.superadmin
+        users[2].update(
+            salutation_type=salutation, firstname=first, lastname=last, email=ALPENBLICK.superadmin_email
+        )
     state.tables["contact_group"][KUNDEN_GROUP_ID] = {"id": KUNDEN_GROUP_ID, "name": "Kunden"}
     state.next_ids["contact_group"] = KUNDEN_GROUP_ID + 1
     for tax_id, code, rate, digit, reduced in (
@@ -443,12 +547,16 @@ def build_state(
     timesheets: int | None = None,
     clock: Clock | None = None,
     shapes: Shapes | None = None,
+    company: int = 1,
 ) -> SandboxState:
     """A sandbox company; the sizes override the seed's defaults (not allowed for `empty`).
 
     `shapes` None reads `BXHOURS_SANDBOX_SHAPES`, so a whole test run can be switched to the
     documented shapes without touching a fixture; pass it to pin a test to one of them.
+    `company` 2, 3, … builds another company with the same seed (see the module docstring),
+    to serve beside company 1: `serve_sandbox(build_state("demo"), companies=[build_state("demo", company=2)])`.
     """
+    identity = company_identity(company)
     shown = shapes_from_env() if shapes is None else parse_shapes(shapes)
     if seed not in SEEDS:
         raise ValueError(f"unknown sandbox seed {seed!r}; choose one of {', '.join(SEEDS)}")
@@ -462,9 +570,12 @@ def build_state(
         clock=clock or SystemClock(),
         settings=SandboxSettings(payroll_enabled=seed != "empty", shapes=shown),
     )
-    state.tokens.register_demo_token(state.now())
+    if company == 1:
+        state.tokens.register_demo_token(state.now())
     state.register_oauth_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, list(DEMO_REDIRECT_URIS))
     _fresh_account(state)
+    if seed == "empty" and company != 1:
+        _company_profile(state, identity)
     if seed != "empty":
         defaults = DEFAULT_SIZES[seed]
         sizes = Sizes(
@@ -472,9 +583,10 @@ def build_state(
             projects if projects is not None else defaults.projects,
             timesheets if timesheets is not None else defaults.timesheets,
         )
-        rng = random.Random(f"bexio-sandbox:{seed}:{sizes.contacts}:{sizes.projects}:{sizes.timesheets}")
+        sequence = f"bexio-sandbox:{seed}:{sizes.contacts}:{sizes.projects}:{sizes.timesheets}"
+        rng = random.Random(sequence if company == 1 else f"{sequence}:company{company}")
         today = state.today()
-        _demo_company(state)
+        _demo_company(state, identity)
         customers = _contacts(state, rng, sizes.contacts, today)
         project_records = _projects(state, rng, sizes.projects, customers, today)
         _timesheets(state, rng, sizes.timesheets, project_records, today)

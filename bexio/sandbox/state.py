@@ -89,8 +89,17 @@ class SandboxSettings:
     oauth_access_lifetime: timedelta = timedelta(hours=1)
     #: Whether 429 answers carry `Retry-After` (bexio's behaviour is not documented).
     send_retry_after: bool = True
-    #: The bexio user who "logs in" when an OAuth client sends a browser to /auth.
-    oauth_login_user_id: int = 1
+    #: None (the default): the authorize endpoint shows the login and consent page
+    #: (`bexio.sandbox.consent`), as bexio does. Set to a user id of this company: the
+    #: authorize endpoint consents at once as that user, without a page (auto-consent) — for
+    #: tests and demos that need a code but no browser. With several companies served, the
+    #: first company's setting decides and the code is for the first company.
+    oauth_login_user_id: int | None = None
+    #: Reusing a refresh token that rotation already spent revokes its whole family (every
+    #: access and refresh token descending from the same authorization code). Keycloak does
+    #: this only with the realm setting "Revoke Refresh Token"; whether bexio's realm has it
+    #: on is UNCONFIRMED. Off: the reused token is merely refused.
+    oauth_reuse_revokes_family: bool = True
     #: "documented": answers also show the shapes bexio documents beyond the recordings
     #: (integer postcodes, 0/1 booleans, "" for null, …; see `bexio.sandbox.shapes`).
     shapes: Shapes = "usual"

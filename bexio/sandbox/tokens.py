@@ -4,6 +4,10 @@ bexio accepts two kinds of bearer tokens: personal access tokens (JWT-looking, a
 scopes, 60 days) and OAuth access tokens from the Keycloak realm `bexio` (scoped, short-lived,
 with refresh tokens that ROTATE: a used refresh token is dead). The sandbox keeps every issued
 token here so tests can inspect, expire or revoke them.
+
+Every OAuth token belongs to a *family*: the access and refresh tokens descending from one
+authorization code (one Keycloak client session). `revoke_family` ends all of them at once —
+what reusing a spent refresh token or revoking a refresh token does (see `bexio.sandbox.oauth`).
 """
 
 from __future__ import annotations
@@ -123,6 +127,11 @@ def implied_scopes(scopes: Iterable[str]) -> frozenset[str]:
     return frozenset(granted)
 
 
+def new_family() -> str:
+    """The id of a new token family (one per authorization code)."""
+    return secrets.token_hex(12)
+
+
 @dataclass
 class IssuedToken:
     token: str
@@ -131,6 +140,8 @@ class IssuedToken:
     user_id: int
     expires_at: datetime
     client_id: str | None = None
+    #: The authorization code this OAuth token descends from (None for personal access tokens).
+    family: str | None = None
 
     def grants(self, scope: str) -> bool:
         return scope in implied_scopes(self.scopes)
@@ -161,6 +172,8 @@ class AuthorizationCode:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     nonce: str | None = None
+    #: The family every token traded for this code belongs to.
+    family: str = field(default_factory=new_family)
 
 
 @dataclass
@@ -169,6 +182,7 @@ class RefreshGrant:
     client_id: str
     scopes: frozenset[str]
     user_id: int
+    family: str = field(default_factory=new_family)
 
 
 @dataclass
@@ -177,7 +191,10 @@ class TokenStore:
 
     access: dict[str, IssuedToken] = field(default_factory=dict)
     refresh: dict[str, RefreshGrant] = field(default_factory=dict)
+    #: Refresh tokens already traded in (rotation), with their family: reuse is detectable.
+    spent_refresh: dict[str, RefreshGrant] = field(default_factory=dict)
     codes: dict[str, AuthorizationCode] = field(default_factory=dict)
+    #: Shared by every company one sandbox serves (see `SandboxCompanies`).
     clients: dict[str, OAuthClient] = field(default_factory=dict)
     signing_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
@@ -211,7 +228,14 @@ class TokenStore:
         return token
 
     def issue_oauth_access(
-        self, now: datetime, *, client_id: str, scopes: frozenset[str], user_id: int, lifetime: timedelta
+        self,
+        now: datetime,
+        *,
+        client_id: str,
+        scopes: frozenset[str],
+        user_id: int,
+        lifetime: timedelta,
+        family: str | None = None,
     ) -> IssuedToken:
         expires_at = now + lifetime
         token = encode_jwt(
@@ -227,14 +251,48 @@ class TokenStore:
             },
             self.signing_key,
         )
-        issued = IssuedToken(token, "oauth", scopes, user_id, expires_at, client_id)
+        issued = IssuedToken(token, "oauth", scopes, user_id, expires_at, client_id, family or new_family())
         self.access[token] = issued
         return issued
 
-    def issue_refresh(self, *, client_id: str, scopes: frozenset[str], user_id: int) -> str:
+    def issue_refresh(
+        self, *, client_id: str, scopes: frozenset[str], user_id: int, family: str | None = None
+    ) -> str:
+        """A refresh token; without `family` it starts a family of its own."""
         token = secrets.token_urlsafe(48)
-        self.refresh[token] = RefreshGrant(token, client_id, scopes, user_id)
+        self.refresh[token] = RefreshGrant(token, client_id, scopes, user_id, family or new_family())
         return token
+
+    def spend_refresh(self, grant: RefreshGrant) -> None:
+        """Rotation: the refresh token just traded in is dead, but remembered as spent."""
+        self.refresh.pop(grant.token, None)
+        self.spent_refresh[grant.token] = grant
+
+    def holds(self, token: str) -> bool:
+        """Whether this store issued `token` (access, refresh, spent refresh token or code)."""
+        return (
+            token in self.access
+            or token in self.refresh
+            or token in self.spent_refresh
+            or token in self.codes
+        )
+
+    def family_of(self, token: str) -> str | None:
+        issued = self.access.get(token)
+        if issued is not None:
+            return issued.family
+        grant = self.refresh.get(token) or self.spent_refresh.get(token)
+        return grant.family if grant is not None else None
+
+    def revoke_family(self, family: str) -> int:
+        """End every access and refresh token of one family; returns how many were live."""
+        access = [token for token, issued in self.access.items() if issued.family == family]
+        refresh = [token for token, grant in self.refresh.items() if grant.family == family]
+        for token in access:
+            del self.access[token]
+        for token in refresh:
+            self.spent_refresh[token] = self.refresh.pop(token)
+        return len(access) + len(refresh)
 
     def valid(self, token: str, now: datetime) -> IssuedToken | None:
         issued = self.access.get(token)
@@ -243,7 +301,7 @@ class TokenStore:
         return issued
 
     def revoke(self, token: str) -> bool:
-        """Revoke an access or refresh token; True when it existed."""
+        """Revoke one access or refresh token (nothing else of its family); True when it existed."""
         found = self.access.pop(token, None) is not None
         return self.refresh.pop(token, None) is not None or found
 

@@ -1,5 +1,8 @@
 """The sandbox's identity provider: code flow with PKCE, form-only token endpoint, rotating
-refresh tokens, scopes, userinfo and discovery."""
+refresh tokens, scopes, userinfo and discovery.
+
+These tests take the code without the login page (auto-consent as user 1,
+`settings.oauth_login_user_id`); the page itself is proven in test_sandbox_consent.py."""
 
 from __future__ import annotations
 
@@ -36,7 +39,9 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def sandbox(clock: ManualClock) -> AsyncIterator[RunningSandbox]:
-    async with serve_sandbox(build_state("demo", clock=clock)) as running:
+    state = build_state("demo", clock=clock)
+    state.settings.oauth_login_user_id = 1
+    async with serve_sandbox(state) as running:
         yield running
 
 
@@ -115,9 +120,21 @@ async def test_refresh_tokens_rotate(http: httpx.AsyncClient) -> None:
     second = refreshed.json()
     assert second["refresh_token"] != first["refresh_token"]
     assert second["access_token"] != first["access_token"]
+    again = await token(http, grant_type="refresh_token", refresh_token=second["refresh_token"])
+    assert again.status_code == 200
     reused = await token(http, grant_type="refresh_token", refresh_token=first["refresh_token"])
     assert reused.status_code == 400
     assert reused.json() == {"error": "invalid_grant", "error_description": "Invalid refresh token"}
+
+
+async def test_without_family_revocation_a_reused_refresh_token_is_only_refused(
+    http: httpx.AsyncClient, sandbox: RunningSandbox
+) -> None:
+    sandbox.state.settings.oauth_reuse_revokes_family = False
+    first = await code_grant(http)
+    second = (await token(http, grant_type="refresh_token", refresh_token=first["refresh_token"])).json()
+    reused = await token(http, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    assert reused.json()["error"] == "invalid_grant"
     again = await token(http, grant_type="refresh_token", refresh_token=second["refresh_token"])
     assert again.status_code == 200
 
