@@ -49,6 +49,7 @@ from bexio.errors import (
     BexioWriteUncertain,
 )
 from bexio.models import OperationResult, UserInfo
+from bexio.observe import NO_ANSWER, BexioCall, endpoint_family, remaining_of, report, watched
 from bexio.pacing import Pacer, Sleep, route_class
 from bexio.reading import NotAPage, PageReader, Unreadable, read_written
 from bexio.resources import (
@@ -360,6 +361,7 @@ class BexioClient:
             except httpx.UnsupportedProtocol:
                 raise BexioError("the bexio URL is not http(s)", method=method, path=url_path) from None
             except httpx.TransportError as exc:
+                _observed(method, url_path, NO_ANSWER, started, route, None)
                 reason = type(exc).__name__
                 if write and not isinstance(exc, _NOT_SENT):
                     raise BexioWriteUncertain(
@@ -383,6 +385,7 @@ class BexioClient:
             # to pile up during an import. Holding the read body in a plain stream cuts the cycle.
             response.stream = httpx.ByteStream(response.content)
             status = response.status_code
+            _observed(method, url_path, str(status), started, route, response.headers)
             if status != 429:  # a 429's wait is decided below (Retry-After first)
                 self._pacer.observe(route, response.headers)
             logger.debug("bexio %s → %s in %.3fs", stats_key, status, time.perf_counter() - started)
@@ -440,6 +443,23 @@ class BexioClient:
         self.stats.retries += 1
         self.stats.waited_seconds += delay
         await self._sleep(delay)
+
+
+def _observed(
+    method: str, path: str, status: str, started: float, route: str, headers: Mapping[str, str] | None
+) -> None:
+    """Tell whoever watches this process's bexio calls about one attempt (``bexio.observe``)."""
+    if watched():
+        report(
+            BexioCall(
+                method=method,
+                family=endpoint_family(path),
+                status=status,
+                seconds=time.perf_counter() - started,
+                route=str(route),
+                remaining=remaining_of(headers) if headers is not None else None,
+            )
+        )
 
 
 @functools.cache

@@ -20,6 +20,10 @@ The row is marked done when the handler finished. Rows of a process that died ar
 Bolt app; whatever the handler acknowledges is passed on to the person (a command's reply, a form's
 errors), since Slack's own wait for the acknowledgement ended long ago; a write committed before the
 crash is not repeated (``storage.inbox``), and the person is told it went through.
+
+Every verified request ends in one line on ``bot.interactions`` — which command, button, form or
+event, for whom, how it ended and how long the acknowledgement and the whole took, with the request
+id of its inbox row (``bot.interactions``); never what the person typed.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.listener.async_listener_error_handler import AsyncListenerErrorHandler
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
@@ -54,6 +59,7 @@ from bot.inbox import (
     needs_row,
     utc,
 )
+from bot.interactions import BUSY, ERROR, INVALID, REPLAY, UNVERIFIED, Interaction, InteractionLog
 from bot.notifier import SlackNotifier
 from bot.request_context import RECOVERY, REQUEST_ID, RUN, PersonRespond
 from bot.requests import (
@@ -75,6 +81,10 @@ _TAKING = "bxhours_taking"
 """The future of the request's row being committed (live requests; a re-run's row exists)."""
 REQUEST_ID_KEY: web.RequestKey[str] = web.RequestKey("bxhours_request_id")
 """The aiohttp request's inbox id, for the access log line."""
+INTERACTION = "bxhours_interaction"
+"""The request's ``bot.interactions.Interaction``: ended once answered and handled."""
+_FAILED = "bxhours_handler_failed"
+"""Set when the handler raised (Bolt ran the error handler)."""
 
 BUSY_TEXT = (
     "⏳ bxhours is busy right now and could not take this — nothing was saved. Please try again in a moment."
@@ -114,6 +124,19 @@ class _Dispatch:
         if self.finished.done() or self.ack.response is None:
             return await self.finished
         return self.ack.response  # Bolt notices at its next 10 ms poll; Slack need not wait for it
+
+
+class _NotingFailures(AsyncListenerErrorHandler):
+    """Bolt's error handler, noting in the request's context that its handler failed."""
+
+    def __init__(self, inner: AsyncListenerErrorHandler) -> None:
+        self.inner = inner
+
+    async def handle(
+        self, error: Exception, request: AsyncBoltRequest, response: BoltResponse | None
+    ) -> None:
+        request.context[_FAILED] = True
+        await self.inner.handle(error=error, request=request, response=response)
 
 
 class SampledLog:
@@ -179,6 +202,10 @@ class SlackFrontDoor:
         self._completions: dict[str, asyncio.Future[None]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._recovery: asyncio.Task[None] | None = None
+        self.interactions = InteractionLog(tenant_id)
+        """One line per interaction; its ``on_end`` feeds the metrics (``bxhours.observe``)."""
+        runner = bolt.listener_runner
+        runner.listener_error_handler = _NotingFailures(runner.listener_error_handler)
         in_flight.on_finished = self._listener_finished
         in_flight.gate = self._row_committed
         self.in_flight = in_flight
@@ -186,6 +213,7 @@ class SlackFrontDoor:
     # -- the live path ------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.Response:
+        started = self.interactions.clock()
         async with self.ack_first.answering():
             raw = await request.read()
             problem = self.signatures.problem(request.headers, raw)
@@ -193,8 +221,11 @@ class SlackFrontDoor:
                 self.refusals.note(
                     f"that were not verified (latest: {problem}, from {request.remote or '?'})"
                 )
+                # Counted, never logged one by one: anyone can send these.
+                self.interactions.end(self.interactions.begin({}, started=started), UNVERIFIED, logged=False)
                 return web.json_response(INVALID_REQUEST, status=401)
             content_type = content_type_of(request)
+            body: dict[str, Any] = {}
             try:
                 text, body = parse(raw, content_type)
                 problem = self.envelope_problem(body) if self.envelope_problem is not None else None
@@ -202,6 +233,7 @@ class SlackFrontDoor:
                     raise Unreadable(f"malformed request: {problem}")
             except Unreadable as exc:
                 log.warning("refused a signed request to /slack/events: %s", exc)
+                self.interactions.end(self.interactions.begin(body, started=started), INVALID)
                 return web.json_response({"error": str(exc)}, status=400)
             verified = VerifiedRequest(
                 raw=text,
@@ -211,16 +243,24 @@ class SlackFrontDoor:
                 headers=dict(request.headers),
                 query=request.query_string,
             )
+            interaction = self.interactions.begin(body, started=started)
+            interaction.tenant = self.inbox.tenant_id
             if not needs_row(body):
                 if self.recent.seen(verified.signature):
                     self.replays.note("taken before (replays; latest: a click that only shows something)")
+                    self.interactions.end(interaction, REPLAY, logged=False)
                     return web.Response(status=200)
-                return to_aiohttp_response(await self._start(verified, {}, self.now()).answer())
+                return await self._answer(
+                    interaction, self._start(verified, {INTERACTION: interaction}, self.now())
+                )
             new = self.inbox.new_row(body, text, content_type, verified.signature)
+            interaction.request_id = new.request_id
             # Bolt routes the request while its row is written (Bolt's own work costs about as long
             # as the commit); its handler starts once the row is committed (``_row_committed``).
             taking = self.inbox.submit(new)
-            dispatch = self._start_with_row(verified, new.request_id, new.received_at, taking=taking)
+            dispatch = self._start_with_row(
+                verified, new.request_id, new.received_at, taking=taking, interaction=interaction
+            )
             taken = await taking
             if not isinstance(taken, Taken):
                 self._in_background(dispatch.finished)  # its handler does not run (NotTaken)
@@ -228,10 +268,22 @@ class SlackFrontDoor:
                     self.replays.note(
                         f"taken before (replays or retries; latest: {describe(body)[1] or '?'})"
                     )
+                    self.interactions.end(interaction, REPLAY, logged=False)
                     return web.Response(status=200)
+                self.interactions.end(interaction, BUSY)
                 return await self._busy(verified)
             request[REQUEST_ID_KEY] = new.request_id
-            return to_aiohttp_response(await dispatch.answer())
+            return await self._answer(interaction, dispatch)
+
+    async def _answer(self, interaction: Interaction, dispatch: _Dispatch) -> web.Response:
+        """The acknowledgement, as soon as the handler gave it; the interaction notes when."""
+        try:
+            response = await dispatch.answer()
+        except BaseException:
+            self.interactions.end(interaction, ERROR)
+            raise
+        self.interactions.answered(interaction, response.status, response.body)
+        return to_aiohttp_response(response)
 
     def _start_with_row(
         self,
@@ -241,12 +293,15 @@ class SlackFrontDoor:
         *,
         recovery: bool = False,
         taking: asyncio.Future[Outcome] | None = None,
+        interaction: Interaction | None = None,
     ) -> _Dispatch:
         """Dispatch a request that has a row (or is getting it: ``taking``), its writes guarded by it."""
         run = RequestRun(request_id)
         context: dict[str, Any] = {REQUEST_ID: request_id, RUN: run, RECOVERY: recovery}
         if taking is not None:
             context[_TAKING] = taking
+        if interaction is not None:
+            context[INTERACTION] = interaction
         token = current_request.set(run)  # the dispatch and its handler inherit it
         try:
             dispatch = self._start(verified, context, received_at)
@@ -267,7 +322,17 @@ class SlackFrontDoor:
         self._install_respond(bolt_req, received_at)
         ack = AnsweredAck()
         bolt_req.context["ack"] = ack
-        return _Dispatch(asyncio.ensure_future(self.bolt.async_dispatch(bolt_req)), ack, bolt_req.context)
+        dispatch = _Dispatch(asyncio.ensure_future(self.bolt.async_dispatch(bolt_req)), ack, bolt_req.context)
+        interaction = context.get(INTERACTION)
+        if isinstance(interaction, Interaction):
+
+            def no_handler(_task: asyncio.Future[BoltResponse]) -> None:
+                # None started (none matched, or Bolt refused it): it ends with the answer.
+                if not self.in_flight.started(dispatch.context):
+                    self.interactions.handled(interaction)
+
+            dispatch.finished.add_done_callback(no_handler)
+        return dispatch
 
     def _install_respond(self, bolt_req: AsyncBoltRequest, received_at: datetime) -> None:
         ctx = bolt_req.context
@@ -287,6 +352,9 @@ class SlackFrontDoor:
             raise NotTaken()
 
     def _listener_finished(self, request: AsyncBoltRequest) -> None:
+        interaction = request.context.get(INTERACTION)
+        if isinstance(interaction, Interaction):
+            self.interactions.handled(interaction, failed=bool(request.context.get(_FAILED)))
         request_id = request.context.get(REQUEST_ID)
         if isinstance(request_id, str):
             self._finish(request_id)
@@ -395,11 +463,17 @@ class SlackFrontDoor:
         done = asyncio.get_running_loop().create_future()
         self._completions[row.id] = done
         received_at = utc(row.received_at)
+        interaction = self.interactions.begin(body, request_id=row.id, recovery=True)
+        interaction.tenant = row.tenant_id
         try:
-            response = await self._start_with_row(verified, row.id, received_at, recovery=True).answer()
+            response = await self._start_with_row(
+                verified, row.id, received_at, recovery=True, interaction=interaction
+            ).answer()
+            self.interactions.answered(interaction, response.status, response.body)
             await self._pass_on_acknowledgement(verified, response, received_at)
         except Exception:
             log.exception("request %s could not be finished after a restart", row.id)
+            self.interactions.end(interaction, ERROR)
             self._finish(row.id)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done, wait)

@@ -3,6 +3,10 @@
 Secrets must never reach a log line, whichever library wrote it (aiohttp's access log prints paths,
 httpx logs URLs, a traceback may quote a header). So redaction is a filter on the handler — the
 last place every record passes — rather than a rule each call site has to remember.
+
+Structured fields are passed as ``extra={...}`` (``log.info("job finished", extra={"kind": …})``):
+in JSON they are keys of the object, in text they follow the message as ``key=value`` (quoted when
+they hold a space), so both formats carry the same fields.
 """
 
 from __future__ import annotations
@@ -24,6 +28,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 _secrets: set[str] = set()
+_STANDARD = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+"""Attributes every LogRecord has; any other attribute is a field given with ``extra=``."""
+
+
+def fields_of(record: logging.LogRecord) -> dict[str, object]:
+    """The structured fields of a record (what was passed as ``extra=``), in the order given."""
+    return {
+        key: value for key, value in vars(record).items() if key not in _STANDARD and not key.startswith("_")
+    }
 
 
 def register_secret(*values: str | None) -> None:
@@ -48,6 +61,9 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
         record.args = None
+        for key, value in fields_of(record).items():
+            if isinstance(value, str):
+                setattr(record, key, redact(value))
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -57,8 +73,6 @@ class RedactingFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    _STANDARD = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
-
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, object] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -66,12 +80,36 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in vars(record).items():
-            if key not in self._STANDARD and not key.startswith("_"):
-                payload[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
+        for key, value in fields_of(record).items():
+            payload[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
         if record.exc_text:
             payload["exception"] = record.exc_text
         return json.dumps(payload, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """The readable format, with a record's structured fields after the message as ``key=value``."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)
+        fields = fields_of(record)
+        if not fields:
+            return line
+        return line + "".join(
+            f" {key}={_text_value(value)}" for key, value in fields.items() if value is not None
+        )
+
+
+def _text_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if not text or any(ch.isspace() or ch in '"=' for ch in text):
+        return json.dumps(text, ensure_ascii=False)
+    return text
 
 
 def configure_logging(
@@ -83,7 +121,7 @@ def configure_logging(
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+        handler.setFormatter(TextFormatter())
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

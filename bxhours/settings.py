@@ -35,6 +35,7 @@ EXPECTATIONS: dict[str, str] = {
     "BXHOURS_ADMINS": "Slack user ids separated by commas, e.g. U012AB3CD,U045EF6GH",
     "HOST": "the interface to listen on, e.g. 0.0.0.0 or 127.0.0.1",
     "PORT": "a TCP port number between 1 and 65535",
+    "METRICS_PORT": "a TCP port number between 1 and 65535 other than PORT (unset: no metrics)",
     "LOG_FORMAT": "text or json",
 }
 
@@ -72,7 +73,14 @@ class Settings(BaseSettings):
     bxhours_admins: str = ""
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """``GET /metrics`` (Prometheus) on this port of HOST; unset: no metrics (``bxhours.metrics``)."""
     log_format: Literal["text", "json"] = "text"
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod

@@ -24,11 +24,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
+from storage.inbox import current_request
 from storage.models import Job
 
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+REQUEST_KEY = "request_id"
+"""The payload key naming the Slack request (its inbox row) that queued a job, when one did: the
+request's log line and its jobs' lines carry the same ``request=`` id."""
 _PENDING_DEDUP = text("status = 'queued' AND dedup_key IS NOT NULL")
 
 
@@ -66,6 +70,14 @@ class ClaimedJob:
     attempts: int
     max_attempts: int
     dedup_key: str | None
+    run_at: datetime | None = None
+    """When the job became due: its time in the queue is the claim's time minus this."""
+
+    @property
+    def request_id(self) -> str | None:
+        """The Slack request that queued the job (``REQUEST_KEY``), if one did."""
+        value = self.payload.get(REQUEST_KEY) if isinstance(self.payload, dict) else None
+        return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)
@@ -156,6 +168,7 @@ class JobQueue:
     ) -> list[int]:
         now = self.now()
         run_at = now + timedelta(seconds=debounce.quiet if debounce is not None else delay)
+        request = current_request.get()
         # Duplicate keys inside one batch collapse before they reach the database.
         unique: dict[object, NewJob] = {}
         for job in jobs:
@@ -164,7 +177,7 @@ class JobQueue:
             {
                 "tenant_id": tenant_id,
                 "kind": job.kind,
-                "payload": job.payload,
+                "payload": job.payload if request is None else {REQUEST_KEY: request.id, **job.payload},
                 "dedup_key": job.dedup_key,
                 "status": QUEUED,
                 "attempts": 0,
@@ -273,6 +286,7 @@ class JobQueue:
                     Job.attempts,
                     Job.max_attempts,
                     Job.dedup_key,
+                    Job.run_at,
                 )
                 .execution_options(synchronize_session=False)
             )

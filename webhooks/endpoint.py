@@ -6,6 +6,9 @@ the timestamp is signed, and more than 5 minutes off is refused as a replay), or
 token ``/bexio/webhook/<token>`` for senders that cannot sign. Secrets are compared in constant time and
 the path token is masked in every log line. Anything wrong is a 4xx with a JSON body, and nothing is
 queued.
+
+``on_request``, when set, is told how each request ended (``accepted`` with the number of
+notifications, or why it was refused) — the metrics count them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import hmac
 import logging
 import time
 from collections.abc import Callable
+from typing import Literal
 
 from aiohttp import web
 
@@ -30,8 +34,12 @@ TIMESTAMP_HEADER = "X-Bxhours-Timestamp"
 SIGNATURE_HEADER = "X-Bxhours-Signature"
 
 
+NOT_CONFIGURED = "the webhook is not configured: set BEXIO_WEBHOOK_SECRET on the server"
 MAX_TIMESTAMP_DIGITS = 12
 """Unix seconds until the year 33658: a longer "timestamp" is not one (and 400 digits overflow a float)."""
+
+
+Outcome = Literal["accepted", "not_configured", "unauthorized", "too_large", "invalid", "unavailable"]
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -57,44 +65,59 @@ class WebhookEndpoint:
         self.enqueuer = enqueuer
         self.tenant_id = tenant_id
         self.clock = clock
+        self.on_request: Callable[[Outcome, int], None] | None = None
+        """Told how each request ended and how many notifications it brought (``bxhours.observe``)."""
+
+    def _ended(self, outcome: Outcome, response: web.Response, notifications: int = 0) -> web.Response:
+        if self.on_request is not None:
+            try:
+                self.on_request(outcome, notifications)
+            except Exception:
+                log.warning("the webhook observer failed", exc_info=True)
+        return response
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/bexio/webhook", self.signed), web.post("/bexio/webhook/{token}", self.with_token)]
 
     async def signed(self, request: web.Request) -> web.Response:
         if self.secret is None:
-            return _error(503, "the webhook is not configured: set BEXIO_WEBHOOK_SECRET on the server")
+            return self._ended("not_configured", _error(503, NOT_CONFIGURED))
         body = await _read_body(request)
         if isinstance(body, web.Response):
-            return body
+            return self._ended("too_large", body)
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
         signature = request.headers.get(SIGNATURE_HEADER, "")
         if not timestamp or not signature:
-            return _error(401, f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header")
+            return self._ended(
+                "unauthorized", _error(401, f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header")
+            )
         if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
-            return _error(401, f"{TIMESTAMP_HEADER} must be unix seconds")
+            return self._ended("unauthorized", _error(401, f"{TIMESTAMP_HEADER} must be unix seconds"))
         skew = abs(self.clock() - int(timestamp))
         if skew > MAX_SKEW_SECONDS:
-            return _error(401, "the timestamp is more than 5 minutes off: refused as a possible replay")
+            return self._ended(
+                "unauthorized",
+                _error(401, "the timestamp is more than 5 minutes off: refused as a possible replay"),
+            )
         if not hmac.compare_digest(sign(self.secret, timestamp, body), signature):
-            return _error(401, "the signature does not match")
+            return self._ended("unauthorized", _error(401, "the signature does not match"))
         return await self._accept(body)
 
     async def with_token(self, request: web.Request) -> web.Response:
         if self.secret is None:
-            return _error(503, "the webhook is not configured: set BEXIO_WEBHOOK_SECRET on the server")
+            return self._ended("not_configured", _error(503, NOT_CONFIGURED))
         if not hmac.compare_digest(request.match_info["token"].encode(), self.secret.encode()):
-            return _error(401, "the token in the URL is not valid")
+            return self._ended("unauthorized", _error(401, "the token in the URL is not valid"))
         body = await _read_body(request)
         if isinstance(body, web.Response):
-            return body
+            return self._ended("too_large", body)
         return await self._accept(body)
 
     async def _accept(self, body: bytes) -> web.Response:
         try:
             batch = parse_notifications(body)
         except NotificationError as exc:
-            return _error(400, str(exc))
+            return self._ended("invalid", _error(400, str(exc)))
         jobs = [
             NewJob(CHANGE_JOB, note.model_dump(mode="json"), note.dedup_key) for note in batch.notifications
         ]
@@ -102,8 +125,14 @@ class WebhookEndpoint:
             ids = await self.enqueuer.submit(self.tenant_id(), jobs)
         except Exception:
             log.exception("webhook notifications could not be queued")
-            return _error(503, "the notifications could not be stored; send them again")
-        return web.json_response({"accepted": len(jobs), "jobs": len(set(ids))}, status=202)
+            return self._ended(
+                "unavailable", _error(503, "the notifications could not be stored; send them again")
+            )
+        return self._ended(
+            "accepted",
+            web.json_response({"accepted": len(jobs), "jobs": len(set(ids))}, status=202),
+            len(jobs),
+        )
 
 
 async def _read_body(request: web.Request) -> bytes | web.Response:

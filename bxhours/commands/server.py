@@ -36,6 +36,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bxhours.observe import observed
     from bxhours.runtime import Runtime
     from bxhours.server import serve
 
@@ -50,7 +51,8 @@ async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         runtime = await Runtime.create(settings, worker_concurrency=args.concurrency)
         try:
             await runtime.schedule_polls()
-            await serve(runtime, settings.host, settings.port, with_worker=with_worker)
+            async with observed(runtime, settings, "serve"):
+                await serve(runtime, settings.host, settings.port, with_worker=with_worker)
         finally:
             await runtime.close()
     return EXIT_OK
@@ -68,6 +70,7 @@ async def worker_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _work(args: argparse.Namespace, settings: Settings) -> int:
+    from bxhours.observe import observed
     from bxhours.runtime import Runtime
 
     runtime = await Runtime.create(settings, worker_concurrency=args.concurrency)
@@ -78,7 +81,8 @@ async def _work(args: argparse.Namespace, settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         await runtime.schedule_polls()
-        await runtime.worker.run(stop)
+        async with observed(runtime, settings, "worker"):
+            await runtime.worker.run(stop)
     finally:
         await runtime.close()
     return EXIT_OK

@@ -10,6 +10,11 @@ while it works. A process killed mid-import (kill -9) cannot mark its run failed
 lapses: whoever looks next — a new `/bx-sync`, `bxhours sync`, `/bx-sync status`, the App Home —
 marks it failed within ``RUN_LEASE`` (``status.expire_lapsed_runs``), so a killed `bxhours sync`
 blocks imports for 30 seconds, not an hour. A queued run whose job is gone no longer blocks either.
+
+Every import ends in one ``import finished`` log line — the run, its outcome, what changed
+(``added``, ``updated``, ``deactivated``; per resource in ``changes``), records skipped, people
+unmatched, bexio calls and ``seconds`` from start until the run is recorded and the message updated
+(finishing included; ``import_seconds`` is the import alone).
 """
 
 from __future__ import annotations
@@ -131,16 +136,20 @@ class SyncRunService:
             if isinstance(claimed, AlreadyRunning):
                 raise ImportBusy(claimed.run)
             run_id = claimed.id
+        started = time.perf_counter()
         try:
             async with self._holding_lease(tenant_id, run_id):
                 summary = await self.importer.run(tenant_id, progress)
         except ImportFailed as exc:
             await self._finish(tenant_id, run_id, FAILED, error=exc.message)
+            log_import(tenant_id, run_id, started, error=exc.message)
             raise
         except BaseException:
             await self._finish(tenant_id, run_id, FAILED, error=INTERRUPTED)
+            log_import(tenant_id, run_id, started, error=INTERRUPTED)
             raise
         await self._finish(tenant_id, run_id, DONE, summary=summary)
+        log_import(tenant_id, run_id, started, summary=summary)
         return summary
 
     @contextlib.asynccontextmanager
@@ -223,6 +232,7 @@ class SyncRunService:
             run_id = int(job.payload["run_id"])
         except (KeyError, TypeError, ValueError):
             raise ImportFailed(f"import job without a run id: {job.payload!r}") from None
+        started = time.perf_counter()
         run = await self._start(job.tenant_id, run_id, job.id)
         if run is None:
             return {"run_id": run_id, "skipped": "already done or superseded"}
@@ -239,18 +249,21 @@ class SyncRunService:
         except ImportFailed as exc:
             await self._finish(job.tenant_id, run_id, FAILED, error=exc.message)
             await message.close(self.messages.failed(exc.message))
+            log_import(job.tenant_id, run_id, started, error=exc.message)
             raise
         except Exception as exc:
             log.exception("import run %s failed unexpectedly", run_id)
             reason = f"bxhours failed unexpectedly ({type(exc).__name__}); the logs say more."
             await self._finish(job.tenant_id, run_id, FAILED, error=reason)
             await message.close(self.messages.failed(reason))
+            log_import(job.tenant_id, run_id, started, error=reason)
             raise ImportFailed(reason) from exc
         await self._finish(job.tenant_id, run_id, DONE, summary=summary)
         await message.close(self.messages.finished(summary))
         if run.started_by and run.started_by != CLI:
             await self._refresh_home(job.tenant_id, run.started_by)
-        return {"run_id": run_id, "changed": summary.changed, "seconds": round(summary.seconds, 3)}
+        seconds = log_import(job.tenant_id, run_id, started, summary=summary)
+        return {"run_id": run_id, "changed": summary.changed, "seconds": round(seconds, 3)}
 
     async def _start(self, tenant_id: int, run_id: int, job_id: int) -> SyncRun | None:
         """Mark the run running (again, after a crash or an admin's retry); None if there is
@@ -324,6 +337,43 @@ class SyncRunService:
 
     async def _refresh_home(self, tenant_id: int, user_id: str) -> None:
         await self.notifier.refresh_home(tenant_id, user_id)  # best effort, never raises
+
+
+def log_import(
+    tenant_id: int,
+    run_id: int,
+    started: float,
+    *,
+    summary: ImportSummary | None = None,
+    error: str | None = None,
+) -> float:
+    """The one line an import ends in; returns its seconds, finishing included."""
+    seconds = time.perf_counter() - started
+    fields: dict[str, Any] = {
+        "tenant": tenant_id,
+        "run": run_id,
+        "outcome": DONE if summary is not None else FAILED,
+    }
+    if summary is not None:
+        resources = summary.resources.values()
+        fields.update(
+            changed=summary.changed,
+            added=sum(r.created for r in resources),
+            updated=sum(r.updated for r in resources),
+            deactivated=sum(r.deactivated for r in resources),
+            changes=",".join(
+                f"{name}:+{r.created}~{r.updated}-{r.deactivated}" for name, r in summary.resources.items()
+            ),
+            skipped=len(summary.skipped),
+            unmatched=len(summary.unmatched),
+            bexio_calls=summary.bexio_calls,
+            import_seconds=round(summary.seconds, 3),
+        )
+    if error is not None:
+        fields["error"] = error[:300]
+    fields["seconds"] = round(seconds, 3)
+    log.log(logging.INFO if summary is not None else logging.WARNING, "import finished", extra=fields)
+    return seconds
 
 
 class ProgressMessage:

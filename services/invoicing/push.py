@@ -11,12 +11,17 @@ refusal of a create (422) ends the invoice as failed: bexio's messages are store
 reserved entries and expenses are released and the own number is given back. On success bexio's
 id, number, status and total are stored and the items become billed; bexio's total is compared
 with the preview's, and a difference is logged and shown, never hidden.
+
+Each run of the job ends in one ``invoice push`` log line: the invoice, its outcome (created, refused,
+unchanged — decided by an earlier run —, or retry), bexio's draft id and number, and how many calls
+to bexio it took.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -94,19 +99,37 @@ class Pusher:
         self.reporter = reporter
         self.now = now
         self._locks: dict[int, asyncio.Lock] = {}
+        self._calls: dict[int, int] = {}
+        """bexio calls of an invoice's latest push (one push per invoice at a time: its lock)."""
 
     async def run_job(self, job: ClaimedJob) -> dict[str, Any]:
         """The ``invoice.push`` job handler; raising hands the job back to the queue for a retry."""
         invoice_id = int(job.payload["invoice_id"])
         view_id = job.payload.get("view_id")
+        started = time.perf_counter()
+        fields: dict[str, Any] = {"tenant": job.tenant_id, "invoice": invoice_id}
         try:
             outcome, changed = await self.push(job.tenant_id, invoice_id)
         except BexioError as exc:
+            fields.update(outcome="retry", error=type(exc).__name__)
+            fields.update(bexio_calls=self._calls.get(invoice_id, 0), ms=_ms(started))
+            log.warning("invoice push", extra=fields)
             await self._report_waiting(job, invoice_id, _waiting_reason(exc), view_id)
             raise
+        finally:
+            calls = self._calls.pop(invoice_id, 0)
+        result = "unchanged" if not changed else "created" if outcome.created else "refused"
+        fields.update(outcome=result, draft=outcome.bexio_id, number=outcome.document_nr)
+        fields.update(bexio_calls=calls, ms=_ms(started))
+        log.log(logging.WARNING if result == "refused" else logging.INFO, "invoice push", extra=fields)
         if changed:
             await self._report(job.tenant_id, outcome, view_id)
-        return {"invoice_id": invoice_id, "created": outcome.created, "bexio_id": outcome.bexio_id}
+        return {
+            "invoice_id": invoice_id,
+            "created": outcome.created,
+            "bexio_id": outcome.bexio_id,
+            "outcome": result,
+        }
 
     async def push(self, tenant_id: int, invoice_id: int) -> tuple[DraftOutcome, bool]:
         """Bring the invoice to bexio; returns its outcome and whether this call decided it."""
@@ -116,17 +139,20 @@ class Pusher:
             if context.invoice.status != "pending":
                 return await self._outcome(tenant_id, invoice_id), False
             async with self.clients(tenant_id) as client:
-                found = await client.invoices.find_by_api_reference(context.invoice.uuid)
-                if found is None:
-                    try:
-                        found = await self._create(tenant_id, context, client)
-                    except BexioValidationError as exc:
-                        errors = tuple(exc.errors) or (exc.message,)
-                        await self._refused(tenant_id, invoice_id, errors, refusal_hint(errors))
-                        return await self._outcome(tenant_id, invoice_id), True
-                    except NoBexioUser as exc:
-                        await self._refused(tenant_id, invoice_id, (str(exc),), None)
-                        return await self._outcome(tenant_id, invoice_id), True
+                try:
+                    found = await client.invoices.find_by_api_reference(context.invoice.uuid)
+                    if found is None:
+                        try:
+                            found = await self._create(tenant_id, context, client)
+                        except BexioValidationError as exc:
+                            errors = tuple(exc.errors) or (exc.message,)
+                            await self._refused(tenant_id, invoice_id, errors, refusal_hint(errors))
+                            return await self._outcome(tenant_id, invoice_id), True
+                        except NoBexioUser as exc:
+                            await self._refused(tenant_id, invoice_id, (str(exc),), None)
+                            return await self._outcome(tenant_id, invoice_id), True
+                finally:
+                    self._calls[invoice_id] = client.stats.total_calls
             await self._created(tenant_id, invoice_id, found)
             return await self._outcome(tenant_id, invoice_id), True
 
@@ -428,6 +454,10 @@ async def _bexio_user_id(session: AsyncSession, created_by: str | None) -> int |
         .order_by(User.is_superadmin.desc(), (User.role == "admin").desc(), User.bexio_id)
         .limit(1)
     )
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def refusal_hint(errors: Sequence[str]) -> str:
