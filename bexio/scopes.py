@@ -27,11 +27,12 @@ _ROUTE_SCOPES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     )
 )
 
-#: What bxhours asks for when it connects through OAuth, as suggested in the API notes
-#: (``offline_access`` for refresh tokens, ``company_profile`` so userinfo names the company).
-#: ``contact_edit`` because bxhours creates the bexio contact when it first invoices a new
-#: customer (without it that first invoice fails with a 403). Add ``monitoring_edit`` only if
-#: bxhours starts writing timesheets.
+#: What bxhours asks for when it connects through OAuth (issue 13 owns this list): ``offline_access``
+#: for refresh tokens, ``company_profile`` so userinfo names the company; ``contact_edit`` because a
+#: customer unknown to bexio is created there when it is first invoiced; ``kb_invoice_edit`` for the
+#: drafts; ``monitoring_edit`` to write hours back (off by default); the payroll scopes to send
+#: absences to bexio payroll; ``file`` to attach the timesheet report to a draft. A connection granted
+#: fewer (an older version's list) is shown to admins as "Reconnect to allow …".
 BXHOURS_SCOPES: tuple[str, ...] = (
     "openid",
     "profile",
@@ -42,9 +43,15 @@ BXHOURS_SCOPES: tuple[str, ...] = (
     "contact_edit",
     "project_show",
     "monitoring_show",
+    "monitoring_edit",
+    "kb_invoice_show",
     "kb_invoice_edit",
     "accounting",
     "bank_account_show",
+    "payroll_employee_show",
+    "payroll_absence_show",
+    "payroll_absence_edit",
+    "file",
 )
 
 

@@ -83,11 +83,16 @@ class ConnectRoutes:
     def _response(self, answer: BoltResponse) -> web.Response:
         """Bolt's answer for aiohttp; its state cookie is ``Secure`` only where the server is https
         (a browser on http://localhost would drop it otherwise — and so would every install)."""
+        headers = {
+            key: value
+            for key, value in answer.first_headers_without_set_cookie().items()
+            if key.lower() != "content-type"
+        }
         content_type = answer.headers.get("content-type", ["text/html"])[0].split(";")[0]
         response = web.Response(
             status=answer.status,
             body=answer.body.encode("utf-8"),
-            headers=answer.first_headers_without_set_cookie(),
+            headers=headers,
             content_type=content_type,
             charset="utf-8",
         )

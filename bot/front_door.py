@@ -33,7 +33,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -74,6 +74,7 @@ from bot.requests import (
     to_aiohttp_response,
 )
 from storage.inbox import FAILED, ClaimedRequest, InboxStore, RequestRun, current_request
+from storage.tenant_context import current_tenant
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +182,11 @@ class SlackFrontDoor:
         now: Callable[[], datetime] | None = None,
         busy_after: float | None = None,
         envelope_problem: Callable[[dict[str, Any]], str | None] | None = None,
+        tenant_of: Callable[[dict[str, Any]], Awaitable[int | None]] | None = None,
     ) -> None:
         self.bolt = bolt
+        self.tenant_of = tenant_of
+        """Multi-workspace mode: the tenant of a verified request's workspace (None: not installed)."""
         self.signatures = signatures
         self.store = store
         self.client = client
@@ -243,8 +247,15 @@ class SlackFrontDoor:
                 headers=dict(request.headers),
                 query=request.query_string,
             )
+            tenant_id = self.inbox.tenant_id
+            if self.tenant_of is not None and body.get("type") not in _NO_WORKSPACE:
+                found = await self.tenant_of(body)
+                if found is None:
+                    return _not_installed(body)
+                tenant_id = found
+            current_tenant.set(tenant_id)  # this request's task only; Bolt's tasks inherit it
             interaction = self.interactions.begin(body, started=started)
-            interaction.tenant = self.inbox.tenant_id
+            interaction.tenant = tenant_id
             if not needs_row(body):
                 if self.recent.seen(verified.signature):
                     self.replays.note("taken before (replays; latest: a click that only shows something)")
@@ -253,7 +264,7 @@ class SlackFrontDoor:
                 return await self._answer(
                     interaction, self._start(verified, {INTERACTION: interaction}, self.now())
                 )
-            new = self.inbox.new_row(body, text, content_type, verified.signature)
+            new = self.inbox.new_row(body, text, content_type, verified.signature, tenant_id=tenant_id)
             interaction.request_id = new.request_id
             # Bolt routes the request while its row is written (Bolt's own work costs about as long
             # as the commit); its handler starts once the row is committed (``_row_committed``).
@@ -448,6 +459,7 @@ class SlackFrontDoor:
 
     async def recover(self, row: ClaimedRequest, *, wait: float = 60.0) -> None:
         self.inbox.adopt(row.id)
+        current_tenant.set(row.tenant_id)  # recover_once runs each row in a task of its own
         if row.attempts > MAX_RECOVERY_ATTEMPTS:
             await self._give_up(row)
             return
@@ -568,3 +580,19 @@ def _plain(value: Any) -> str:
         text = value.get("text")
         return text if isinstance(text, str) else ""
     return value if isinstance(value, str) else ""
+
+
+_NO_WORKSPACE = frozenset({"url_verification", "ssl_check"})
+"""Requests Slack sends while the app is being set up: answered without a workspace."""
+
+
+def _not_installed(body: dict[str, Any]) -> web.Response:
+    """A verified request from a workspace bxhours is not (or no longer) installed in."""
+    kind, name, _user = describe(body)
+    log.info("Slack request %s (%s) from a workspace bxhours is not installed in: ignored", name, kind)
+    if kind == "command":
+        return web.Response(
+            text="bxhours is not installed in this workspace (any more). An admin can add it again.",
+            content_type="text/plain",
+        )
+    return web.Response(status=200)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from services.notifier import MessageRef
+from storage.tenant_context import working_for
 
 if TYPE_CHECKING:
     from services.container import Services
@@ -41,6 +42,7 @@ class SlackNotifier:
             return
         try:
             view = await home.build(self._services, tenant_id, user_id)
-            await self.client.views_publish(user_id=user_id, view=view)
+            with working_for(tenant_id):  # in multi-workspace mode: that workspace's bot token
+                await self.client.views_publish(user_id=user_id, view=view)
         except Exception:  # what changed is stored; the App Home catches up the next time it is opened
             log.warning("could not refresh the App Home of %s", user_id, exc_info=True)

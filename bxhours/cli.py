@@ -30,11 +30,12 @@ from bxhours.commands import (
     sandbox,
     server,
     sync,
+    workspaces,
 )
 from bxhours.logs import configure_logging
 from bxhours.settings import ConfigError, Settings, load_settings
 
-COMMAND_MODULES = (server, admin, sandbox, sync, export, categories, invoice, demo)
+COMMAND_MODULES = (server, admin, sandbox, sync, export, categories, invoice, demo, workspaces)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,13 +46,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.add_parser(sub)
+    _accept_workspace(parser)
     return parser
+
+
+def _accept_workspace(parser: argparse.ArgumentParser) -> None:
+    """Every command and subcommand takes ``--workspace T…``: which tenant to act on when the
+    database serves several (required only then)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                child.add_argument(
+                    "--workspace",
+                    metavar="T…",
+                    default=argparse.SUPPRESS,
+                    help="the Slack workspace (team id) to act on, when this database serves several",
+                )
+                _accept_workspace(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        if getattr(args, "workspace", None):
+            settings = settings.model_copy(update={"bxhours_workspace": args.workspace})
         level = logging.WARNING if getattr(args, "quiet", False) else logging.INFO
         configure_logging(settings.log_format, level=level, secrets=_secret_values(settings))
         if getattr(args, "blocking", False):
@@ -84,6 +103,7 @@ def _secret_values(settings: Settings) -> list[str]:
         "bexio_client_secret",
         "bexio_webhook_secret",
         "bxhours_encryption_key",
+        "slack_client_secret",
     )
     secrets = (getattr(settings, name) for name in names)
     return [secret.get_secret_value() for secret in secrets if secret is not None]

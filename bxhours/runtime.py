@@ -6,11 +6,15 @@ environment itself and tests can assemble the same graph around a fake Slack and
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -19,6 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import create_bolt_app
+from bot.connect_routes import ConnectRoutes
 from bot.deps import BotDeps
 from bot.front_door import SlackFrontDoor
 from bot.in_flight import InFlightListeners
@@ -26,13 +31,25 @@ from bot.invoice_reporter import SlackInvoiceReporter
 from bot.notifier import SlackNotifier
 from bot.requests import SlackSignatures
 from bot.slack_directory import SlackDirectory
+from bot.slack_oauth import (
+    REDIRECT_PATH,
+    NoSlackAccess,
+    SlackClients,
+    SqlInstallationStore,
+    SqlStateStore,
+    TenantBoundClient,
+    bolt_authorize,
+    install_flow,
+)
 from bot.views.bx_sync import SlackImportMessages
 from bot.views.payload import envelope_problem
 from bot.views.sealed import ChoiceSeal
+from bot.workspace_setup import WorkspaceSetup
 from bxhours.commands import CommandError
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from services.bexio_access import BexioAccess, BexioConfig
+from services.bexio_connect import BexioConnectService, TicketSeal
 from services.changes import ChangeProcessor, ChangeRefused, InvoiceChanges
 from services.changes.poller import ChangePoller
 from services.changes.schedule import POLL_CHANGES, POLL_FULL, schedule_polls
@@ -53,11 +70,15 @@ from services.settings import SettingsService
 from services.tenants import TenantService
 from services.time_entries import TimeEntryService
 from services.week import WeekService
+from services.workspaces import WORKSPACE_SETUP, WorkspaceService
 from storage.crypto import TokenCipher, load_or_create_sqlite_key
 from storage.db import Database
 from storage.inbox import InboxStore
+from storage.installations import InstallationRepository
 from storage.jobs import ClaimedJob, JobQueue, utcnow
 from storage.migrate import upgrade
+from storage.oauth_states import OAuthStateRepository
+from storage.tenant_context import working_for
 from storage.tenants import TenantRepository
 from webhooks.batching import BatchingEnqueuer
 from webhooks.endpoint import WebhookEndpoint
@@ -78,10 +99,33 @@ class Runtime:
     bolt: AsyncApp
     worker: Worker
     webhook: WebhookEndpoint
-    tenant_id: int
+    default_tenant: int | None
+    """The tenant commands act on: the workspace of SLACK_BOT_TOKEN, or the one ``--workspace``
+    names (or the only one) in multi-workspace mode; None for a server of many workspaces."""
     in_flight: InFlightListeners
     front_door: SlackFrontDoor
     """``POST /slack/events``: verification, the inbox, dispatch to ``bolt`` (``bot.front_door``)."""
+    clients: SlackClients
+    installations: InstallationRepository
+    workspaces: WorkspaceService
+    connect: BexioConnectService
+    connect_routes: ConnectRoutes
+    """``/slack/install``, ``/slack/oauth_redirect``, ``/bexio/connect``, ``/bexio/callback``."""
+    resolver: TenantResolver | None = None
+
+    @property
+    def multi_workspace(self) -> bool:
+        return self.settings.multi_workspace
+
+    @property
+    def tenant_id(self) -> int:
+        """The tenant a command acts on; asks for ``--workspace`` when that is not clear."""
+        if self.default_tenant is None:
+            raise CommandError(
+                "this deployment serves several Slack workspaces (or none yet): name one with "
+                "--workspace T… (see `bxhours workspaces list`)"
+            )
+        return self.default_tenant
 
     @classmethod
     async def create(
@@ -92,12 +136,19 @@ class Runtime:
         migrate: bool = True,
         worker_concurrency: int = 2,
     ) -> Runtime:
-        settings.require("slack_bot_token", "slack_signing_secret")
-        assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+        multi = settings.multi_workspace
+        if multi:
+            settings.require("slack_signing_secret")
+            _warn_ignored_in_multi_workspace_mode(settings)
+        else:
+            settings.require("slack_bot_token", "slack_signing_secret")
+        assert settings.slack_signing_secret is not None
         register_secret(
             *settings.signing_secrets,
             settings.bexio_webhook_secret.get_secret_value() if settings.bexio_webhook_secret else None,
             settings.bexio_access_token.get_secret_value() if settings.bexio_access_token else None,
+            settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else None,
+            settings.bexio_client_secret.get_secret_value() if settings.bexio_client_secret else None,
         )
         encryption_key = resolve_encryption_key(settings)
         cipher = TokenCipher(encryption_key)
@@ -106,22 +157,65 @@ class Runtime:
             if migrate:
                 await upgrade(db.engine)
             queue = JobQueue(db, now)
-            slack = AsyncWebClient(
-                token=settings.slack_bot_token.get_secret_value(),
-                base_url=settings.slack_api_url,
-                retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
-            )
             tenants = TenantService(TenantRepository(db, now))
-            tenant_id = await _ensure_tenant(slack, tenants)
+            installations = InstallationRepository(db, cipher, now)
+            slack: AsyncWebClient
+            if multi:
+                clients = SlackClients(
+                    settings.slack_api_url,
+                    installations=installations,
+                    client_id=settings.slack_client_id,
+                    client_secret=settings.slack_client_secret.get_secret_value()
+                    if settings.slack_client_secret
+                    else None,
+                )
+                slack = cast(AsyncWebClient, TenantBoundClient(clients))
+                default_tenant = await _named_workspace(installations, settings.bxhours_workspace)
+            else:
+                assert settings.slack_bot_token is not None
+                single = AsyncWebClient(
+                    token=settings.slack_bot_token.get_secret_value(),
+                    base_url=settings.slack_api_url,
+                    retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+                )
+                clients = SlackClients(settings.slack_api_url, single=single)
+                slack = single
+                default_tenant = await _ensure_tenant(single, tenants)
             notifier = SlackNotifier(slack)
             people = PeopleService(db, settings.admin_ids)
             bexio = BexioAccess(bexio_config(settings), db, cipher, now)
             tenant_settings = SettingsService(db, now)
             sync_status = SyncStatusService(db, queue, bexio, tenants.repo, now, settings.bxhours_timezone)
-            importer = ImportService(
-                db, bexio, tenant_settings, tenants.repo, sync_status, now, SlackDirectory(slack)
-            )
+            directory = SlackDirectory(slack)
+            importer = ImportService(db, bexio, tenant_settings, tenants.repo, sync_status, now, directory)
             week = WeekService(db, now, settings.bxhours_timezone)
+            sync_runs = SyncRunService(db, queue, importer, notifier, SlackImportMessages(), now)
+            workspaces = WorkspaceService(
+                installations, queue, now, keep_days=settings.delete_after_uninstall_days
+            )
+
+            async def start_first_import(tenant_id: int, user_id: str) -> None:
+                await sync_runs.request(tenant_id, user_id)
+                await schedule_polls(queue, tenant_id)
+
+            async def slack_email(tenant_id: int, user_id: str) -> str | None:
+                with working_for(tenant_id):
+                    return await directory.email_of(user_id)
+
+            connect = BexioConnectService(
+                db=db,
+                access=bexio,
+                states=OAuthStateRepository(db, cipher, now),
+                tenants=tenants.repo,
+                people=people,
+                queue=queue,
+                cipher=cipher,
+                seal=TicketSeal(derive_key(encryption_key, b"bxhours-connect-ticket"), now),
+                public_url=settings.base_url,
+                slack_email=slack_email,
+                start_import=start_first_import,
+                now=now,
+            )
             services = Services(
                 db=db,
                 queue=queue,
@@ -143,7 +237,7 @@ class Runtime:
                 expense_categories=ExpenseCategoryService(db, now),
                 week=week,
                 importer=importer,
-                sync=SyncRunService(db, queue, importer, notifier, SlackImportMessages(), now),
+                sync=sync_runs,
                 sync_status=sync_status,
                 people_links=PeopleLinks(db, now),
                 invoicing=InvoicingService(
@@ -157,33 +251,70 @@ class Runtime:
                     settings.bxhours_timezone,
                 ),
                 changes=ChangeProcessor(db, importer, InvoiceChanges(db, bexio, notifier, now), sync_status),
+                workspaces=workspaces,
+                connect=connect,
             )
+            services.home.connect = connect
+            if multi:
+                services.home.webhook_secret = installations.webhook_secret
+                services.home.public_url = settings.base_url
             notifier.bind(services)
             deps = BotDeps(services, ChoiceSeal(encryption_key))
             bolt = create_bolt_app(
                 signing_secret=settings.slack_signing_secret.get_secret_value(),
-                client=slack,
+                client=clients.new_client() if multi else slack,
                 deps=deps,
+                authorize=bolt_authorize(clients) if multi else None,
             )
-            worker = Worker(queue, job_handlers(services), concurrency=worker_concurrency)
+            setup = WorkspaceSetup(services, clients)
+            worker = Worker(queue, job_handlers(services, setup), concurrency=worker_concurrency)
             webhook = WebhookEndpoint(
                 settings.bexio_webhook_secret.get_secret_value() if settings.bexio_webhook_secret else None,
                 BatchingEnqueuer(queue, on_enqueued=worker.wake, debounce=CHANGE_DEBOUNCE),
-                lambda: tenant_id,
+                lambda: default_tenant or 0,
             )
         except BaseException:
             await db.dispose()
             raise
+        resolver = TenantResolver(installations) if multi else None
         front_door = SlackFrontDoor(
             bolt,
             SlackSignatures(settings.signing_secrets),
             InboxStore(db, now),
-            tenant_id,
+            default_tenant or 0,
             slack,
             ack_first=deps.ack_first,
             in_flight=deps.in_flight,
             envelope_problem=envelope_problem,
+            tenant_of=resolver.tenant_of if resolver is not None else None,
         )
+        install = state_store = None
+        if multi:
+            install = SqlInstallationStore(installations, clients)
+            state_store = SqlStateStore(OAuthStateRepository(db, cipher, now))
+        connect_routes = ConnectRoutes(
+            services,
+            connect,
+            workspaces,
+            None,
+            install,
+            state_store,
+            secure_cookies=settings.base_url.startswith("https://"),
+        )
+        if multi:
+            assert install is not None and state_store is not None and settings.slack_client_id
+            assert settings.slack_client_secret is not None
+            connect_routes.flow = install_flow(
+                api_url=settings.slack_api_url,
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret.get_secret_value(),
+                authorize_url=settings.slack_authorize_url,
+                redirect_uri=f"{settings.base_url}{REDIRECT_PATH}",
+                installation_store=install,
+                state_store=state_store,
+                success=connect_routes.installed,
+                failure=connect_routes.install_failed,
+            )
         return cls(
             settings,
             db,
@@ -194,17 +325,33 @@ class Runtime:
             bolt,
             worker,
             webhook,
-            tenant_id,
+            default_tenant,
             deps.in_flight,
             front_door,
+            clients,
+            installations,
+            workspaces,
+            connect,
+            connect_routes,
+            resolver,
         )
 
     async def schedule_polls(self) -> None:
-        """Seed the change poller's periodic jobs (``serve`` and ``worker`` at start; idempotent).
+        """Seed the change poller's periodic jobs (``serve`` and ``worker`` at start; idempotent):
+        one pair per installed tenant.
 
         Not part of ``create``: one-shot commands and the test stack must not start polling bexio.
         """
-        await schedule_polls(self.queue, self.tenant_id)
+        if self.multi_workspace:
+            for tenant_id in await self.installations.active_tenant_ids():
+                await schedule_polls(self.queue, tenant_id)
+        elif self.default_tenant is not None:
+            await schedule_polls(self.queue, self.default_tenant)
+
+    async def housekeeping(self) -> None:
+        """Delete the data of workspaces uninstalled more than DELETE_AFTER_UNINSTALL_DAYS ago."""
+        if self.multi_workspace:
+            await self.workspaces.purge_due()
 
     async def drain(self, timeout: float = 25.0) -> None:
         """After the HTTP server stopped taking requests: let acknowledged Slack handlers finish."""
@@ -214,10 +361,33 @@ class Runtime:
         await self.front_door.close()
         await self.webhook.enqueuer.close()
         await self.services.bexio.aclose()
+        await self.connect.aclose()
         await self.db.dispose()
 
 
-def job_handlers(services: Services) -> dict[str, JobHandler]:
+def job_handlers(services: Services, setup: WorkspaceSetup | None = None) -> dict[str, JobHandler]:
+    """Every job runs as its tenant (``storage.tenant_context``): its Slack calls use that
+    workspace's token. Jobs of a workspace that removed bxhours do nothing (a poll then stops)."""
+    handlers = _job_handlers(services)
+    if setup is not None:
+        handlers[WORKSPACE_SETUP] = setup.run_job
+    return {kind: _as_tenant(services, handler) for kind, handler in handlers.items()}
+
+
+def _as_tenant(services: Services, handler: JobHandler) -> JobHandler:
+    async def run(job: ClaimedJob) -> dict[str, Any] | None:
+        if not await services.tenants.installed(job.tenant_id):
+            return {"skipped": "the workspace removed bxhours"}
+        with working_for(job.tenant_id):
+            try:
+                return await handler(job)
+            except NoSlackAccess as exc:
+                raise PermanentJobError(f"no Slack access: {exc}") from None
+
+    return run
+
+
+def _job_handlers(services: Services) -> dict[str, JobHandler]:
     diagnostics = Diagnostics(services.db, services.now)
 
     async def run_import(job: ClaimedJob) -> dict[str, Any] | None:
@@ -244,23 +414,109 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
 
 
 async def _ensure_tenant(slack: AsyncWebClient, tenants: TenantService) -> int:
-    """The one tenant this process serves is the workspace of SLACK_BOT_TOKEN."""
+    """The one tenant this process serves is the workspace of SLACK_BOT_TOKEN.
+
+    When Slack cannot be reached the workspace this database already serves is used (with a
+    warning): ``bxhours sync`` and the other commands work without Slack; people are matched to
+    Slack users at a later import.
+    """
     try:
         identity = await slack.auth_test()
     except SlackApiError as exc:
         raise ConfigError("SLACK_BOT_TOKEN", f"was refused by Slack ({exc.response.get('error')})") from None
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        known = await tenants.repo.only()
+        if known is not None and await tenants.repo.count() == 1:
+            log.warning(
+                "Slack could not be reached at SLACK_API_URL (%s): going on for workspace %s",
+                type(exc).__name__,
+                known.slack_team_id,
+            )
+            return known.id
         raise CommandError(
             f"Slack could not be reached at SLACK_API_URL ({type(exc).__name__}); try again later"
         ) from None
     return await tenants.ensure(str(identity["team_id"]), identity.get("team"))
 
 
+async def _named_workspace(installations: InstallationRepository, workspace: str | None) -> int | None:
+    """Multi-workspace mode: the tenant ``--workspace`` names, else the only one there is."""
+    rows = await installations.tenants()
+    if workspace:
+        wanted = workspace.strip()
+        for row in rows:
+            if row.slack_team_id == wanted or str(row.id) == wanted:
+                return row.id
+        raise CommandError(f"no workspace {wanted} uses this database (see `bxhours workspaces list`)")
+    return rows[0].id if len(rows) == 1 else None
+
+
+def _warn_ignored_in_multi_workspace_mode(settings: Settings) -> None:
+    for variable, value in (
+        ("BXHOURS_ADMINS", settings.bxhours_admins),
+        ("BEXIO_WEBHOOK_SECRET", settings.bexio_webhook_secret),
+        ("BEXIO_ACCESS_TOKEN", settings.bexio_access_token),
+    ):
+        if value:
+            log.warning(
+                "%s is ignored in multi-workspace mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN): "
+                "each workspace has its own admins, webhook secret and bexio connection",
+                variable,
+            )
+
+
+def derive_key(encryption_key: str, purpose: bytes) -> bytes:
+    """A Fernet key for one purpose, derived from BXHOURS_ENCRYPTION_KEY (keys are never reused)."""
+    digest = hmac.new(encryption_key.encode(), purpose, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest)
+
+
+class TenantResolver:
+    """Multi-workspace mode: which tenant a verified Slack request is for (cached for a few seconds)."""
+
+    TTL = 10.0
+
+    def __init__(self, installations: InstallationRepository) -> None:
+        self.installations = installations
+        self._cache: dict[tuple[str | None, str | None, bool], tuple[int | None, float]] = {}
+
+    async def tenant_of(self, body: dict[str, Any]) -> int | None:
+        from slack_bolt.request.internals import (
+            extract_enterprise_id,
+            extract_is_enterprise_install,
+            extract_team_id,
+        )
+
+        key = (
+            extract_team_id(body),
+            extract_enterprise_id(body),
+            bool(extract_is_enterprise_install(body)),
+        )
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is not None and now - cached[1] < self.TTL:
+            return cached[0]
+        found = await self.installations.find(
+            team_id=key[0], enterprise_id=key[1], is_enterprise_install=key[2]
+        )
+        tenant_id = found.tenant_id if found is not None else None
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key] = (tenant_id, now)
+        return tenant_id
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+
 def bexio_config(settings: Settings) -> BexioConfig:
+    # One personal access token would connect every workspace to one company: multi-workspace
+    # mode connects each by OAuth only.
+    token = settings.bexio_access_token if not settings.multi_workspace else None
     return BexioConfig(
         api_url=settings.bexio_api_url,
         auth_url=settings.bexio_auth_url,
-        access_token=settings.bexio_access_token.get_secret_value() if settings.bexio_access_token else None,
+        access_token=token.get_secret_value() if token else None,
         client_id=settings.bexio_client_id,
         client_secret=settings.bexio_client_secret.get_secret_value()
         if settings.bexio_client_secret

@@ -73,6 +73,7 @@ def create_web_app(runtime: Runtime) -> web.Application:
     app.router.add_post(SLACK_PATH, slack_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_routes(runtime.webhook.routes())
+    app.router.add_routes(runtime.connect_routes.routes())
     return app
 
 

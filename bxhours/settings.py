@@ -24,6 +24,11 @@ EXPECTATIONS: dict[str, str] = {
     "SLACK_SIGNING_SECRET": "the signing secret from the Slack app's Basic Information page",
     "SLACK_SIGNING_SECRET_PREVIOUS": "the signing secret being rotated out (unset it once Slack uses the new one)",
     "SLACK_API_URL": "the Slack Web API base URL ending in / (default https://slack.com/api/)",
+    "SLACK_CLIENT_ID": "the Client ID from the Slack app's Basic Information page (hosted, multi-workspace mode)",
+    "SLACK_CLIENT_SECRET": "the Client Secret from the Slack app's Basic Information page",
+    "SLACK_AUTHORIZE_URL": "Slack's OAuth authorize page (default https://slack.com/oauth/v2/authorize)",
+    "PUBLIC_URL": "the https:// address Slack and browsers reach bxhours at, e.g. https://bxhours.example.ch",
+    "DELETE_AFTER_UNINSTALL_DAYS": "whole days (0 or more) a removed workspace's data is kept",
     "BEXIO_API_URL": "the bexio API base URL (default https://api.bexio.com)",
     "BEXIO_ACCESS_TOKEN": "a bexio personal access token (developer.bexio.com → Personal Access Tokens)",
     "BEXIO_CLIENT_ID": "the OAuth client id of your bexio app",
@@ -62,6 +67,13 @@ class Settings(BaseSettings):
     slack_signing_secret_previous: SecretStr | None = None
     """Also accepted while a signing secret is rotated (Slack signs with one secret at a time)."""
     slack_api_url: str = "https://slack.com/api/"
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    public_url: str | None = None
+    delete_after_uninstall_days: int = Field(default=30, ge=0, le=3650)
+    bxhours_workspace: str | None = None
+    """The workspace commands act on when the database serves several (``--workspace`` sets it)."""
     bexio_api_url: str = "https://api.bexio.com"
     bexio_access_token: SecretStr | None = None
     bexio_client_id: str | None = None
@@ -95,7 +107,16 @@ class Settings(BaseSettings):
         # slack_sdk joins method names with urljoin: without the slash the last path segment is lost.
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("bexio_api_url", "bexio_auth_url")
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("is not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("bexio_api_url", "bexio_auth_url", "slack_authorize_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -144,8 +165,27 @@ class Settings(BaseSettings):
         return tuple(s.get_secret_value() for s in found if s is not None and s.get_secret_value())
 
     @property
+    def multi_workspace(self) -> bool:
+        """Hosted mode: installed into any workspace by OAuth (no SLACK_BOT_TOKEN, an app's id and secret)."""
+        has_token = self.slack_bot_token is not None and bool(self.slack_bot_token.get_secret_value())
+        return (
+            not has_token
+            and bool(self.slack_client_id)
+            and self.slack_client_secret is not None
+            and bool(self.slack_client_secret.get_secret_value())
+        )
+
+    @property
     def admin_ids(self) -> frozenset[str]:
+        """BXHOURS_ADMINS: single-workspace mode only (each installed workspace stores its own)."""
+        if self.multi_workspace:
+            return frozenset()
         return frozenset(part for part in self.bxhours_admins.split(",") if part)
+
+    @property
+    def base_url(self) -> str:
+        """Where browsers reach this server: PUBLIC_URL, else the local address."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
+from services.bexio_connect import BexioConnectService
 from services.importing.status import ConnectionView, SyncStatusService
 from services.invoicing.recent import RecentInvoice, RecentInvoices
 from services.people import PeopleService
@@ -22,6 +24,10 @@ class HomeData:
     """The bexio connection footer (state, company, token expiry, last import)."""
     invoices: tuple[RecentInvoice, ...] = ()
     """The person's last invoices with bexio's status ("RE-00042 paid ✓")."""
+    connect_url: str | None = None
+    """Admins, where bexio is connected by OAuth: the Connect (or Reconnect) link, valid 15 minutes."""
+    webhook_url: str | None = None
+    """Admins, multi-workspace mode: this workspace's own ``POST /bexio/webhook/<secret>`` address."""
 
 
 class HomeService:
@@ -37,11 +43,25 @@ class HomeService:
         self.connection = connection
         self.invoices = invoices
 
+    connect: BexioConnectService | None = None
+    """Set by the composition root where bexio can be connected by OAuth."""
+    webhook_secret: Callable[[int], Awaitable[str | None]] | None = None
+    public_url: str = ""
+
     async def load(self, tenant_id: int, slack_user_id: str, week_of: date | None = None) -> HomeData:
         person = await self.people.by_slack_id(tenant_id, slack_user_id)
         connection = await self.connection.connection(tenant_id) if self.connection is not None else None
+        is_admin = await self.people.is_admin(tenant_id, slack_user_id)
+        connect_url = webhook_url = None
+        if is_admin and self.connect is not None and self.connect.available:
+            connect_url = self.connect.connect_link(tenant_id, slack_user_id)
+        if is_admin and self.webhook_secret is not None:
+            secret = await self.webhook_secret(tenant_id)
+            webhook_url = f"{self.public_url}/bexio/webhook/{secret}" if secret else None
         return HomeData(
-            is_admin=await self.people.is_admin(tenant_id, slack_user_id),
+            connect_url=connect_url,
+            webhook_url=webhook_url,
+            is_admin=is_admin,
             person_name=person.display_name if person else None,
             connection_line="bexio: not connected yet — run `/bx-sync` after setting BEXIO_ACCESS_TOKEN",
             week=await self.week.load(tenant_id, slack_user_id, week_of) if self.week and person else None,

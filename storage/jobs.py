@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, func, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, case, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -402,6 +402,14 @@ class JobQueue:
                 .order_by(Job.id)
                 .limit(1)
             )
+
+    async def cancel_queued(self, tenant_id: int) -> int:
+        """Drop a tenant's queued jobs (its app was uninstalled): nothing more runs for it."""
+        async with self.db.system_session() as session:
+            result = await session.execute(
+                delete(Job).where(Job.tenant_id == tenant_id, Job.status == QUEUED)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def retry(self, tenant_id: int, job_id: int) -> bool:
         """Put a parked job back in the queue (the retry button for admins)."""

@@ -25,6 +25,7 @@ from bot.handlers import (
     settings_modal,
     unknown_command,
     week,
+    workspace,
 )
 from bot.handlers.surfaces import Surfaces
 
@@ -44,6 +45,7 @@ def register_all(app: AsyncApp, deps: BotDeps) -> Surfaces:
         week,
         account_mapping,
         new_customer,
+        workspace,
     ):
         module.register(surfaces, deps)
     unknown_command.register(surfaces, deps)  # last: it matches every command

@@ -21,14 +21,29 @@ from storage.tenants import TenantRepository
 async def tenant_database(settings: Settings) -> AsyncIterator[tuple[Database, int]]:
     db = Database(settings.database_url)
     try:
+        repo = TenantRepository(db)
         try:
-            tenant = await TenantRepository(db).only()
+            count = await repo.count()
+            if settings.bxhours_workspace:
+                tenant = await repo.by_team(settings.bxhours_workspace.strip())
+                if tenant is None:
+                    raise CommandError(
+                        f"no workspace {settings.bxhours_workspace} uses this database "
+                        "(see `bxhours workspaces list`)"
+                    )
+            else:
+                tenant = await repo.only()
         except DBAPIError:
             raise CommandError(
                 "cannot read the bxhours tables in DATABASE_URL — run `bxhours db upgrade` first"
             ) from None
         if tenant is None:
             raise CommandError("no Slack workspace uses this database yet — start `bxhours serve` once")
+        if count > 1 and not settings.bxhours_workspace:
+            raise CommandError(
+                f"this database serves {count} workspaces: name one with --workspace T… "
+                "(see `bxhours workspaces list`)"
+            )
         yield db, tenant.id
     finally:
         await db.dispose()

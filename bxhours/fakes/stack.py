@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,4 +105,87 @@ async def run_stack(
         finally:
             # Last, once nothing can talk to Slack any more: a strict fake fails here when bxhours
             # sent something Slack would refuse and the test did not expect it.
+            await fake_runner.cleanup()
+
+
+HOSTED_CLIENT = ("bxhours-hosted", "hosted-client-secret-0123456789")
+"""The bexio OAuth app of the hosted stack (register it in the sandbox with ``register_bexio_client``)."""
+
+
+@dataclass
+class HostedStack:
+    """bxhours in multi-workspace mode: installed into workspaces through ``/slack/install``."""
+
+    runtime: Runtime
+    fake: FakeSlack
+    slack: SlackSimulator
+    url: str
+
+    @property
+    def bexio_redirect_uri(self) -> str:
+        return f"{self.url}/bexio/callback"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def run_hosted_stack(
+    database_url: str,
+    *,
+    bexio_url: str | None = None,
+    now: Callable[[], datetime] = utcnow,
+    with_worker: bool = True,
+    token_rotation: bool = False,
+    extra_settings: dict[str, Any] | None = None,
+) -> AsyncIterator[HostedStack]:
+    """The hosted deployment: SLACK_CLIENT_ID/SECRET and no bot token; bexio by OAuth only.
+
+    The fake Slack starts with no workspace installed; tests add workspaces and install through
+    ``/slack/install``. PUBLIC_URL is the loopback address the server listens on.
+    """
+    fake = FakeSlack(token_rotation=token_rotation)
+    fake_runner = await fake.start()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    fake.allow_redirect(f"{url}/slack/oauth_redirect")
+    bexio = bexio_url or "http://127.0.0.1:9"
+    settings = Settings(
+        database_url=database_url,
+        slack_client_id=fake.client_id,
+        slack_client_secret=fake.client_secret,  # type: ignore[arg-type]
+        slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+        slack_api_url=fake.api_url,
+        slack_authorize_url=fake.authorize_url,
+        public_url=url,
+        bexio_api_url=bexio,
+        bexio_auth_url=f"{bexio}/realms/bexio",
+        bexio_client_id=HOSTED_CLIENT[0],
+        bexio_client_secret=HOSTED_CLIENT[1],  # type: ignore[arg-type]
+        bxhours_encryption_key=generate_key(),  # type: ignore[arg-type]
+        **(extra_settings or {}),
+    )
+    runtime = await Runtime.create(settings, now=now)
+    runner = web.AppRunner(create_web_app(runtime), access_log_class=RedactingAccessLogger)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    stop = asyncio.Event()
+    worker_task = asyncio.create_task(runtime.worker.run(stop)) if with_worker else None
+    simulator = SlackSimulator(url, SIGNING_SECRET, fake)
+    try:
+        yield HostedStack(runtime, fake, simulator, url)
+    finally:
+        stop.set()
+        try:
+            if worker_task is not None:
+                await worker_task
+            await simulator.aclose()
+            await runner.cleanup()
+            await runtime.drain()
+            await runtime.close()
+        finally:
             await fake_runner.cleanup()

@@ -16,6 +16,7 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bexio.scopes import BXHOURS_SCOPES
 from services.bexio_access import BexioAccess
 from services.importing.summary import ImportSummary
 from storage.db import Database
@@ -71,6 +72,10 @@ class ConnectionView:
     """The newest import, finished or not."""
     timezone: str
     """The company's, for showing times."""
+    company_address: str | None = None
+    vat_number: str | None = None
+    missing_scopes: tuple[str, ...] = ()
+    """OAuth scopes this version of bxhours needs that the connection was not granted (reconnect)."""
 
     @property
     def auth_name(self) -> str | None:
@@ -124,8 +129,19 @@ class SyncStatusService:
         now = self.now()
         state: ConnectionState
         reason: str | None = None
-        if auth_kind is None:
-            state, reason = "not_connected", "no bexio credentials are configured (BEXIO_ACCESS_TOKEN)"
+        if auth_kind == "oauth" and (row is None or row.access_token_enc is None):
+            # The server can connect by OAuth, but nobody has signed in yet (or it was disconnected).
+            auth_kind = None
+            state, reason = (
+                "not_connected",
+                "nobody has connected bexio yet: an admin clicks Connect bexio in the App Home",
+            )
+        elif auth_kind is None:
+            state, reason = (
+                "not_connected",
+                "no bexio credentials are configured (BEXIO_ACCESS_TOKEN, or BEXIO_CLIENT_ID and "
+                "BEXIO_CLIENT_SECRET for Connect bexio)",
+            )
         elif expires is not None and expires <= now:
             state, reason = "broken", f"the personal access token expired on {expires:%Y-%m-%d}"
         elif row is not None and row.status == BROKEN:
@@ -138,6 +154,9 @@ class SyncStatusService:
             state=state,
             reason=reason,
             company_name=tenant.bexio_company_name if tenant else None,
+            missing_scopes=missing_scopes(row.scopes) if auth_kind == "oauth" and row is not None else (),
+            company_address=tenant.bexio_company_address if tenant else None,
+            vat_number=tenant.bexio_vat_number if tenant else None,
             auth_kind=auth_kind,
             token_expires_at=expires,
             expires_soon=expires is not None and expires - now <= EXPIRY_WARNING,
@@ -165,6 +184,17 @@ class SyncStatusService:
             row.last_error = None if ok else reason
             row.checked_at = now
             row.updated_at = now
+
+
+def missing_scopes(granted: str | None) -> tuple[str, ...]:
+    """What bxhours asks for when connecting that the stored grant lacks (OpenID's own scopes aside:
+    Keycloak does not always list them)."""
+    if granted is None:
+        return ()
+    have = set(granted.split())
+    return tuple(
+        scope for scope in BXHOURS_SCOPES if scope not in have and scope not in ("openid", "profile", "email")
+    )
 
 
 def run_view(run: SyncRun) -> RunView:

@@ -1,0 +1,68 @@
+"""The App Home's bexio section for admins: connect, reconnect, disconnect, and the company.
+
+The Connect button is a link (``url``) to ``/bexio/connect`` with a ticket valid 15 minutes; the App
+Home is published again whenever it is opened, so the link is fresh when clicked. Slack also sends a
+``block_actions`` for a link button: it is acknowledged and ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.views.blocks import Block, actions, button, context, section
+from services.home import HomeData
+
+CONNECT_ACTION = "bexio_connect"
+DISCONNECT_ACTION = "bexio_disconnect"
+BLOCK_ID = "home_bexio"
+
+BX = "`BX`"
+"""The original product's bexio mark, as text."""
+
+
+def blocks(data: HomeData) -> list[Block]:
+    if not data.is_admin or data.connection is None:
+        return []
+    view = data.connection
+    out: list[Block] = []
+    connected = view.state in ("connected", "unchecked") and view.auth_kind is not None
+    if connected:
+        facts = [f"{BX} ✓ *Connected to {view.company_name or 'bexio'}*"]
+        details = " · ".join(
+            part for part in (view.company_address, view.vat_number and f"VAT {view.vat_number}") if part
+        )
+        if details:
+            facts.append(details)
+        out.append(section("\n".join(facts), block_id="home_bexio_company"))
+    elements: list[dict[str, Any]] = []
+    if data.connect_url:
+        if view.state == "broken":
+            elements.append(
+                button("Reconnect bexio", CONNECT_ACTION, "reconnect", style="primary", url=data.connect_url)
+            )
+        elif view.missing_scopes:
+            label = "Reconnect to allow " + ", ".join(view.missing_scopes)
+            elements.append(button(label, CONNECT_ACTION, "scopes", style="primary", url=data.connect_url))
+        elif not connected:
+            elements.append(
+                button("Connect bexio", CONNECT_ACTION, "connect", style="primary", url=data.connect_url)
+            )
+        if connected or view.state == "broken":
+            disconnect = button("Disconnect", DISCONNECT_ACTION, "disconnect", style="danger")
+            disconnect["confirm"] = {
+                "title": {"type": "plain_text", "text": "Disconnect bexio?"},
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "bxhours signs out of bexio and forgets its tokens. Hours, invoices and settings stay; "
+                    "connect again at any time.",
+                },
+                "confirm": {"type": "plain_text", "text": "Disconnect"},
+                "deny": {"type": "plain_text", "text": "Cancel"},
+                "style": "danger",
+            }
+            elements.append(disconnect)
+    if elements:
+        out.append(actions(*elements, block_id=BLOCK_ID))
+    if data.webhook_url:
+        out.append(context(f"Change notifications for this workspace: `POST {data.webhook_url}`"))
+    return out
