@@ -71,12 +71,15 @@ def log_startup(
 
 
 async def workspaces_served(runtime: Runtime) -> list[str]:
-    """``Name (T0123)`` of the workspace the runtime serves."""
-    tenant = await runtime.services.tenants.repo.get(runtime.tenant_id)
-    if tenant is None:
-        return [f"tenant {runtime.tenant_id}"]
-    name = tenant.slack_team_name
-    return [f"{name} ({tenant.slack_team_id})" if name else tenant.slack_team_id]
+    """``Name (T0123)`` of each Slack workspace served: the one of SLACK_BOT_TOKEN, or in
+    multi-workspace mode every active installation."""
+    rows = [row for row in await runtime.installations.tenants() if row.status == "active"]
+    if not runtime.multi_workspace and runtime.default_tenant is not None:
+        rows = [row for row in rows if row.id == runtime.default_tenant]
+    return [
+        f"{row.slack_team_name} ({row.slack_team_id})" if row.slack_team_name else row.slack_team_id
+        for row in rows
+    ]
 
 
 def database_kind(settings: Settings) -> str:
