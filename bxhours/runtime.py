@@ -6,6 +6,7 @@ environment itself and tests can assemble the same graph around a fake Slack and
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -41,6 +42,7 @@ from bot.slack_oauth import (
     bolt_authorize,
     install_flow,
 )
+from bot.views.bexio_connection import reconnect_message
 from bot.views.bx_sync import SlackImportMessages
 from bot.views.payload import envelope_problem
 from bot.views.sealed import ChoiceSeal
@@ -49,7 +51,7 @@ from bxhours.commands import CommandError
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from services.bexio_access import BexioAccess, BexioConfig
-from services.bexio_connect import BexioConnectService, TicketSeal
+from services.bexio_connect import RECONNECT_REASON, BexioConnectService, TicketSeal
 from services.changes import ChangeProcessor, ChangeRefused, InvoiceChanges
 from services.changes.poller import ChangePoller
 from services.changes.schedule import POLL_CHANGES, POLL_FULL, schedule_polls
@@ -81,7 +83,7 @@ from storage.oauth_states import OAuthStateRepository
 from storage.tenant_context import working_for
 from storage.tenants import TenantRepository
 from webhooks.batching import BatchingEnqueuer
-from webhooks.endpoint import WebhookEndpoint
+from webhooks.endpoint import StoredTenantSecrets, WebhookEndpoint
 from webhooks.notifications import CHANGE_DEBOUNCE, CHANGE_JOB
 from webhooks.worker import JobHandler, PermanentJobError, Worker
 
@@ -196,7 +198,6 @@ class Runtime:
 
             async def start_first_import(tenant_id: int, user_id: str) -> None:
                 await sync_runs.request(tenant_id, user_id)
-                await schedule_polls(queue, tenant_id)
 
             async def slack_email(tenant_id: int, user_id: str) -> str | None:
                 with working_for(tenant_id):
@@ -269,9 +270,12 @@ class Runtime:
             setup = WorkspaceSetup(services, clients)
             worker = Worker(queue, job_handlers(services, setup), concurrency=worker_concurrency)
             webhook = WebhookEndpoint(
-                settings.bexio_webhook_secret.get_secret_value() if settings.bexio_webhook_secret else None,
+                settings.bexio_webhook_secret.get_secret_value()
+                if settings.bexio_webhook_secret and not multi
+                else None,
                 BatchingEnqueuer(queue, on_enqueued=worker.wake, debounce=CHANGE_DEBOUNCE),
                 lambda: default_tenant or 0,
+                tenant_secrets=StoredTenantSecrets(installations) if multi else None,
             )
         except BaseException:
             await db.dispose()
@@ -353,6 +357,21 @@ class Runtime:
         if self.multi_workspace:
             await self.workspaces.purge_due()
 
+    def start_housekeeping(self, every: float = 6 * 3600.0, first: float = 60.0) -> asyncio.Task[None]:
+        """Run ``housekeeping`` a minute after start and then every six hours (``serve``, ``worker``);
+        deleting twice is harmless, so several processes may all do it."""
+
+        async def loop() -> None:
+            await asyncio.sleep(first)
+            while True:
+                try:
+                    await self.housekeeping()
+                except Exception:
+                    log.exception("housekeeping failed; trying again later")
+                await asyncio.sleep(every)
+
+        return asyncio.get_running_loop().create_task(loop(), name="bxhours-housekeeping")
+
     async def drain(self, timeout: float = 25.0) -> None:
         """After the HTTP server stopped taking requests: let acknowledged Slack handlers finish."""
         await self.in_flight.drain(timeout)
@@ -383,8 +402,29 @@ def _as_tenant(services: Services, handler: JobHandler) -> JobHandler:
                 return await handler(job)
             except NoSlackAccess as exc:
                 raise PermanentJobError(f"no Slack access: {exc}") from None
+            except PermanentJobError as exc:
+                # bexio refused the tenant's sign-in (invalid_grant): park the job with a reason that
+                # reconnecting resumes, and tell the admins — once — with a Reconnect button.
+                connect = services.connect
+                if connect is None or not await connect.is_broken(job.tenant_id):
+                    raise
+                reason = await connect.broke(job.tenant_id)
+                if reason is not None:
+                    await tell_admins_to_reconnect(services, job.tenant_id, reason)
+                raise PermanentJobError(f"{RECONNECT_REASON}: {exc}") from None
 
     return run
+
+
+async def tell_admins_to_reconnect(services: Services, tenant_id: int, reason: str) -> None:
+    connect = services.connect
+    assert connect is not None
+    for admin in await services.people.admins(tenant_id):
+        try:
+            text, blocks = reconnect_message(reason, connect.connect_link(tenant_id, admin))
+            await services.notifier.direct_message(admin, text, blocks)
+        except Exception:  # one admin we cannot reach must not keep the others from hearing
+            log.warning("could not tell admin %s that bexio must be reconnected", admin, exc_info=True)
 
 
 def _job_handlers(services: Services) -> dict[str, JobHandler]:

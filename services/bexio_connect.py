@@ -34,6 +34,7 @@ from bexio.errors import BexioError
 from bexio.resources.master_data import CompanyProfiles, Users
 from bexio.scopes import BXHOURS_SCOPES
 from services.bexio_access import BexioAccess, DatabaseTokenStore
+from services.changes.schedule import schedule_polls
 from services.people import PeopleService
 from storage.crypto import TokenCipher
 from storage.db import Database
@@ -287,6 +288,26 @@ class BexioConnectService:
             await self._revoke(tokens)
             raise
 
+    async def broke(self, tenant_id: int) -> str | None:
+        """If the tenant's OAuth connection is broken (bexio refused its refresh token: revoked,
+        expired, or reused): the reason, the first time this is asked after it broke — so admins are
+        told once; None otherwise."""
+        if not self.available or self.access.config.access_token:
+            return None
+        async with self.db.session(tenant_id) as session:
+            row = await session.scalar(select(BexioConnection).with_for_update())
+            if row is None or row.status != "broken" or row.broken_notified_at is not None:
+                return None
+            row.broken_notified_at = self.now()
+            return row.last_error or "bexio refused bxhours' sign-in"
+
+    async def is_broken(self, tenant_id: int) -> bool:
+        if not self.available or self.access.config.access_token:
+            return False
+        async with self.db.session(tenant_id) as session:
+            row = await session.scalar(select(BexioConnection))
+        return row is not None and row.status == "broken"
+
     async def disconnect(self, tenant_id: int) -> bool:
         """Revoke at bexio, forget the tokens; the data stays. True if there was a connection."""
         store = DatabaseTokenStore(self.db, self.cipher, tenant_id, self.now)
@@ -353,10 +374,12 @@ class BexioConnectService:
                 row.status = "ok"
                 row.last_error = None
                 row.checked_at = self.now()
+                row.broken_notified_at = None
         await self.tenants.record_company(
             tenant_id, company.id, company.name, address=company.address, vat_number=company.vat_number
         )
         await self.resume_parked(tenant_id)
+        await schedule_polls(self.queue, tenant_id)  # one pair per connected tenant (idempotent)
         log.info(
             "tenant %s connected to bexio company %s (%s)",
             tenant_id,

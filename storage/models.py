@@ -109,6 +109,8 @@ class BexioConnection(TenantScoped, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     checked_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    broken_notified_at: Mapped[datetime | None]
+    """When admins were told that the connection broke (once per breakage; cleared on reconnect)."""
 
 
 class User(TenantScoped, Base):

@@ -16,6 +16,8 @@ INSTALLATION = Surface("the workspace's installation", Permission.ANYONE)
 CONNECTION = Surface(
     "the bexio connection", Permission.ADMIN, "Only admins can connect or disconnect bexio.", home=True
 )
+CONNECT_LINK = Surface("the bexio connect link", Permission.ANYONE, home=True, messages=True)
+"""A link button (App Home, or the DM asking admins to reconnect): the click itself does nothing."""
 
 
 def register(surfaces: Surfaces, deps: BotDeps) -> None:
@@ -36,7 +38,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
             await services.workspaces.removed(tenant_id, "tokens_revoked")
             services.tenants.forget(tenant_id)
 
-    @surfaces.action(bexio_connection.CONNECT_ACTION, CONNECTION)
+    @surfaces.action(bexio_connection.CONNECT_ACTION, CONNECT_LINK)
     async def connect_clicked(ack: AsyncAck) -> None:
         await ack()  # a link button: the browser opens /bexio/connect, Slack only tells us it was clicked
 

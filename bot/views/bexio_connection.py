@@ -66,3 +66,17 @@ def blocks(data: HomeData) -> list[Block]:
     if data.webhook_url:
         out.append(context(f"Change notifications for this workspace: `POST {data.webhook_url}`"))
     return out
+
+
+def reconnect_message(reason: str, connect_url: str) -> tuple[str, list[Block]]:
+    """The DM to admins when bexio refused bxhours' sign-in: what happened and the Reconnect link
+    (valid 15 minutes; the App Home always has a fresh one)."""
+    text = (
+        f"⚠️ bexio refused bxhours' sign-in ({reason}). Imports, change polls and invoice drafts wait "
+        "until an admin reconnects; they resume by themselves then."
+    )
+    return text, [
+        section(text),
+        actions(button("Reconnect bexio", CONNECT_ACTION, "reconnect", style="primary", url=connect_url)),
+        context("The link is valid for 15 minutes — the bxhours App Home always has a fresh one."),
+    ]

@@ -49,11 +49,15 @@ async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
             )
             with_worker = False
         runtime = await Runtime.create(settings, worker_concurrency=args.concurrency)
+        housekeeping = None
         try:
             await runtime.schedule_polls()
+            housekeeping = runtime.start_housekeeping()
             async with observed(runtime, settings, "serve"):
                 await serve(runtime, settings.host, settings.port, with_worker=with_worker)
         finally:
+            if housekeeping is not None:
+                housekeeping.cancel()
             await runtime.close()
     return EXIT_OK
 
@@ -79,10 +83,14 @@ async def _work(args: argparse.Namespace, settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    housekeeping = None
     try:
         await runtime.schedule_polls()
+        housekeeping = runtime.start_housekeeping()
         async with observed(runtime, settings, "worker"):
             await runtime.worker.run(stop)
     finally:
+        if housekeeping is not None:
+            housekeeping.cancel()
         await runtime.close()
     return EXIT_OK

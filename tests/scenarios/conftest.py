@@ -18,6 +18,7 @@ import pytest
 from bexio.sandbox import RunningSandbox, build_state, serve_sandbox
 from bxhours.fakes.stack import Stack, run_stack
 from storage.db import Database
+from tests.scenarios.hosted import browser, companies, hosted  # noqa: F401 - hosted-mode fixtures
 
 
 @pytest.fixture(scope="session")

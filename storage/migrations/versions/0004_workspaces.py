@@ -37,6 +37,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("uninstalled_at", storage.types.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("webhook_secret_enc", sa.Text(), nullable=True))
 
+    with op.batch_alter_table("bexio_connections", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("broken_notified_at", storage.types.UTCDateTime(), nullable=True))
+
     op.create_table(
         "slack_installations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -107,6 +110,8 @@ def downgrade() -> None:
     op.drop_table("tenant_admins")
     op.drop_table("oauth_states")
     op.drop_table("slack_installations")
+    with op.batch_alter_table("bexio_connections", schema=None) as batch_op:
+        batch_op.drop_column("broken_notified_at")
     with op.batch_alter_table("tenants", schema=None) as batch_op:
         batch_op.drop_column("webhook_secret_enc")
         batch_op.drop_column("uninstalled_at")
