@@ -67,6 +67,7 @@ from services.importing.service import ImportService
 from services.importing.status import SyncStatusService
 from services.invoicing import INVOICE_PUSH, InvoicingService
 from services.invoicing.recent import RecentInvoices
+from services.onboarding import OnboardingService
 from services.people import PeopleService
 from services.settings import SettingsService
 from services.tenants import TenantService
@@ -256,6 +257,7 @@ class Runtime:
                 connect=connect,
             )
             services.home.connect = connect
+            services.home.onboarding = OnboardingService(db, sync_status, now)
             if multi:
                 services.home.webhook_secret = installations.webhook_secret
                 services.home.public_url = settings.base_url
@@ -399,7 +401,11 @@ def _as_tenant(services: Services, handler: JobHandler) -> JobHandler:
             return {"skipped": "the workspace removed bxhours"}
         with working_for(job.tenant_id):
             try:
-                return await handler(job)
+                result = await handler(job)
+                if not await services.tenants.installed(job.tenant_id):
+                    # Removed while this ran: what it queued next (a poll's next run) goes too.
+                    await services.queue.cancel_queued(job.tenant_id)
+                return result
             except NoSlackAccess as exc:
                 raise PermanentJobError(f"no Slack access: {exc}") from None
             except PermanentJobError as exc:

@@ -93,11 +93,23 @@ def connect_url(stack: HostedStack, user_id: str) -> str:
 
 
 async def connect(
-    stack: HostedStack, browser: Browser, user_id: str, team_id: str, email: str, company: str
+    stack: HostedStack,
+    browser: Browser,
+    user_id: str,
+    team_id: str,
+    email: str,
+    company: str,
+    *,
+    link: str | None = None,
 ) -> tuple[int, str]:
-    await stack.slack.open_home(user_id, team_id=team_id)
-    await stack.fake.wait_for("views.publish", lambda c: c.params.get("user_id") == user_id)
-    status, _page, to_bexio = await browser.get(connect_url(stack, user_id))
+    """Click Connect bexio in the App Home (or follow ``link``), sign in at the sandbox, come back."""
+    if link is None:
+        mine = lambda call: call.params.get("user_id") == user_id  # noqa: E731
+        before = len([call for call in stack.fake.calls_to("views.publish") if mine(call)])
+        await stack.slack.open_home(user_id, team_id=team_id)
+        await stack.fake.wait_for("views.publish", mine, count=1 + before)
+        link = connect_url(stack, user_id)
+    status, _page, to_bexio = await browser.get(link)
     assert status == 302 and to_bexio is not None
     query = parse_qs(urlparse(to_bexio).query)
     assert query["code_challenge_method"] == ["S256"] and query["redirect_uri"] == [stack.bexio_redirect_uri]
