@@ -9,6 +9,7 @@ from datetime import date
 from services.bexio_connect import BexioConnectService
 from services.importing.status import ConnectionView, SyncStatusService
 from services.invoicing.recent import RecentInvoice, RecentInvoices
+from services.onboarding import Checklist, OnboardingService
 from services.people import PeopleService
 from services.week import WeekService, WeekView
 
@@ -28,6 +29,8 @@ class HomeData:
     """Admins, where bexio is connected by OAuth: the Connect (or Reconnect) link, valid 15 minutes."""
     webhook_url: str | None = None
     """Admins, multi-workspace mode: this workspace's own ``POST /bexio/webhook/<secret>`` address."""
+    onboarding: Checklist | None = None
+    """Admins: the setup checklist (connected, imported, accounts, people, team invited)."""
 
 
 class HomeService:
@@ -47,6 +50,8 @@ class HomeService:
     """Set by the composition root where bexio can be connected by OAuth."""
     webhook_secret: Callable[[int], Awaitable[str | None]] | None = None
     public_url: str = ""
+    onboarding: OnboardingService | None = None
+    """Set by the composition root: the setup checklist shown to admins until it is done."""
 
     async def load(self, tenant_id: int, slack_user_id: str, week_of: date | None = None) -> HomeData:
         person = await self.people.by_slack_id(tenant_id, slack_user_id)
@@ -58,7 +63,11 @@ class HomeService:
         if is_admin and self.webhook_secret is not None:
             secret = await self.webhook_secret(tenant_id)
             webhook_url = f"{self.public_url}/bexio/webhook/{secret}" if secret else None
+        checklist = None
+        if is_admin and self.onboarding is not None:
+            checklist = await self.onboarding.checklist(tenant_id, connection)
         return HomeData(
+            onboarding=checklist,
             connect_url=connect_url,
             webhook_url=webhook_url,
             is_admin=is_admin,

@@ -22,6 +22,7 @@ from bot.handlers import (
     log_expense,
     log_hours,
     new_customer,
+    onboarding,
     settings_modal,
     unknown_command,
     week,
@@ -46,6 +47,7 @@ def register_all(app: AsyncApp, deps: BotDeps) -> Surfaces:
         account_mapping,
         new_customer,
         workspace,
+        onboarding,
     ):
         module.register(surfaces, deps)
     unknown_command.register(surfaces, deps)  # last: it matches every command

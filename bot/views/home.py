@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.views import account_mapping, bexio_connection, bx_sync, new_customer, settings_modal, week
+from bot.views import (
+    account_mapping,
+    bexio_connection,
+    bx_sync,
+    new_customer,
+    onboarding,
+    settings_modal,
+    week,
+)
 from bot.views.blocks import Block, actions, button, context, divider, header, section
 from core.money import format_money
 from services.container import Services
@@ -39,7 +47,9 @@ def render(data: HomeData) -> dict[str, Any]:
     if data.invoices:
         blocks += [divider(), *invoice_blocks(data)]
     if data.is_admin:
-        blocks += [divider(), header("Admin"), *bexio_connection.blocks(data)]
+        blocks += [divider(), header("Admin")]
+        blocks += onboarding.blocks(data.onboarding, can_connect=data.connect_url is not None)
+        blocks += bexio_connection.blocks(data)
         blocks.append(actions(button("Settings", settings_modal.OPEN_ACTION, "open"), block_id="home_admin"))
         blocks.append(
             actions(
