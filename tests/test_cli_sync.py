@@ -156,3 +156,27 @@ async def _last_run(db: Database) -> SyncRun | None:
         return None
     async with db.session(tenant_id) as session:
         return await session.scalar(select(SyncRun).order_by(SyncRun.id.desc()))
+
+
+async def test_sync_works_while_slack_cannot_be_reached(
+    tmp_path: Path, fake_slack: FakeSlack, sandbox: RunningSandbox, database_url: str, db: Database
+) -> None:
+    """Issue 18 §5: the workspace this database serves is known; people are matched at a later import."""
+    env = service_env(
+        fake_slack,
+        database_url,
+        BEXIO_API_URL=sandbox.url,
+        BEXIO_AUTH_URL=f"{sandbox.url}/realms/bexio",
+        BEXIO_ACCESS_TOKEN=sandbox.token,
+    )
+    code, _out, err = await sync(env, tmp_path, "--json")  # once with Slack: the workspace is known
+    assert code == 0, err
+    env["SLACK_API_URL"] = "http://127.0.0.1:1/api/"  # nothing listens there
+    sandbox.state.tables["user"][3]["lastname"] = "Keller-Brunner"
+    code, out, err = await sync(env, tmp_path, "--json")
+    assert code == 0, err
+    assert "Slack could not be reached" in err
+    assert json.loads(out)["users"]["updated"] == 1
+    async with db.system_session() as session:
+        tenants = list(await session.scalars(select(Tenant)))
+    assert len(tenants) == 1
