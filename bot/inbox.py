@@ -42,12 +42,14 @@ from typing import Any
 
 from bot.views import (
     account_mapping,
+    bexio_connection,
     expense_modal,
     hours_modal,
     invoice_modal,
     log_expense,
     log_hours,
     new_customer,
+    onboarding,
     settings_modal,
 )
 from bot.views import week as week_view
@@ -83,6 +85,9 @@ READ_ONLY_ACTIONS: frozenset[str] = frozenset(
         account_mapping.OPEN_ACTION,
         account_mapping.ACCOUNT_ACTION,  # a choice, saved with the page or the form
         settings_modal.OPEN_ACTION,
+        onboarding.PERSON_ACTION,  # a pick; Link saves it
+        onboarding.CHANNEL_ACTION,  # a pick; Post how-to posts
+        bexio_connection.CONNECT_ACTION,  # a link: the browser opens /bexio/connect
     }
 )
 """Buttons and selects that only open, page or re-render a view: they write nothing."""
