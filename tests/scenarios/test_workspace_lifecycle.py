@@ -18,7 +18,7 @@ from bxhours import cli
 from bxhours.fakes.stack import SIGNING_SECRET, HostedStack
 from storage.db import Database
 from storage.jobs import utcnow
-from storage.models import BexioConnection, Job, SlackInstallation, Tenant
+from storage.models import BexioConnection, Job, SlackInstallation, SlackRequest, Tenant
 from tests.scenarios.hosted import (
     ALPEN,
     ANDREA,
@@ -298,3 +298,34 @@ def hosted_cli_env(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+async def test_an_org_wide_install_is_one_tenant_for_the_enterprise(
+    hosted: HostedStack, browser: Browser, db: Database
+) -> None:
+    fake = hosted.fake
+    fake.add_workspace("T0GRIDA", "Grid Zürich", enterprise_id="E0GRID", enterprise_name="Grid Holding")
+    fake.add_workspace("T0GRIDB", "Grid Bern", enterprise_id="E0GRID", enterprise_name="Grid Holding")
+    fake.add_user(
+        "U0GRIDADMIN", "it@grid.example", "Ida Admin", is_admin=True, is_owner=True, team_id="T0GRIDA"
+    )
+    fake.add_user("U0GRIDBERN", "ben@grid.example", "Ben Bern", team_id="T0GRIDB")
+    status, page, _ = await browser.get(f"{hosted.url}/slack/install")
+    found = re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page)
+    assert status == 200 and found
+    back = await fake.approve(
+        html.unescape(found.group(1)), team_id="T0GRIDA", user_id="U0GRIDADMIN", enterprise=True
+    )
+    status, page, _ = await browser.get(back)
+    assert status == 200 and "installed in Grid Holding" in page, page
+    async with db.system_session() as session:
+        tenants = list(await session.scalars(select(Tenant)))
+    assert [(t.slack_team_id, t.is_enterprise_install) for t in tenants] == [("E0GRID", True)]
+    # People of both workspaces of the org reach the same tenant.
+    for user, team in (("U0GRIDADMIN", "T0GRIDA"), ("U0GRIDBERN", "T0GRIDB")):
+        answer = await hosted.slack.command("/bx-sync", "status", user_id=user, team_id=team)
+        assert answer.status == 200
+        assert "not installed" not in answer.text
+    async with db.system_session() as session:
+        rows = list(await session.scalars(select(SlackRequest.tenant_id)))
+    assert rows and set(rows) == {tenants[0].id}
