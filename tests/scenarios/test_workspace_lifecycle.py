@@ -329,3 +329,23 @@ async def test_an_org_wide_install_is_one_tenant_for_the_enterprise(
     async with db.system_session() as session:
         rows = list(await session.scalars(select(SlackRequest.tenant_id)))
     assert rows and set(rows) == {tenants[0].id}
+
+
+async def test_admins_are_asked_to_reconnect_for_a_scope_the_workspace_has_not_granted(
+    hosted: HostedStack, browser: Browser, db: Database
+) -> None:
+    both = await install_and_connect_both(hosted, browser, db)
+    async with db.session(both.alpen) as session:
+        row = await session.scalar(select(BexioConnection))
+        assert row is not None and row.scopes and "monitoring_edit" in row.scopes.split()
+        row.scopes = " ".join(s for s in row.scopes.split() if s != "monitoring_edit")  # an older grant
+    before = len([c for c in hosted.fake.calls_to("views.publish") if c.params.get("user_id") == ANDREA])
+    await hosted.slack.open_home(ANDREA, team_id=ALPEN)
+    published = await hosted.fake.wait_for(
+        "views.publish", lambda c: c.params.get("user_id") == ANDREA, count=before + 1
+    )
+    assert "Reconnect to allow monitoring_edit" in str(published[-1].params["view"])
+    # Mia, no admin, sees neither the button nor the company's connection controls.
+    await hosted.slack.open_home(MIA, team_id=ALPEN)
+    mine = await hosted.fake.wait_for("views.publish", lambda c: c.params.get("user_id") == MIA)
+    assert "bexio_connect" not in str(mine[-1].params["view"])
