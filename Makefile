@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit unit-documented run worker sandbox bench clean constraints
+.PHONY: demo try test lint typecheck unit unit-documented run worker sandbox bench clean constraints
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/bxhours demo
+
+# Click through by hand: the bexio sandbox, a fake Slack and bxhours serve on 127.0.0.1:8731-8733
+# until Ctrl-C; it prints the `bxhours try …` commands that act as a Slack user (README: Trying it).
+try: $(STAMP)
+	$(BIN)/bxhours try up
 
 test: $(STAMP) lint typecheck unit unit-documented
 

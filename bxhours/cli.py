@@ -30,12 +30,13 @@ from bxhours.commands import (
     sandbox,
     server,
     sync,
+    try_,
     workspaces,
 )
 from bxhours.logs import configure_logging
 from bxhours.settings import ConfigError, Settings, load_settings
 
-COMMAND_MODULES = (server, admin, sandbox, sync, export, categories, invoice, demo, workspaces)
+COMMAND_MODULES = (server, admin, sandbox, sync, export, categories, invoice, demo, try_, workspaces)
 
 
 def build_parser() -> argparse.ArgumentParser:
