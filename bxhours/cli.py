@@ -83,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"bxhours: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # the output went into a pipe that closed (`| head`): nothing to say
+        return EXIT_OK
     except (DBAPIError, ConnectionError, socket.gaierror) as exc:
         # The database is down or refuses us: one line, never the URL (it may hold a password).
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
