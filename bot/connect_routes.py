@@ -78,7 +78,17 @@ class ConnectRoutes:
 
     async def slack_redirect(self, request: web.Request) -> web.Response:
         assert self.flow is not None
-        return self._response(await self.flow.handle_callback(_bolt_request(request)))
+        response = self._response(await self.flow.handle_callback(_bolt_request(request)))
+        # The state is used up either way. Bolt's default pages remove its cookie; ours (the success
+        # and failure callbacks) carry no Set-Cookie, so the browser would keep it for 15 minutes.
+        response.del_cookie(
+            self.flow.settings.state_cookie_name,
+            path="/",
+            secure=self.secure_cookies,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
 
     def _response(self, answer: BoltResponse) -> web.Response:
         """Bolt's answer for aiohttp; its state cookie is ``Secure`` only where the server is https
