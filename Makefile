@@ -38,10 +38,14 @@ unit: $(STAMP)
 # every shape bexio documents (integer postcodes, 0/1 booleans, "" for null, dates with a time, ...),
 # so a reader that only takes the recorded shapes fails here, not on a customer's first import.
 # Scenarios that never read bexio (Slack's hostile input, permissions, the fuzz, logging forms) would
-# only repeat themselves: they are left out to keep CI well under 15 minutes. SQLite only.
+# only repeat themselves: they are left out to keep CI well under 15 minutes. So are those about
+# tenancy and operating (uninstall, isolation, token rotation, metrics, log lines): they read bexio
+# only through the import, which test_bx_sync and test_workspaces run here. SQLite only.
 SLACK_ONLY_SCENARIOS := test_fuzz_payloads.py test_hostile_values.py test_permissions.py \
 	test_malformed_payloads.py test_true_apologies.py test_slack_plumbing.py test_settings_modal.py \
-	test_front_door_garbage.py test_front_door_inbox.py test_front_door_replays.py test_front_door_unverified.py
+	test_front_door_garbage.py test_front_door_inbox.py test_front_door_replays.py test_front_door_unverified.py \
+	test_workspace_lifecycle.py test_tenant_isolation.py test_slack_token_rotation.py test_metrics.py \
+	test_interaction_logs.py
 DOCUMENTED_SCENARIOS := $(filter-out $(addprefix tests/scenarios/,$(SLACK_ONLY_SCENARIOS)),$(wildcard tests/scenarios/test_*.py))
 unit-documented: $(STAMP)
 	env -u TEST_DATABASE_URL BXHOURS_SANDBOX_SHAPES=documented \
