@@ -81,10 +81,28 @@ async def run_stack(
         bxhours_admins=admins,
         **(extra_settings or {}),
     )
-    runtime = await Runtime.create(settings, now=now)
+    async with _serving(settings, now, fake, fake_runner, 0, with_worker) as (runtime, simulator, url):
+        yield Stack(runtime, fake, simulator, url)
+
+
+@contextlib.asynccontextmanager
+async def _serving(
+    settings: Settings,
+    now: Callable[[], datetime],
+    fake: FakeSlack,
+    fake_runner: web.AppRunner,
+    port: int,
+    with_worker: bool,
+) -> AsyncIterator[tuple[Runtime, SlackSimulator, str]]:
+    """bxhours' real server on 127.0.0.1:``port`` (0: any) with its worker, torn down in order."""
+    try:
+        runtime = await Runtime.create(settings, now=now)
+    except BaseException:
+        await fake_runner.cleanup()
+        raise
     runner = web.AppRunner(create_web_app(runtime), access_log_class=RedactingAccessLogger)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     url = f"http://127.0.0.1:{port}"
@@ -92,7 +110,7 @@ async def run_stack(
     worker_task = asyncio.create_task(runtime.worker.run(stop)) if with_worker else None
     simulator = SlackSimulator(url, SIGNING_SECRET, fake)
     try:
-        yield Stack(runtime, fake, simulator, url)
+        yield runtime, simulator, url
     finally:
         stop.set()
         try:
@@ -168,24 +186,5 @@ async def run_hosted_stack(
         bxhours_encryption_key=generate_key(),  # type: ignore[arg-type]
         **(extra_settings or {}),
     )
-    runtime = await Runtime.create(settings, now=now)
-    runner = web.AppRunner(create_web_app(runtime), access_log_class=RedactingAccessLogger)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    stop = asyncio.Event()
-    worker_task = asyncio.create_task(runtime.worker.run(stop)) if with_worker else None
-    simulator = SlackSimulator(url, SIGNING_SECRET, fake)
-    try:
+    async with _serving(settings, now, fake, fake_runner, port, with_worker) as (runtime, simulator, _url):
         yield HostedStack(runtime, fake, simulator, url)
-    finally:
-        stop.set()
-        try:
-            if worker_task is not None:
-                await worker_task
-            await simulator.aclose()
-            await runner.cleanup()
-            await runtime.drain()
-            await runtime.close()
-        finally:
-            await fake_runner.cleanup()
