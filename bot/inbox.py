@@ -255,7 +255,13 @@ class InboxWriter:
         return len(self._running)
 
     def new_row(
-        self, body: dict[str, Any], raw: str, content_type: str, signature: str, *, tenant_id: int | None = None
+        self,
+        body: dict[str, Any],
+        raw: str,
+        content_type: str,
+        signature: str,
+        *,
+        tenant_id: int | None = None,
     ) -> NewRow:
         kind, name, user_id = describe(body)
         received_at = self.now()
