@@ -524,7 +524,7 @@ class TenantResolver:
 
     def __init__(self, installations: InstallationRepository) -> None:
         self.installations = installations
-        self._cache: dict[tuple[str | None, str | None, bool], tuple[int | None, float]] = {}
+        self._cache: dict[tuple[str | None, str | None, bool], tuple[int, float]] = {}
 
     async def tenant_of(self, body: dict[str, Any]) -> int | None:
         from slack_bolt.request.internals import (
@@ -545,11 +545,12 @@ class TenantResolver:
         found = await self.installations.find(
             team_id=key[0], enterprise_id=key[1], is_enterprise_install=key[2]
         )
-        tenant_id = found.tenant_id if found is not None else None
+        if found is None:
+            return None  # not cached: a workspace that installs now is served at its next request
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[key] = (tenant_id, now)
-        return tenant_id
+        self._cache[key] = (found.tenant_id, now)
+        return found.tenant_id
 
     def forget(self) -> None:
         self._cache.clear()

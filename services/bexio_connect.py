@@ -11,9 +11,9 @@ Nothing is stored before every check passed: the code is traded for tokens, the 
 those tokens, and only then are they saved (encrypted) for the tenant — or revoked at bexio.
 
 The Marketplace path starts at bexio, before bxhours knows any workspace: the checks that need the
-company run, and the tokens travel, encrypted, in a short-lived pending connection that the Slack
-install carries; the workspace is connected when that install finishes and its installer's Slack
-e-mail matches the bexio superadmin's.
+company run, the tokens are kept on the server as a pending connection (encrypted, single use, 30
+minutes) whose key the Slack install carries, and the workspace is connected when that install
+finishes and its installer's Slack e-mail matches the bexio superadmin's.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ class PendingFromBexio:
     company: Company
     bexio_email: str
     ticket: str
-    """Carried through the Slack install (``/slack/install?pending=…``); encrypted, expires."""
+    """Carried through the Slack install (``/slack/install?pending=…``): the key of the pending
+    connection stored on the server (its tokens never reach the browser); single use, 30 minutes."""
 
 
 SlackEmail = Callable[[int, str], Awaitable[str | None]]
@@ -162,8 +163,11 @@ class BexioConnectService:
 
     @property
     def available(self) -> bool:
-        """OAuth needs the bexio app's id and secret (BEXIO_CLIENT_ID, BEXIO_CLIENT_SECRET)."""
-        return bool(self.access.config.client_id and self.access.config.client_secret)
+        """OAuth needs the bexio app's id and secret (BEXIO_CLIENT_ID, BEXIO_CLIENT_SECRET); a server
+        signed in with a personal access token (BEXIO_ACCESS_TOKEN) uses that, so connecting by OAuth
+        there would store tokens nobody uses."""
+        config = self.access.config
+        return bool(config.client_id and config.client_secret and not config.access_token)
 
     # -- the link in the App Home -------------------------------------------------------------------
 
@@ -183,7 +187,8 @@ class BexioConnectService:
         """
         if not self.available:
             raise ConnectRefused(
-                "bexio sign-in is not set up on this server (BEXIO_CLIENT_ID and BEXIO_CLIENT_SECRET)."
+                "bexio sign-in is not set up on this server (BEXIO_CLIENT_ID and BEXIO_CLIENT_SECRET, "
+                "without BEXIO_ACCESS_TOKEN)."
             )
         payload: dict[str, object] = {}
         if ticket:
@@ -240,16 +245,19 @@ class BexioConnectService:
                     slack_user_id=user_id,
                 )
             if tenant_id is None or user_id is None:
-                ticket = self.seal.seal(
+                # The tokens stay on the server (encrypted, single use, 30 minutes); the browser
+                # carries only the key of this pending connection through the Slack install.
+                ticket = await self.states.issue(
+                    "pending",
                     {
-                        "k": "pending",
                         "email": email,
                         "company": company.__dict__,
                         "access": tokens.access_token,
                         "refresh": tokens.refresh_token,
                         "expires_at": tokens.expires_at.isoformat(),
                         "scope": tokens.scope,
-                    }
+                    },
+                    lifetime=PENDING_LIFETIME,
                 )
                 return PendingFromBexio(company, email, ticket)
             return await self._connect(tenant_id, user_id, email, company, tokens)
@@ -266,8 +274,8 @@ class BexioConnectService:
 
     async def adopt_pending(self, tenant_id: int, installer_user_id: str, ticket: str) -> Connected:
         """The Slack install that a Marketplace sign-in led to has finished: connect that workspace."""
-        opened = self.seal.open(ticket, PENDING_LIFETIME)
-        if opened is None or opened.get("k") != "pending":
+        opened = await self.states.consume("pending", ticket)
+        if opened is None:
             raise ConnectRefused(
                 "The bexio sign-in that led here has expired. Open the App Home in Slack and click Connect bexio.",
                 tenant_id=tenant_id,
@@ -292,7 +300,7 @@ class BexioConnectService:
         """If the tenant's OAuth connection is broken (bexio refused its refresh token: revoked,
         expired, or reused): the reason, the first time this is asked after it broke — so admins are
         told once; None otherwise."""
-        if not self.available or self.access.config.access_token:
+        if not self.available:
             return None
         async with self.db.session(tenant_id) as session:
             row = await session.scalar(select(BexioConnection).with_for_update())
@@ -302,7 +310,7 @@ class BexioConnectService:
             return row.last_error or "bexio refused bxhours' sign-in"
 
     async def is_broken(self, tenant_id: int) -> bool:
-        if not self.available or self.access.config.access_token:
+        if not self.available:
             return False
         async with self.db.session(tenant_id) as session:
             row = await session.scalar(select(BexioConnection))
