@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bexio.client import BexioClient
 from bexio.reading import PageReader, Unreadable, record_id
@@ -52,6 +52,24 @@ class ImportContext:
     prefetched: dict[tuple[str, bool], asyncio.Task[Prefetched]] = field(default_factory=dict)
     """Lists read ahead of their turn (``prefetch``), by path and whether ordered by id."""
 
+    primed: dict[tuple[str, bool], _Primed[Any]] = field(default_factory=dict)
+    """Streamed lists whose first page is requested ahead of their turn (``prime``)."""
+
+    def prime(self, path: str, reader: PageReader[Any], *, by_id: bool) -> None:
+        """Request the first page of a streamed list (the timesheets) now: it is waiting when the
+        list's turn comes, and the pages after it are requested from then on as it is staged. Only
+        that first page (and, once it came back full, the next one) is held: memory stays flat."""
+        if (path, by_id) not in self.primed:
+            self.primed[path, by_id] = _Primed(
+                lambda unreadable: self.client.pages(
+                    path,
+                    reader,
+                    params={"order_by": "id"} if by_id else None,
+                    on_unreadable=unreadable,
+                    ahead=PAGES_AHEAD,
+                )
+            )
+
     def prefetch(self, reads: list[ListRead]) -> None:
         """Start reading these lists now, all at once, so that each phase finds its list waiting
         instead of waiting one round trip per page for it (issue 18 §3). Lists are small beside the
@@ -77,6 +95,10 @@ class ImportContext:
         """Give up reads ahead nobody used (an import that failed half-way)."""
         tasks = list(self.prefetched.values())
         self.prefetched.clear()
+        primed = list(self.primed.values())
+        self.primed.clear()
+        for stream in primed:
+            await stream.close()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -107,6 +129,9 @@ class ImportContext:
         waiting = self.prefetched.pop((path, by_id), None)
         if waiting is not None:
             return _replayed(waiting, unreadable)
+        primed = self.primed.pop((path, by_id), None)
+        if primed is not None:
+            return primed.pages(unreadable)
         return self.client.pages(
             path,
             reader,
@@ -188,3 +213,44 @@ async def _replayed(
 def _id_of(record: Any) -> int | None:
     found = getattr(record, "id", None)
     return record_id({"id": found} if found is not None else record)
+
+
+class _Primed(Generic[M]):
+    """A paged list whose first page was asked for before anyone reads it (``ImportContext.prime``).
+
+    Records bexio sent that cannot be read are held until the reader says where they go.
+    """
+
+    def __init__(
+        self, open_pages: Callable[[Callable[[list[Unreadable]], None]], AsyncIterator[list[M]]]
+    ) -> None:
+        self._held: list[Unreadable] = []
+        self._target: Callable[[list[Unreadable]], None] | None = None
+        self._pages = open_pages(self._unreadable)
+        self._first: asyncio.Future[list[M]] = asyncio.ensure_future(anext(self._pages))
+
+    def _unreadable(self, records: list[Unreadable]) -> None:
+        if self._target is None:
+            self._held.extend(records)
+        else:
+            self._target(records)
+
+    async def pages(self, unreadable: Callable[[list[Unreadable]], None]) -> AsyncIterator[list[M]]:
+        self._target = unreadable
+        if self._held:
+            held, self._held = self._held, []
+            unreadable(held)
+        try:
+            first = await self._first
+        except StopAsyncIteration:
+            return
+        yield first
+        async for page in self._pages:
+            yield page
+
+    async def close(self) -> None:
+        self._first.cancel()
+        await asyncio.gather(self._first, return_exceptions=True)
+        aclose = getattr(self._pages, "aclose", None)
+        if aclose is not None:
+            await aclose()

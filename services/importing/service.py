@@ -61,6 +61,7 @@ from services.importing.timesheets import (
     import_new_timesheets,
     import_timesheet,
     import_timesheets,
+    prime_timesheets,
 )
 from services.settings import SettingsService
 from storage.db import Database
@@ -192,6 +193,8 @@ class ImportService:
                         ctx.prefetch(
                             [read for phase in phases for read in _list_reads(ctx.client, phase.key)]
                         )
+                        if any(phase.key == "timesheets" for phase in phases):
+                            prime_timesheets(ctx)
                     for phase in phases:
                         tracker.enter(phase)
                         await phase.run(self, ctx, summary)

@@ -154,6 +154,11 @@ class EntryRates:
         return found
 
 
+def prime_timesheets(ctx: ImportContext) -> None:
+    """Ask for the first page of timesheets while the other lists are imported (issue 18 §3)."""
+    ctx.prime(ctx.client.timesheets.path, _TIMESHEETS, by_id=True)
+
+
 async def import_timesheets(ctx: ImportContext) -> tuple[ResourceChanges, int]:
     """Returns the changes and how many timesheets had no date (and could not be stored)."""
     to_entry, undated = await _entry_builder(ctx)
