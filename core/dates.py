@@ -11,12 +11,47 @@ from datetime import date, timedelta
 from core.errors import DomainError, quote_input
 
 WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_WEEKDAYS = {
-    **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
-    **{name: i for i, name in enumerate(("mo", "di", "mi", "do", "fr", "sa", "so"))},
+Language = str
+"""A two-letter language code: de, fr, it or en."""
+LANGUAGES: tuple[Language, ...] = ("de", "fr", "it", "en")
+
+
+def _days(*names: str) -> dict[str, int]:
+    return {name: i for i, name in enumerate(names)}
+
+
+# Every language's weekday abbreviations, read by everyone whatever their language (issue 14 §4):
+# two- and three-letter forms (no German three-letter ones: "mit", "die" are words). Full names
+# ("Montag", "lundi") stay words: they begin project names more often than people type them as days. Two short forms mean different days in different
+# languages — German "Di" (Dienstag) is French "di" (dimanche), German "Do" (Donnerstag) is Italian
+# "do" (domenica) — so those are read in the person's language, German when it is another one.
+_WEEKDAY_WORDS: dict[Language, dict[str, int]] = {
+    "en": {
+        **_days("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+    },
+    "de": {
+        **_days("mo", "di", "mi", "do", "fr", "sa", "so"),
+    },
+    "fr": {
+        **_days("lu", "ma", "me", "je", "ve", "sa", "di"),
+        **_days("lun", "mar", "mer", "jeu", "ven", "sam", "dim"),
+    },
+    "it": {
+        **_days("lu", "ma", "me", "gi", "ve", "sa", "do"),
+        **_days("lun", "mar", "mer", "gio", "ven", "sab", "dom"),
+    },
 }
-_TODAY = frozenset({"today", "heute"})
-_YESTERDAY = frozenset({"yesterday", "gestern"})
+_WEEKDAY_FALLBACK: Language = "de"
+"""The team's language decides the words two languages read differently; German otherwise."""
+
+# Relative days, in every language: days before today. Apostrophes may be ' or ’ (normalised).
+_RELATIVE_DAYS: dict[str, int] = {
+    **dict.fromkeys(("today", "heute", "aujourd'hui", "oggi"), 0),
+    **dict.fromkeys(("yesterday", "gestern", "hier", "ieri"), 1),
+    **dict.fromkeys(("vorgestern", "avant-hier", "l'altro ieri", "altroieri", "l'altroieri"), 2),
+}
+MULTI_WORD_DAYS: frozenset[str] = frozenset(word for word in _RELATIVE_DAYS if " " in word)
+"""Day words of more than one word ("l'altro ieri"): the parser tries them on two tokens."""
 _MONTHS_DE = (
     "Januar",
     "Februar",
@@ -42,16 +77,38 @@ class DateError(DomainError):
     """A token that looks like a date but is not a real day."""
 
 
-def parse_date_token(token: str, today: date) -> date | None:
+def normalise_day_word(token: str) -> str:
+    """Case, the typographic apostrophe, and the surrounding blanks do not matter in day words."""
+    return " ".join(token.replace("’", "'").replace("`", "'").casefold().split())
+
+
+def weekday_of(word: str, language: Language = _WEEKDAY_FALLBACK) -> int | None:
+    """Monday=0 … Sunday=6 for a weekday word of any language; the person's language decides a
+    word that two languages read differently (German otherwise)."""
+    own = _WEEKDAY_WORDS.get(language, {})
+    if word in own:
+        return own[word]
+    fallback = _WEEKDAY_WORDS[_WEEKDAY_FALLBACK]
+    if word in fallback:
+        return fallback[word]
+    for names in _WEEKDAY_WORDS.values():
+        if word in names:
+            return names[word]
+    return None
+
+
+def parse_date_token(token: str, today: date, language: Language = _WEEKDAY_FALLBACK) -> date | None:
     """The day a token names, None when the token is not a date at all (it is then, say, part
-    of a project name), `DateError` when it has a date's form but names no real day."""
-    word = token.strip().casefold()
-    if word in _TODAY:
-        return today
-    if word in _YESTERDAY:
-        return today - timedelta(days=1)
-    if word in _WEEKDAYS:
-        return today - timedelta(days=(today.weekday() - _WEEKDAYS[word]) % 7)
+    of a project name), `DateError` when it has a date's form but names no real day.
+
+    Day words of all four languages are read (`gestern`, `hier`, `ieri`, `yesterday`, `Mo`, `lun`,
+    `jeudi` …); a weekday is the most recent such day, today included."""
+    word = normalise_day_word(token)
+    if word in _RELATIVE_DAYS:
+        return today - timedelta(days=_RELATIVE_DAYS[word])
+    weekday = weekday_of(word, language)
+    if weekday is not None:
+        return today - timedelta(days=(today.weekday() - weekday) % 7)
     if m := _ISO.fullmatch(word):
         return _day(token, int(m["y"]), int(m["m"]), int(m["d"]))
     if m := _SWISS.fullmatch(word):

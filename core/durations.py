@@ -12,8 +12,8 @@ from core.errors import DomainError, quote_input
 MAX_MINUTES = 24 * 60
 """One entry covers at most a day; anything longer is a typo, not a work day."""
 
-_HOURS_UNIT = r"(?:h|hr|hrs|hours?|std|stunden?)"
-_MINUTES_UNIT = r"(?:m|min|mins|minutes?|minuten?)"
+_HOURS_UNIT = r"(?:h|hr|hrs|hours?|std|stunden?|heures?|ore|ora)"
+_MINUTES_UNIT = r"(?:m|min|mins|mn|minutes?|minuten?|minuti|minuto)"
 _NUMBER = r"[0-9]+(?:[.,][0-9]+)?"
 
 _FORMS = (

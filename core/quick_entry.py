@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from core.dates import DateError, parse_date_token
+from core.dates import MULTI_WORD_DAYS, DateError, normalise_day_word, parse_date_token
 from core.durations import DurationError, parse_duration
 from core.entry_rules import MAX_NOTE_LENGTH as MAX_NOTE_LENGTH
 from core.errors import quote_input
@@ -98,8 +98,10 @@ def is_future(day: date, today: date) -> bool:
     return day > today
 
 
-def parse_log_hours(text: str, today: date) -> LogHoursInput | ParseError:
-    """Read `/log-hours` text; see the module docstring for the grammar."""
+def parse_log_hours(text: str, today: date, language: str = "de") -> LogHoursInput | ParseError:
+    """Read `/log-hours` text; see the module docstring for the grammar. Day words of every
+    language are read right after the duration; ``language`` decides the few weekday words two
+    languages read differently."""
     try:
         tokens = list(_TOKEN.finditer(text))
         if not tokens:
@@ -114,8 +116,10 @@ def parse_log_hours(text: str, today: date) -> LogHoursInput | ParseError:
             word = tokens[i].group()
             if billable is None and word.casefold() == NON_BILLABLE_FLAG:
                 billable = False
-            elif day is None and (parsed := _date(word, today)) is not None:
-                day = parsed
+            elif day is None and (found := _day_at(tokens, i, today, language)) is not None:
+                day, used = found
+                i += used
+                continue
             else:
                 break
             i += 1
@@ -132,7 +136,7 @@ def parse_log_hours(text: str, today: date) -> LogHoursInput | ParseError:
     )
 
 
-def parse_log_expense(text: str, today: date) -> LogExpenseInput | ParseError:
+def parse_log_expense(text: str, today: date, language: str = "de") -> LogExpenseInput | ParseError:
     """Read `/log-expense` text; the amount may carry `CHF` before or after it."""
     try:
         tokens = list(_TOKEN.finditer(text))
@@ -140,10 +144,9 @@ def parse_log_expense(text: str, today: date) -> LogExpenseInput | ParseError:
             return ParseError(f"Nothing to log. Usage: {LOG_EXPENSE_USAGE}")
         amount, i = _leading_amount(tokens)
         day = None
-        if i < len(tokens):
-            day = _date(tokens[i].group(), today)
-            if day is not None:
-                i += 1
+        if i < len(tokens) and (found := _day_at(tokens, i, today, language)) is not None:
+            day, used = found
+            i += used
         tail = _tail(_rest(text, tokens, i), LOG_EXPENSE_USAGE, "category")
     except _Refused as refused:
         return ParseError(refused.message)
@@ -207,11 +210,23 @@ def _currency(word: str) -> str | None:
     return None
 
 
-def _date(word: str, today: date) -> date | None:
+def _date(word: str, today: date, language: str = "de") -> date | None:
     try:
-        return parse_date_token(word, today)
+        return parse_date_token(word, today, language)
     except DateError as exc:
         raise _Refused(exc.message) from None
+
+
+def _day_at(tokens: list[re.Match[str]], i: int, today: date, language: str) -> tuple[date, int] | None:
+    """The day the words at ``i`` name, and how many words that took ("l'altro ieri" is two)."""
+    if i + 1 < len(tokens):
+        pair = normalise_day_word(f"{tokens[i].group()} {tokens[i + 1].group()}")
+        if pair in MULTI_WORD_DAYS:
+            found = _date(pair, today, language)
+            if found is not None:
+                return found, 2
+    found = _date(tokens[i].group(), today, language)
+    return (found, 1) if found is not None else None
 
 
 def _rest(text: str, tokens: list[re.Match[str]], i: int) -> str:

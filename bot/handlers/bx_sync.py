@@ -12,6 +12,7 @@ from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import bx_sync as views
 from bot.views import help as help_texts
 from bot.views import payload
+from core.keywords import keyword
 from services.importing.people import LinkError, parse_link_request
 from services.importing.runs import AlreadyRunning
 
@@ -28,7 +29,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
     @surfaces.command("/bx-sync", STATUS, words={"": IMPORT, "link": LINK})
     async def handle(ack: AsyncAck, command: dict[str, str], tenant_id: int, user_id: str) -> None:
         words = command.get("text", "").split()
-        sub = words[0].lower() if words else ""
+        sub = keyword(words[0]) if words else ""
         if sub == "help":
             await ack(help_texts.BX_SYNC)
             return

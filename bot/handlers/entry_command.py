@@ -20,6 +20,7 @@ from bot.deps import BotDeps
 from bot.handlers.replies import Tell
 from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import choices, payload
+from core.keywords import keyword
 from core.quick_entry import ParseError
 from services.container import Services
 from services.entry_outcomes import Refusal, Removed
@@ -96,7 +97,7 @@ def register(surfaces: Surfaces, deps: BotDeps, spec: EntryCommand[Any, Any]) ->
         user_id: str,
     ) -> None:
         text = command.get("text", "").strip()
-        words = text.lower().split()
+        words = [keyword(word) for word in text.split()]
         if words == ["help"]:
             await ack(spec.help_text)
             return

@@ -18,6 +18,7 @@ from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import help as help_texts
 from bot.views import invoice_modal, payload
 from bot.views.invoice_modal import ModalData, ModalState
+from core.keywords import keyword
 from services.container import Services
 from services.invoicing import InvoiceRefused, InvoiceRequest, PreviewChanged, Selection
 
@@ -45,7 +46,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         ack: AsyncAck, command: dict[str, str], client: AsyncWebClient, tenant_id: int, user_id: str
     ) -> None:
         words = command.get("text", "").split()
-        if words and words[0].lower() == "help":
+        if words and keyword(words[0]) == "help":
             await ack(help_texts.INVOICE)
             return
         if words:

@@ -47,6 +47,7 @@ from bot.handlers.replies import Tell
 from bot.handlers.saved import LEDGER, Ledger
 from bot.views.blocks import notice_modal
 from bot.views.payload import Kind, PayloadError, envelope_problem, normalize
+from core.keywords import keyword
 from services.tenants import UnknownWorkspace
 
 log = logging.getLogger("bxhours.bot")
@@ -254,7 +255,7 @@ class Surfaces:
         if registration.kind != "command":
             return registration.surface
         words = str(body.get("text") or "").split()
-        first = words[0].lower() if words else ""
+        first = keyword(words[0]) if words else ""
         if first == HELP_WORD:
             return PUBLIC_HELP
         return registration.words.get(first, registration.surface)

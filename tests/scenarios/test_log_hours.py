@@ -323,6 +323,25 @@ async def test_help_and_week(ls: LoggingStack) -> None:
     assert "1:30 h · *Website Relaunch* / Umsetzung · billable" in shown
 
 
+async def test_keywords_work_in_every_language(ls: LoggingStack) -> None:
+    """Issue 14 §4: the English keyword always, and its German, French and Italian aliases."""
+    for word in ("hilfe", "aide", "aiuto", "HELP"):
+        reply = await send(ls, ANDREA, "/log-hours", word, expect_hook=False)
+        assert "/log-hours DURATION [nb] [DATE] PROJECT" in reply.inline, word
+    for word in ("woche", "semaine", "settimana"):
+        week = await send(ls, MIA, "/log-hours", word)
+        assert week.hook is not None and "Week" in str(week.hook["blocks"]), word
+
+
+async def test_a_day_word_of_another_language_is_the_day_and_the_reply_shows_it(ls: LoggingStack) -> None:
+    reply = await send(ls, MIA, "/log-hours", "1h hier Website Relaunch / Umsetzung: review")
+    [entry] = await entries(ls.db, ls.tenant_id)
+    assert entry.day == MONDAY - timedelta(days=1)  # "hier" is French for yesterday
+    assert entry.note == "review"
+    shown = reply.inline + str(reply.hook)
+    assert "22.11." in shown, shown
+
+
 # -- the form ---------------------------------------------------------------------------------
 
 
