@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo try test lint typecheck unit unit-documented run worker sandbox bench clean constraints
+.PHONY: catalogs demo try test lint typecheck unit unit-documented run worker sandbox bench clean constraints
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,17 +12,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The message catalogs (core/locale/<language>/*.po, edited by translators) compiled to one .mo per
+# language; the package build does the same (setup.py). The .mo files are not committed.
+CATALOGS := $(VENV)/.catalogs
+$(CATALOGS): $(STAMP) $(wildcard core/locale/*/*.po)
+	$(BIN)/python -m core.i18n
+	touch $(CATALOGS)
+catalogs: $(CATALOGS)
+
+demo: $(STAMP) $(CATALOGS)
 	$(BIN)/bxhours demo
 
 # Click through by hand: the bexio sandbox, a fake Slack and bxhours serve on 127.0.0.1:8731-8733
 # until Ctrl-C; it prints the `bxhours try …` commands that act as a Slack user (README: Trying it).
-try: $(STAMP)
+try: $(STAMP) $(CATALOGS)
 	$(BIN)/bxhours try up
 
 test: $(STAMP) lint typecheck unit unit-documented
 
-lint: $(STAMP)
+lint: $(STAMP) $(CATALOGS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -31,7 +39,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy core bexio storage
 
-unit: $(STAMP)
+unit: $(STAMP) $(CATALOGS)
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # The bexio client and every scenario that reads bexio once more against a sandbox that answers in
@@ -47,20 +55,20 @@ SLACK_ONLY_SCENARIOS := test_fuzz_payloads.py test_hostile_values.py test_permis
 	test_workspace_lifecycle.py test_tenant_isolation.py test_slack_token_rotation.py test_metrics.py \
 	test_interaction_logs.py
 DOCUMENTED_SCENARIOS := $(filter-out $(addprefix tests/scenarios/,$(SLACK_ONLY_SCENARIOS)),$(wildcard tests/scenarios/test_*.py))
-unit-documented: $(STAMP)
+unit-documented: $(STAMP) $(CATALOGS)
 	env -u TEST_DATABASE_URL BXHOURS_SANDBOX_SHAPES=documented \
 		$(BIN)/pytest -q -n 2 --dist loadfile tests/bexio $(DOCUMENTED_SCENARIOS)
 
-run: $(STAMP)
+run: $(STAMP) $(CATALOGS)
 	$(BIN)/bxhours serve
 
-worker: $(STAMP)
+worker: $(STAMP) $(CATALOGS)
 	$(BIN)/bxhours worker
 
-sandbox: $(STAMP)
+sandbox: $(STAMP) $(CATALOGS)
 	$(BIN)/bxhours sandbox --seed demo
 
-bench: $(STAMP)
+bench: $(STAMP) $(CATALOGS)
 	$(BIN)/python bench/bexio_paging.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/ack_latency.py
