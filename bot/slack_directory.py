@@ -31,6 +31,15 @@ class SlackDirectory:
             return None
         return _email(answer.get("user") or {})
 
+    async def locale_of(self, user_id: str) -> str | None:
+        """The language of a member's Slack account (``de-DE`` …), for ``services.languages``."""
+        try:
+            answer = await self.client.users_info(user=user_id, include_locale=True)
+        except SlackApiError:
+            return None
+        locale = (answer.get("user") or {}).get("locale")
+        return locale if isinstance(locale, str) else None
+
     async def admins_and_owners(self) -> dict[str, str]:
         """The workspace's admins and owners: Slack user id → slack_owner | slack_admin."""
         found: dict[str, str] = {}

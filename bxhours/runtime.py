@@ -50,6 +50,7 @@ from bot.workspace_setup import WorkspaceSetup
 from bxhours.commands import CommandError
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
+from core.i18n import language_scope
 from services.bexio_access import BexioAccess, BexioConfig
 from services.bexio_connect import RECONNECT_REASON, BexioConnectService, TicketSeal
 from services.changes import ChangeProcessor, ChangeRefused, InvoiceChanges
@@ -67,6 +68,7 @@ from services.importing.service import ImportService
 from services.importing.status import SyncStatusService
 from services.invoicing import INVOICE_PUSH, InvoicingService
 from services.invoicing.recent import RecentInvoices
+from services.languages import LanguageService
 from services.onboarding import OnboardingService
 from services.people import PeopleService
 from services.settings import SettingsService
@@ -255,6 +257,9 @@ class Runtime:
                 changes=ChangeProcessor(db, importer, InvoiceChanges(db, bexio, notifier, now), sync_status),
                 workspaces=workspaces,
                 connect=connect,
+                languages=LanguageService(
+                    db, tenant_settings, now, default=settings.bxhours_language, locales=directory
+                ),
             )
             services.home.connect = connect
             services.home.onboarding = OnboardingService(db, sync_status, now)
@@ -399,7 +404,9 @@ def _as_tenant(services: Services, handler: JobHandler) -> JobHandler:
     async def run(job: ClaimedJob) -> dict[str, Any] | None:
         if not await services.tenants.installed(job.tenant_id):
             return {"skipped": "the workspace removed bxhours"}
-        with working_for(job.tenant_id):
+        languages = services.languages
+        language = await languages.for_workspace(job.tenant_id) if languages is not None else None
+        with working_for(job.tenant_id), language_scope(language):
             try:
                 result = await handler(job)
                 if not await services.tenants.installed(job.tenant_id):

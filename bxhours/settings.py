@@ -37,6 +37,7 @@ EXPECTATIONS: dict[str, str] = {
     "BEXIO_WEBHOOK_SECRET": "a shared secret of at least 16 characters for POST /bexio/webhook",
     "BXHOURS_ENCRYPTION_KEY": "a Fernet key (44 url-safe base64 characters); create one with `bxhours keygen`",
     "BXHOURS_TIMEZONE": "an IANA time zone name such as Europe/Zurich",
+    "BXHOURS_LANGUAGE": "de, fr, it or en",
     "BXHOURS_ADMINS": "Slack user ids separated by commas, e.g. U012AB3CD,U045EF6GH",
     "HOST": "the interface to listen on, e.g. 0.0.0.0 or 127.0.0.1",
     "PORT": "a TCP port number between 1 and 65535",
@@ -82,6 +83,9 @@ class Settings(BaseSettings):
     bexio_webhook_secret: SecretStr | None = None
     bxhours_encryption_key: SecretStr | None = None
     bxhours_timezone: str = "Europe/Zurich"
+    bxhours_language: str = "de"
+    """Workspaces' language until an admin sets theirs (Settings → language); people's own choice
+    and their Slack language come first."""
     bxhours_admins: str = ""
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -131,6 +135,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("is not a known time zone") from exc
         return value
+
+    @field_validator("bxhours_language")
+    @classmethod
+    def _spoken(cls, value: str) -> str:
+        from core.i18n import normalise_language
+
+        language = normalise_language(value)
+        if language is None:
+            raise ValueError("is not a language bxhours speaks")
+        return language
 
     @field_validator("bxhours_admins")
     @classmethod

@@ -19,6 +19,7 @@ from typing import Any
 from core.customers_rule import DEFAULT_CATEGORY_NAMES, parse_category_names
 from core.dates import DateError, parse_iso_date
 from core.errors import DomainError
+from core.i18n import N_, _, normalise_language
 from core.money import AmountError, parse_amount
 from core.numbering import DEFAULT_INVOICE_NUMBER_FORMAT, validate_invoice_number_format
 from core.time_rounding import parse_time_rounding
@@ -55,7 +56,7 @@ def parse_bool(text: str) -> bool:
         return True
     if word in _FALSE:
         return False
-    raise ValueError("expects true or false (also yes/no, on/off, 1/0)")
+    raise ValueError(_("expects true or false (also yes/no, on/off, 1/0)"))
 
 
 def render_bool(value: bool) -> str:
@@ -66,7 +67,7 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         raw = text.strip()
         if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
-            raise ValueError(f"expects a whole number of at least {minimum}")
+            raise ValueError(_("expects a whole number of at least {minimum}", minimum=minimum))
         return int(raw)
 
     return parse
@@ -76,13 +77,15 @@ def parse_money_setting(text: str) -> Decimal:
     try:
         return parse_amount(text)
     except AmountError as exc:
-        raise ValueError(f"expects an amount in CHF like 150 or 142.50 ({exc.message})") from None
+        raise ValueError(
+            _("expects an amount in CHF like 150 or 142.50 ({problem})", problem=exc.message)
+        ) from None
 
 
 def parse_tax_code(text: str) -> str:
     code = text.strip().upper()
     if not _TAX_CODE.fullmatch(code):
-        raise ValueError("expects a bexio sales tax code such as UN81 or UR26")
+        raise ValueError(_("expects a bexio sales tax code such as UN81 or UR26"))
     return code
 
 
@@ -90,13 +93,13 @@ def parse_date_setting(text: str) -> date:
     try:
         return parse_iso_date(text)
     except DateError:
-        raise ValueError("expects a date as YYYY-MM-DD, e.g. 2026-01-01") from None
+        raise ValueError(_("expects a date as YYYY-MM-DD, e.g. 2026-01-01")) from None
 
 
 def parse_category_setting(text: str) -> tuple[str, ...]:
     names = parse_category_names(text)
     if not names:
-        raise ValueError("expects one or more contact group names, separated by commas")
+        raise ValueError(_("expects one or more contact group names, separated by commas"))
     return names
 
 
@@ -108,7 +111,9 @@ def parse_slack_user_ids(text: str) -> tuple[str, ...]:
             continue
         m = _SLACK_USER.fullmatch(piece)
         if m is None:
-            raise ValueError(f"expects Slack user ids like U012AB3CD, separated by commas (not {piece!r})")
+            raise ValueError(
+                _("expects Slack user ids like U012AB3CD, separated by commas (not {typed})", typed=repr(piece))
+            )
         ids[m["id"]] = None
     return tuple(ids)
 
@@ -116,8 +121,15 @@ def parse_slack_user_ids(text: str) -> tuple[str, ...]:
 def parse_activity_name(text: str) -> str:
     name = " ".join(text.split())
     if not name:
-        raise ValueError("expects the name of a bexio business activity")
+        raise ValueError(_("expects the name of a bexio business activity"))
     return name
+
+
+def parse_language(text: str) -> str:
+    language = normalise_language(text)
+    if language is None:
+        raise ValueError(_("expects one of de, fr, it, en"))
+    return language
 
 
 def parse_invoice_number_format(text: str) -> str:
@@ -129,84 +141,93 @@ SETTINGS: dict[str, SettingSpec] = {
     for spec in (
         SettingSpec(
             "customer_category",
-            "Names of the bexio contact group that marks customers, comma-separated, case-insensitive.",
+            N_("Names of the bexio contact group that marks customers, comma-separated, case-insensitive."),
             DEFAULT_CATEGORY_NAMES,
             parse_category_setting,
             ", ".join,
         ),
         SettingSpec(
             "default_activity",
-            "Business activity used when /log-hours names none and the person has no previous one.",
+            N_("Business activity used when /log-hours names none and the person has no previous one."),
             None,
             parse_activity_name,
         ),
         SettingSpec(
             "default_sales_tax",
-            "Sales tax code for lines without their own, e.g. UN81; its kind (UN) picks the rate of the day.",
+            N_("Sales tax code for lines without their own, e.g. UN81; its kind (UN) picks the rate of the day."),
             "UN81",
             parse_tax_code,
         ),
         SettingSpec(
             "allow_future_dates",
-            "Whether hours may be logged for days after today.",
+            N_("Whether hours may be logged for days after today."),
             "false",
             parse_bool,
             render_bool,
         ),
         SettingSpec(
             "invoice_imported_hours_since",
-            "Hours imported from bexio on or after this date are offered for invoicing (unset: none are).",
+            N_("Hours imported from bexio on or after this date are offered for invoicing (unset: none are)."),
             None,
             parse_date_setting,
         ),
         SettingSpec(
             "use_bexio_numbering",
-            "Default of the invoice modal's “Use bexio invoice number” box.",
+            N_("Default of the invoice modal's “Use bexio invoice number” box."),
             "true",
             parse_bool,
             render_bool,
         ),
         SettingSpec(
             "invoice_number_format",
-            "bxhours' own invoice numbers: {year} and {seq}, e.g. RE-{year}-{seq:04}.",
+            N_("bxhours' own invoice numbers: {year} and {seq}, e.g. RE-{year}-{seq:04}."),
             DEFAULT_INVOICE_NUMBER_FORMAT,
             parse_invoice_number_format,
         ),
         SettingSpec(
             "time_rounding",
-            "Rounding of each entry before invoicing: 15:up, 6:nearest, 30:down … (unset: none).",
+            N_("Rounding of each entry before invoicing: 15:up, 6:nearest, 30:down … (unset: none)."),
             None,
             parse_time_rounding,
         ),
         SettingSpec(
             "billing_users",
-            "Slack user ids besides the admins who may create invoices, comma-separated.",
+            N_("Slack user ids besides the admins who may create invoices, comma-separated."),
             "",
             parse_slack_user_ids,
             ",".join,
         ),
         SettingSpec(
             "write_back_hours",
-            "Whether hours logged in bxhours are written back to bexio as timesheets.",
+            N_("Whether hours logged in bxhours are written back to bexio as timesheets."),
             "false",
             parse_bool,
             render_bool,
         ),
         SettingSpec(
+            "language",
+            N_(
+                "The workspace's language (de, fr, it or en) for people who chose none and whose Slack "
+                "language bxhours does not speak (unset: BXHOURS_LANGUAGE)."
+            ),
+            None,
+            parse_language,
+        ),
+        SettingSpec(
             "poll_contacts_seconds",
-            "Seconds between polls of bexio contacts (at least 10).",
+            N_("Seconds between polls of bexio contacts (at least 10)."),
             "60",
             _int_at_least(10),
         ),
         SettingSpec(
             "poll_full_minutes",
-            "Minutes between full re-reads of bexio master data (at least 1).",
+            N_("Minutes between full re-reads of bexio master data (at least 1)."),
             "15",
             _int_at_least(1),
         ),
         SettingSpec(
             "poll_timesheets_full_hours",
-            "Hours between full re-reads of bexio timesheets (at least 1).",
+            N_("Hours between full re-reads of bexio timesheets (at least 1)."),
             "24",
             _int_at_least(1),
         ),
@@ -216,19 +237,19 @@ SETTINGS: dict[str, SettingSpec] = {
 PATTERN_SETTINGS: dict[str, SettingSpec] = {
     "activity_rate": SettingSpec(
         "activity_rate:<name>",
-        "Hourly rate of a business activity; wins over bexio's default_price_per_hour.",
+        N_("Hourly rate of a business activity; wins over bexio's default_price_per_hour."),
         None,
         parse_money_setting,
     ),
     "person_rate": SettingSpec(
         "person_rate:<e-mail>",
-        "Hourly rate of a person, for projects billed per employee (bexio keeps none).",
+        N_("Hourly rate of a person, for projects billed per employee (bexio keeps none)."),
         None,
         parse_money_setting,
     ),
     "activity_tax": SettingSpec(
         "activity_tax:<name>",
-        "Sales tax code for an activity's lines instead of default_sales_tax, e.g. UR26.",
+        N_("Sales tax code for an activity's lines instead of default_sales_tax, e.g. UR26."),
         None,
         parse_tax_code,
     ),
@@ -243,7 +264,7 @@ def spec_for(key: str) -> SettingSpec:
     if colon and prefix in PATTERN_SETTINGS:
         return PATTERN_SETTINGS[prefix]
     known = ", ".join([*SETTINGS, *(spec.key for spec in PATTERN_SETTINGS.values())])
-    raise SettingError(f"There is no setting {key!r}. Known settings: {known}.")
+    raise SettingError(_("There is no setting {key}. Known settings: {known}.", key=repr(key), known=known))
 
 
 def normalise_setting_key(key: str) -> str:
@@ -256,9 +277,15 @@ def normalise_setting_key(key: str) -> str:
     prefix, _, name = raw.partition(":")
     folded = " ".join(name.split()).casefold()
     if not folded:
-        raise SettingError(f"{prefix}: needs a name after the colon, e.g. {prefix}:{_example_name(prefix)}.")
+        raise SettingError(
+            _(
+                "{prefix}: needs a name after the colon, e.g. {prefix}:{example}.",
+                prefix=prefix,
+                example=_example_name(prefix),
+            )
+        )
     if prefix == "person_rate" and not _EMAIL.fullmatch(folded):
-        raise SettingError(f"{raw!r}: person_rate needs the person's e-mail after the colon.")
+        raise SettingError(_("{key}: person_rate needs the person's e-mail after the colon.", key=repr(raw)))
     return f"{prefix}:{folded}"
 
 

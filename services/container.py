@@ -17,6 +17,7 @@ from services.importing.runs import SyncRunService
 from services.importing.service import ImportService
 from services.importing.status import SyncStatusService
 from services.invoicing import InvoicingService
+from services.languages import LanguageService
 from services.notifier import Notifier
 from services.people import PeopleService
 from services.settings import SettingsService
@@ -52,5 +53,7 @@ class Services:
     invoicing: InvoicingService
     changes: ChangeProcessor
     workspaces: WorkspaceService | None = None
+    languages: LanguageService | None = None
+    """Which language each person reads bxhours in (``services.languages``)."""
     connect: BexioConnectService | None = None
     """bexio's OAuth connect flow (``/bexio/connect``, the App Home's Connect button)."""

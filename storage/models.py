@@ -612,3 +612,19 @@ class TenantAdmin(TenantScoped, Base):
     slack_user_id: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(16))  # installer | slack_admin | slack_owner
     created_at: Mapped[datetime]
+
+
+class PersonPreference(TenantScoped, Base):
+    """What one person chose for themselves (their language; later their reminder time, opt-outs).
+
+    One row per Slack user and tenant; a column per preference, NULL while the person has not
+    chosen (the workspace's default applies).
+    """
+
+    __tablename__ = "person_preferences"
+    __table_args__ = (UniqueConstraint("tenant_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[datetime]

@@ -35,6 +35,7 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import Token
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -47,6 +48,7 @@ from bot.handlers.replies import Tell
 from bot.handlers.saved import LEDGER, Ledger
 from bot.views.blocks import notice_modal
 from bot.views.payload import Kind, PayloadError, envelope_problem, normalize
+from core.i18n import current_language
 from core.keywords import keyword
 from services.tenants import UnknownWorkspace
 
@@ -209,6 +211,7 @@ class Surfaces:
         body: dict[str, Any] = args.body
         ledger = Ledger()
         token = LEDGER.set(ledger)
+        language_token: Token[str] | None = None
         user_id: str | None = None
         tell = Tell(self._respond(args), self._deps.services.notifier, None)
         try:
@@ -220,6 +223,9 @@ class Surfaces:
                 log.info("refused a %s from workspace %s: not connected", kind, args.context.get("team_id"))
                 await self._answer(kind, args, None, UNKNOWN_WORKSPACE)
                 return
+            languages = self._deps.services.languages
+            if languages is not None:  # the person's language, for everything said from here on
+                language_token = current_language.set(await languages.for_person(tenant_id, user_id))
             surface = self._surface_for(registration, body)
             if kind in ("action", "options") and not surface.allows_origin(body):
                 log.warning(
@@ -250,6 +256,8 @@ class Surfaces:
             raise
         finally:
             LEDGER.reset(token)
+            if language_token is not None:
+                current_language.reset(language_token)
 
     def _surface_for(self, registration: Registration, body: dict[str, Any]) -> Surface:
         if registration.kind != "command":

@@ -207,7 +207,7 @@ class FakeSlack(SlackIdentityProvider):
         is_owner: bool = False,
         is_primary_owner: bool = False,
         tz: str = "Europe/Zurich",
-        locale: str = "de-CH",
+        locale: str = "en-US",
         team_id: str | None = None,
     ) -> WorkspaceUser:
         """A person in ``team_id``'s workspace (default: the default workspace). User ids are

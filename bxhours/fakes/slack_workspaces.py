@@ -144,7 +144,7 @@ class WorkspaceUser:
     tz: str = "Europe/Zurich"
     is_owner: bool = False
     is_primary_owner: bool = False
-    locale: str = "de-CH"
+    locale: str = "en-US"
     team_id: str = ""
 
     def as_slack(
@@ -240,7 +240,7 @@ class FakeWorkspace:
         is_owner: bool = False,
         is_primary_owner: bool = False,
         tz: str = "Europe/Zurich",
-        locale: str = "de-CH",
+        locale: str = "en-US",
     ) -> WorkspaceUser:
         user = WorkspaceUser(
             user_id,

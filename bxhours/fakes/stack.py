@@ -79,7 +79,7 @@ async def run_stack(
         bxhours_encryption_key=generate_key(),  # type: ignore[arg-type]
         bexio_webhook_secret="webhook-secret-" + secrets.token_hex(8),  # type: ignore[arg-type]
         bxhours_admins=admins,
-        **(extra_settings or {}),
+        **{"bxhours_language": "en", **(extra_settings or {})},  # tests read English unless they ask
     )
     async with _serving(settings, now, fake, fake_runner, 0, with_worker) as (runtime, simulator, url):
         yield Stack(runtime, fake, simulator, url)
@@ -184,7 +184,7 @@ async def run_hosted_stack(
         bexio_client_id=HOSTED_CLIENT[0],
         bexio_client_secret=HOSTED_CLIENT[1],  # type: ignore[arg-type]
         bxhours_encryption_key=generate_key(),  # type: ignore[arg-type]
-        **(extra_settings or {}),
+        **{"bxhours_language": "en", **(extra_settings or {})},
     )
     async with _serving(settings, now, fake, fake_runner, port, with_worker) as (runtime, simulator, _url):
         yield HostedStack(runtime, fake, simulator, url)
