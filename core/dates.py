@@ -9,6 +9,7 @@ import re
 from datetime import date, timedelta
 
 from core.errors import DomainError, quote_input
+from core.i18n import N_, _
 
 WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 Language = str
@@ -69,6 +70,7 @@ _MONTHS_DE = (
 
 _ISO = re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})", re.ASCII)
 _SWISS = re.compile(r"(?P<d>[0-9]{1,2})\.(?P<m>[0-9]{1,2})\.(?P<y>[0-9]{4})?", re.ASCII)
+_NOT_A_DATE = N_("{typed} is not a valid date.")
 _LEAP_SEARCH_YEARS = 8
 """Years to look back for a day-month without year: 29.02. can be up to 8 years away (1896→1904)."""
 
@@ -124,7 +126,9 @@ def parse_iso_date(text: str) -> date:
     raw = text.strip()
     m = _ISO.fullmatch(raw)
     if m is None:
-        raise DateError(f"{quote_input(raw)} is not a date — write it as YYYY-MM-DD, e.g. 2026-11-20.")
+        raise DateError(
+            _("{typed} is not a date — write it as YYYY-MM-DD, e.g. 2026-11-20.", typed=quote_input(raw))
+        )
     return _day(raw, int(m["y"]), int(m["m"]), int(m["d"]))
 
 
@@ -145,6 +149,16 @@ def end_of_last_month(today: date) -> date:
     return today.replace(day=1) - timedelta(days=1)
 
 
+def month_name(month: int, language: str) -> str:
+    """The month's name in a language as its readers write it in running text (Babel's CLDR data:
+    "November", "novembre", "novembre", "November")."""
+    from babel.dates import get_month_names
+
+    if not 1 <= month <= 12:
+        raise ValueError(f"No month {month}")
+    return str(get_month_names("wide", context="format", locale=language)[month])
+
+
 def month_name_de(month: int) -> str:
     """German month name for invoice titles ("Leistungen März 2026")."""
     if not 1 <= month <= 12:
@@ -156,7 +170,7 @@ def _day(token: str, year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise DateError(f"{quote_input(token)} is not a valid date.") from None
+        raise DateError(_(_NOT_A_DATE, typed=quote_input(token))) from None
 
 
 def _most_recent(token: str, month: int, day: int, today: date) -> date:
@@ -168,4 +182,4 @@ def _most_recent(token: str, month: int, day: int, today: date) -> date:
             continue
         if candidate <= today:
             return candidate
-    raise DateError(f"{quote_input(token)} is not a valid date.")
+    raise DateError(_(_NOT_A_DATE, typed=quote_input(token)))

@@ -8,6 +8,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from core.errors import DomainError, quote_input
+from core.i18n import N_, _
 
 MAX_MINUTES = 24 * 60
 """One entry covers at most a day; anything longer is a typo, not a work day."""
@@ -31,7 +32,7 @@ _FORMS = (
     # 2, 1.5  (hours)
     re.compile(rf"(?P<hours>{_NUMBER})", re.ASCII),
 )
-_SYNTAX = "write it like 2h30, 1.5h, 90m or 1:30"
+_TOO_LONG = N_("{typed} is more than 24 hours — log each day separately.")
 
 
 class DurationError(DomainError):
@@ -43,12 +44,14 @@ def parse_duration(text: str) -> int:
     negative and more than 24 hours."""
     raw = text.strip()
     if raw.startswith("-"):
-        raise DurationError(f"{quote_input(raw)}: a duration must be positive.")
+        raise DurationError(_("{typed}: a duration must be positive.", typed=quote_input(raw)))
     for form in _FORMS:
         m = form.fullmatch(raw)
         if m is not None:
             return _checked(raw, _minutes_of(raw, m))
-    raise DurationError(f"{quote_input(raw)} is not a duration — {_SYNTAX}.")
+    raise DurationError(
+        _("{typed} is not a duration — write it like 2h30, 1.5h, 90m or 1:30.", typed=quote_input(raw))
+    )
 
 
 def format_duration(minutes: int) -> str:
@@ -73,20 +76,27 @@ def _minutes_of(raw: str, m: re.Match[str]) -> int:
     if minutes_text is not None:
         minutes = Decimal(minutes_text)  # not int(): a 5000-digit string must fail as a duration
         if hours_text is not None and minutes >= 60:
-            raise DurationError(f"{quote_input(raw)}: the minutes after the hours must be below 60.")
+            raise DurationError(
+                _("{typed}: the minutes after the hours must be below 60.", typed=quote_input(raw))
+            )
         if hours_text is not None and "." in hours_text.replace(",", "."):
             raise DurationError(
-                f"{quote_input(raw)}: write either decimal hours (2.5h) or hours and minutes (2h30)."
+                _(
+                    "{typed}: write either decimal hours (2.5h) or hours and minutes (2h30).",
+                    typed=quote_input(raw),
+                )
             )
         total += minutes
     if total > MAX_MINUTES + 1:  # settle absurd magnitudes before rounding can overflow
-        raise DurationError(f"{quote_input(raw)} is more than 24 hours — log each day separately.")
+        raise DurationError(_(_TOO_LONG, typed=quote_input(raw)))
     return int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _checked(raw: str, minutes: int) -> int:
     if minutes <= 0:
-        raise DurationError(f"{quote_input(raw)} is no time at all — a duration must be at least one minute.")
+        raise DurationError(
+            _("{typed} is no time at all — a duration must be at least one minute.", typed=quote_input(raw))
+        )
     if minutes > MAX_MINUTES:
-        raise DurationError(f"{quote_input(raw)} is more than 24 hours — log each day separately.")
+        raise DurationError(_(_TOO_LONG, typed=quote_input(raw)))
     return minutes

@@ -19,6 +19,7 @@ from typing import Literal
 
 from core.dates import format_day
 from core.durations import MAX_MINUTES, format_duration
+from core.i18n import N_, _
 from core.money import CENT, format_money
 
 EARLIEST_DAY = date(2000, 1, 1)
@@ -35,38 +36,52 @@ ALLOWED_CONTROL = frozenset("\n")
 Field = Literal["day", "duration", "amount", "note"]
 """The form field a problem belongs under (the typed line shows them one after another)."""
 
+TOO_MANY_DECIMALS = N_("{amount} has more than two decimals — amounts are francs and Rappen.")
+NOTE_TOO_LONG = N_("The note has {length} characters; at most {limit} fit.")
 _CONTROL_NAMES = {
-    "\x00": "a NUL byte",
-    "\t": "a tab",
-    "\r": "a carriage return",
-    "\x1b": "an escape character",
+    "\x00": N_("a NUL byte"),
+    "\t": N_("a tab"),
+    "\r": N_("a carriage return"),
+    "\x1b": N_("an escape character"),
+}
+_TOO_EARLY = {
+    "hours": N_("{day} is before 01.01.2000 — hours can be logged from then on. Check the date."),
+    "expenses": N_("{day} is before 01.01.2000 — expenses can be logged from then on. Check the date."),
+}
+_IN_THE_FUTURE = {
+    "hours": N_(
+        "{day} is in the future — hours can be logged up to today ({today}). "
+        "An admin can allow future dates with the setting `allow_future_dates`."
+    ),
+    "expenses": N_(
+        "{day} is in the future — expenses can be logged up to today ({today}). "
+        "An admin can allow future dates with the setting `allow_future_dates`."
+    ),
 }
 
 
 def day_problem(day: date, today: date, *, allow_future: bool, logged_what: str) -> str | None:
     """From 1 January 2000 up to today — or later when the setting `allow_future_dates` is on."""
     if day < EARLIEST_DAY:
-        return (
-            f"{_full_day(day)} is before 01.01.2000 — {logged_what} can be logged from then on. "
-            "Check the date."
-        )
+        return _(_TOO_EARLY[logged_what], day=_full_day(day))
     if day > today and not allow_future:
-        return (
-            f"{format_day(day)}{day.year} is in the future — {logged_what} can be logged up to today "
-            f"({format_day(today)}). An admin can allow future dates with the setting `allow_future_dates`."
-        )
+        shown = f"{format_day(day)}{day.year}"
+        return _(_IN_THE_FUTURE[logged_what], day=shown, today=format_day(today))
     return None
 
 
 def minutes_problem(minutes: object) -> str | None:
     """One entry: at least a minute, at most a day."""
     if not isinstance(minutes, int) or isinstance(minutes, bool):
-        return "The duration is not a number of minutes — write it like 2h30, 1.5h, 90m or 1:30."
+        return _("The duration is not a number of minutes — write it like 2h30, 1.5h, 90m or 1:30.")
     if minutes < MIN_ENTRY_MINUTES:
-        return "A duration must be at least one minute."
+        return _("A duration must be at least one minute.")
     if minutes > MAX_ENTRY_MINUTES:
-        shown = format_duration(minutes) if minutes < 10**7 else "That"
-        return f"{shown} h is more than 24 hours — log each day separately."
+        if minutes >= 10**7:
+            return _("That h is more than 24 hours — log each day separately.")
+        return _(
+            "{duration} h is more than 24 hours — log each day separately.", duration=format_duration(minutes)
+        )
     return None
 
 
@@ -75,42 +90,55 @@ def day_total_problem(minutes: int, logged_that_day: int, day: date) -> str | No
     total = minutes + logged_that_day
     if total <= MAX_DAY_MINUTES:
         return None
-    return (
-        f"You have {format_duration(logged_that_day)} h on {_full_day(day)} already; "
-        f"{format_duration(minutes)} h more would make {format_duration(total)} h — "
-        "at most 24 hours fit in a day. Check the date or the duration."
+    return _(
+        "You have {logged} h on {day} already; {duration} h more would make {total} h — "
+        "at most 24 hours fit in a day. Check the date or the duration.",
+        logged=format_duration(logged_that_day),
+        day=_full_day(day),
+        duration=format_duration(minutes),
+        total=format_duration(total),
     )
 
 
 def amount_problem(amount: object) -> str | None:
     """An expense: more than nothing, at most CHF 100'000, in francs and Rappen."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
-        return "The amount is not a number — write it like 84.50, 84,50 or 1'234.50."
+        return _("The amount is not a number — write it like 84.50, 84,50 or 1'234.50.")
     if amount <= 0:
-        return "The amount must be more than 0.00."
+        return _("The amount must be more than 0.00.")
     if amount > MAX_EXPENSE_AMOUNT:
-        shown = format_money(amount) if amount < 10**15 else "That amount"
-        return (
-            f"{shown} is more than {format_money(MAX_EXPENSE_AMOUNT)}, the most one expense may be. "
-            "Check the amount, or log the receipt in parts."
+        if amount >= 10**15:
+            return _(
+                "That amount is more than {limit}, the most one expense may be. "
+                "Check the amount, or log the receipt in parts.",
+                limit=format_money(MAX_EXPENSE_AMOUNT),
+            )
+        return _(
+            "{amount} is more than {limit}, the most one expense may be. "
+            "Check the amount, or log the receipt in parts.",
+            amount=format_money(amount),
+            limit=format_money(MAX_EXPENSE_AMOUNT),
         )
     if amount != amount.quantize(CENT):
-        return f"{amount} has more than two decimals — amounts are francs and Rappen."
+        return _(TOO_MANY_DECIMALS, amount=amount)
     return None
 
 
 def note_problem(note: object) -> str | None:
     """At most 1000 characters of text and line breaks."""
     if not isinstance(note, str):
-        return "The note is not text."
+        return _("The note is not text.")
     if len(note) > MAX_NOTE_LENGTH:
-        return f"The note has {len(note)} characters; at most {MAX_NOTE_LENGTH} fit."
+        return _(NOTE_TOO_LONG, length=len(note), limit=MAX_NOTE_LENGTH)
     for position, char in enumerate(note, start=1):
         if char not in ALLOWED_CONTROL and unicodedata.category(char) == "Cc":
-            name = _CONTROL_NAMES.get(char, f"the control character U+{ord(char):04X}")
-            return (
-                f"The note contains {name} at position {position}; "
-                "a note may only hold text and line breaks. Remove it and send it again."
+            known, code = _CONTROL_NAMES.get(char), format(ord(char), "04X")
+            name = _(known) if known else _("the control character U+{code}", code=code)
+            return _(
+                "The note contains {name} at position {position}; "
+                "a note may only hold text and line breaks. Remove it and send it again.",
+                name=name,
+                position=position,
             )
     return None
 

@@ -8,6 +8,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from core.errors import DomainError, quote_input
+from core.i18n import N_, _
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999.99")
@@ -56,7 +57,7 @@ _AMOUNT = re.compile(
     r"(?:(?P<sep>[.,])(?P<frac>[0-9]*|[-–]))?",
     re.ASCII,
 )
-_EXAMPLE = "write it like 84.50, 84,50 or 1'234.50"
+_NOT_AN_AMOUNT = N_("{typed} is not an amount — write it like 84.50, 84,50 or 1'234.50.")
 
 
 def parse_amount(text: str) -> Decimal:
@@ -64,26 +65,28 @@ def parse_amount(text: str) -> Decimal:
     amount in francs and Rappen, with a message for the person who typed it."""
     raw = text.strip()
     if raw.startswith("-"):
-        raise AmountError(f"{quote_input(raw)}: the amount must be positive.")
+        raise AmountError(_("{typed}: the amount must be positive.", typed=quote_input(raw)))
     m = _AMOUNT.fullmatch(raw)
     if m is None:
-        raise AmountError(f"{quote_input(raw)} is not an amount — {_EXAMPLE}.")
+        raise AmountError(_(_NOT_AN_AMOUNT, typed=quote_input(raw)))
     frac = m.group("frac") or ""
     if frac in ("-", "–"):  # Swiss "84.–" means 84.00
         frac = ""
     elif m.group("sep") and not frac:
-        raise AmountError(f"{quote_input(raw)} is not an amount — {_EXAMPLE}.")
+        raise AmountError(_(_NOT_AN_AMOUNT, typed=quote_input(raw)))
     if len(frac) > 2:
-        raise AmountError(f"{quote_input(raw)} has more than two decimals — amounts are francs and Rappen.")
+        raise AmountError(
+            _("{amount} has more than two decimals — amounts are francs and Rappen.", amount=quote_input(raw))
+        )
     digits = re.sub(r"['’]", "", m.group("int"))
     try:
         value = Decimal(f"{digits}.{frac or '0'}")
     except InvalidOperation as exc:  # pragma: no cover - the pattern only lets digits through
-        raise AmountError(f"{quote_input(raw)} is not an amount — {_EXAMPLE}.") from exc
+        raise AmountError(_(_NOT_AN_AMOUNT, typed=quote_input(raw))) from exc
     if value == 0:
-        raise AmountError("The amount must be more than 0.00.")
+        raise AmountError(_("The amount must be more than 0.00."))
     if value > MAX_AMOUNT:
-        raise AmountError(f"{quote_input(raw)} is too large for one amount.")
+        raise AmountError(_("{typed} is too large for one amount.", typed=quote_input(raw)))
     return quantize_money(value)
 
 

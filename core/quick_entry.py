@@ -19,15 +19,17 @@ from decimal import Decimal
 from core.dates import MULTI_WORD_DAYS, DateError, normalise_day_word, parse_date_token
 from core.durations import DurationError, parse_duration
 from core.entry_rules import MAX_NOTE_LENGTH as MAX_NOTE_LENGTH
+from core.entry_rules import NOTE_TOO_LONG
 from core.errors import quote_input
+from core.i18n import N_, _
 from core.money import AmountError, parse_amount
 from core.slack_text import decode_slack_text
 
-LOG_HOURS_USAGE = (
+LOG_HOURS_USAGE = N_(
     "`/log-hours DURATION [nb] [DATE] PROJECT [/ ACTIVITY] [: NOTE]`, "
     "e.g. `/log-hours 2h30 Website Relaunch / Umsetzung: checkout bug`"
 )
-LOG_EXPENSE_USAGE = (
+LOG_EXPENSE_USAGE = N_(
     "`/log-expense AMOUNT [DATE] PROJECT [/ CATEGORY] [: NOTE]`, "
     "e.g. `/log-expense 84.50 yesterday Website Relaunch / Reisekosten: train Bern–Zürich`"
 )
@@ -49,6 +51,8 @@ _AMOUNT_WITH_CURRENCY = re.compile(
     re.ASCII,
 )
 _TOKEN = re.compile(r"\S+")
+_MISSING_ACTIVITY = N_("The activity after “/” is missing. Usage: {usage}")
+_MISSING_CATEGORY = N_("The category after “/” is missing. Usage: {usage}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +109,12 @@ def parse_log_hours(text: str, today: date, language: str = "de") -> LogHoursInp
     try:
         tokens = list(_TOKEN.finditer(text))
         if not tokens:
-            return ParseError(f"Nothing to log. Usage: {LOG_HOURS_USAGE}")
+            return ParseError(_("Nothing to log. Usage: {usage}", usage=_(LOG_HOURS_USAGE)))
         minutes, i = _leading_duration(text, tokens)
         billable: bool | None = None
         day: date | None = None
         # `nb` belongs right after the duration, but "2h heute nb" means the same to anyone.
-        for _ in range(2):
+        for _attempt in range(2):
             if i >= len(tokens):
                 break
             word = tokens[i].group()
@@ -123,7 +127,7 @@ def parse_log_hours(text: str, today: date, language: str = "de") -> LogHoursInp
             else:
                 break
             i += 1
-        tail = _tail(_rest(text, tokens, i), LOG_HOURS_USAGE, "activity")
+        tail = _tail(_rest(text, tokens, i), LOG_HOURS_USAGE, _MISSING_ACTIVITY)
     except _Refused as refused:
         return ParseError(refused.message)
     return LogHoursInput(
@@ -141,13 +145,13 @@ def parse_log_expense(text: str, today: date, language: str = "de") -> LogExpens
     try:
         tokens = list(_TOKEN.finditer(text))
         if not tokens:
-            return ParseError(f"Nothing to log. Usage: {LOG_EXPENSE_USAGE}")
+            return ParseError(_("Nothing to log. Usage: {usage}", usage=_(LOG_EXPENSE_USAGE)))
         amount, i = _leading_amount(tokens)
         day = None
         if i < len(tokens) and (found := _day_at(tokens, i, today, language)) is not None:
             day, used = found
             i += used
-        tail = _tail(_rest(text, tokens, i), LOG_EXPENSE_USAGE, "category")
+        tail = _tail(_rest(text, tokens, i), LOG_EXPENSE_USAGE, _MISSING_CATEGORY)
     except _Refused as refused:
         return ParseError(refused.message)
     return LogExpenseInput(
@@ -169,7 +173,7 @@ def _leading_duration(text: str, tokens: list[re.Match[str]]) -> tuple[int, int]
     try:
         return parse_duration(tokens[0].group()), 1
     except DurationError as exc:
-        raise _Refused(f"{exc.message} Usage: {LOG_HOURS_USAGE}") from None
+        raise _Refused(_("{problem} Usage: {usage}", problem=exc.message, usage=_(LOG_HOURS_USAGE))) from None
 
 
 def _leading_amount(tokens: list[re.Match[str]]) -> tuple[Decimal, int]:
@@ -179,7 +183,7 @@ def _leading_amount(tokens: list[re.Match[str]]) -> tuple[Decimal, int]:
     currency = _currency(words[0])
     i = 0 if currency is None else 1
     if i >= len(words):
-        raise _Refused(f"Which amount? Usage: {LOG_EXPENSE_USAGE}")
+        raise _Refused(_("Which amount? Usage: {usage}", usage=_(LOG_EXPENSE_USAGE)))
     amount_text = words[i]
     i += 1
     if currency is None:
@@ -192,13 +196,19 @@ def _leading_amount(tokens: list[re.Match[str]]) -> tuple[Decimal, int]:
         currency, i = after, i + 1
     if currency is not None and currency != HOME_CURRENCY:
         raise _Refused(
-            f"Only {HOME_CURRENCY} for now — {currency} amounts cannot be logged yet. "
-            f"Enter the receipt's amount in {HOME_CURRENCY}."
+            _(
+                "Only {home} for now — {currency} amounts cannot be logged yet. "
+                "Enter the receipt's amount in {home}.",
+                home=HOME_CURRENCY,
+                currency=currency,
+            )
         )
     try:
         return parse_amount(amount_text), i
     except AmountError as exc:
-        raise _Refused(f"{exc.message} Usage: {LOG_EXPENSE_USAGE}") from None
+        raise _Refused(
+            _("{problem} Usage: {usage}", problem=exc.message, usage=_(LOG_EXPENSE_USAGE))
+        ) from None
 
 
 def _currency(word: str) -> str | None:
@@ -233,21 +243,21 @@ def _rest(text: str, tokens: list[re.Match[str]], i: int) -> str:
     return text[tokens[i].start() :] if i < len(tokens) else ""
 
 
-def _tail(rest: str, usage: str, detail_name: str) -> _Tail:
+def _tail(rest: str, usage: str, missing_detail: str) -> _Tail:
     """Split `PROJECT [/ DETAIL] [: NOTE]`: the note starts at the first `:` outside quotes."""
     project, pos, separator = _name(rest, 0, allow_slash=True)
     if not project:
-        raise _Refused(f"Which project? Usage: {usage}")
+        raise _Refused(_("Which project? Usage: {usage}", usage=_(usage)))
     detail: str | None = None
     if separator == "/":
         detail, pos, separator = _name(rest, pos, allow_slash=False)
         if not detail:
-            raise _Refused(f"The {detail_name} after “/” is missing. Usage: {usage}")
+            raise _Refused(_(missing_detail, usage=_(usage)))
     note = ""
     if separator == ":":
         note = decode_slack_text(rest[pos:]).strip()
         if len(note) > MAX_NOTE_LENGTH:
-            raise _Refused(f"The note has {len(note)} characters; at most {MAX_NOTE_LENGTH} fit.")
+            raise _Refused(_(NOTE_TOO_LONG, length=len(note), limit=MAX_NOTE_LENGTH))
     return _Tail(project=project, detail=detail, note=note)
 
 
@@ -276,7 +286,7 @@ def _name(text: str, pos: int, *, allow_slash: bool) -> tuple[str, int, str]:
 def _quoted_name(text: str, pos: int, *, allow_slash: bool) -> tuple[str, int, str]:
     closing = text.find(_QUOTES[text[pos]], pos + 1)
     if closing < 0:
-        raise _Refused(f"The closing quote after {quote_input(text[pos:])} is missing.")
+        raise _Refused(_("The closing quote after {typed} is missing.", typed=quote_input(text[pos:])))
     name = _clean(text[pos + 1 : closing])
     pos = closing + 1
     while pos < len(text) and text[pos].isspace():
@@ -285,10 +295,12 @@ def _quoted_name(text: str, pos: int, *, allow_slash: bool) -> tuple[str, int, s
         return name, pos, ""
     if text[pos] == ":" or (allow_slash and text[pos] == "/"):
         return name, pos + 1, text[pos]
-    expected = "“/” or “:”" if allow_slash else "“:”"
-    raise _Refused(
-        f"After the quoted name {quote_input(name)} expected {expected}, not {quote_input(text[pos:])}."
+    expected = (
+        _("After the quoted name {name} expected “/” or “:”, not {typed}.")
+        if allow_slash
+        else _("After the quoted name {name} expected “:”, not {typed}.")
     )
+    raise _Refused(expected.format(name=quote_input(name), typed=quote_input(text[pos:])))
 
 
 def _spaced(text: str, start: int, pos: int) -> bool:

@@ -13,11 +13,52 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import quote_input
+from core.i18n import N_, _
 from core.matching import Candidate, MatchKind, match
 from services.entry_outcomes import MAX_PROJECT_CHOICES, Choice, Refusal
 from storage.models import Invoice, Project, TenantAdmin, User
 
 OPEN = "open"
+_NOT_LINKED = {
+    # what could not be logged → (admins named, no admin known)
+    "hours": (
+        N_(
+            "You are not linked to a bexio user yet, so your hours could not be logged — nothing was "
+            "stored. {admins} can link you with `/bx-sync link @you your-bexio-email` — or add your "
+            "Slack e-mail address to your bexio user and run `/bx-sync` again."
+        ),
+        N_(
+            "You are not linked to a bexio user yet, so your hours could not be logged — nothing was "
+            "stored. a bxhours admin can link you with `/bx-sync link @you your-bexio-email` — or add "
+            "your Slack e-mail address to your bexio user and run `/bx-sync` again."
+        ),
+    ),
+    "expense": (
+        N_(
+            "You are not linked to a bexio user yet, so your expense could not be logged — nothing was "
+            "stored. {admins} can link you with `/bx-sync link @you your-bexio-email` — or add your "
+            "Slack e-mail address to your bexio user and run `/bx-sync` again."
+        ),
+        N_(
+            "You are not linked to a bexio user yet, so your expense could not be logged — nothing was "
+            "stored. a bxhours admin can link you with `/bx-sync link @you your-bexio-email` — or add "
+            "your Slack e-mail address to your bexio user and run `/bx-sync` again."
+        ),
+    ),
+}
+_NO_SUCH = {
+    # what was typed → (with the closest names, without any)
+    "project": (
+        N_("No project matches {typed}. Closest: {closest}."),
+        N_("No project matches {typed}. Send the command without text to pick one from a list."),
+    ),
+    "activity": (
+        N_("No activity matches {typed}. Closest: {closest}."),
+        N_("No activity matches {typed}. Send the command without text to pick one from a list."),
+    ),
+}
+ARCHIVED_ON_IMPORT = "archived or deleted in bexio"
+"""The ``inactive_reason`` the import writes (stored in English; shown translated)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +82,10 @@ async def not_linked(session: AsyncSession, admin_ids: Collection[str], what: st
     )
     stored_admins = await session.scalars(select(TenantAdmin.slack_user_id))
     admins = sorted({*admin_ids, *(uid for uid in linked_admins if uid), *stored_admins})
-    who = ", ".join(f"<@{uid}>" for uid in admins) if admins else "a bxhours admin"
-    return Refusal(
-        f"You are not linked to a bexio user yet, so your {what} could not be logged — nothing was stored. "
-        f"{who} can link you with `/bx-sync link @you your-bexio-email` — or add your Slack "
-        "e-mail address to your bexio user and run `/bx-sync` again."
-    )
+    named, nobody = _NOT_LINKED[what]
+    if not admins:
+        return Refusal(_(nobody))
+    return Refusal(_(named, admins=", ".join(f"<@{uid}>" for uid in admins)))
 
 
 def project_label(project: Project) -> str:
@@ -59,13 +98,22 @@ def label_of(name: str, nr: str | None) -> str:
 
 
 def inactive_project(project: Project) -> Refusal:
+    name = shown_name(project.name)
+    if project.inactive_reason == ARCHIVED_ON_IMPORT:
+        return Refusal(_("{project} takes no new entries: archived or deleted in bexio.", project=name))
     if project.inactive_reason:
-        reason = project.inactive_reason
-    elif project.state_name:
-        reason = f"its bexio state is “{project.state_name}”"
-    else:
-        reason = "it is archived in bexio"
-    return Refusal(f"{shown_name(project.name)} takes no new entries: {reason}.")
+        return Refusal(
+            _("{project} takes no new entries: {reason}.", project=name, reason=project.inactive_reason)
+        )
+    if project.state_name:
+        return Refusal(
+            _(
+                "{project} takes no new entries: its bexio state is “{state}”.",
+                project=name,
+                state=project.state_name,
+            )
+        )
+    return Refusal(_("{project} takes no new entries: it is archived in bexio.", project=name))
 
 
 async def resolve_project(
@@ -75,7 +123,7 @@ async def resolve_project(
     if project_id is not None:
         project = await session.get(Project, project_id)
         if project is None:
-            return Refusal("That project no longer exists in bxhours — run `/bx-sync` and try again.")
+            return Refusal(_("That project no longer exists in bxhours — run `/bx-sync` and try again."))
         return project if project.active else inactive_project(project)
     typed = (query or "").strip()
     # Plain columns, not entities: a company may have hundreds of projects and one is meant.
@@ -98,11 +146,13 @@ async def resolve_project(
 
 
 def no_such(what: str, typed: str, suggestions: Sequence[str]) -> str:
+    """Nothing matches what was typed (``what``: project or activity), with the closest names."""
     shown = shown_input(typed)
+    closest_known, none_close = _NO_SUCH[what]
     if suggestions:
         closest = ", ".join(f"*{shown_name(name)}*" for name in suggestions)
-        return f"No {what} matches {shown}. Closest: {closest}."
-    return f"No {what} matches {shown}. Send the command without text to pick one from a list."
+        return _(closest_known, typed=shown, closest=closest)
+    return _(none_close, typed=shown)
 
 
 def shown_input(typed: str) -> str:
@@ -135,7 +185,7 @@ def lock_reason(status: str, invoice_id: int | None, numbers: dict[int, str | No
         return None
     number = numbers.get(invoice_id) if invoice_id is not None else None
     if number:
-        return f"on invoice {number}"
+        return _("on invoice {number}", number=number)
     if invoice_id is not None:
-        return "on a draft invoice that is being created in bexio"
-    return "invoiced"
+        return _("on a draft invoice that is being created in bexio")
+    return _("invoiced")

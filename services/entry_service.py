@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import to_local
+from core.i18n import _
 from services.entry_lookup import Ambiguous, project_label, resolve_project
 from services.entry_outcomes import Choice, ChooseOne, Invalid, Refusal, Removed
 from services.owned_records import OwnedRecords, Record, RecordKind
@@ -155,7 +156,7 @@ class EntryService(Generic[Record]):
         if day is None:
             check.errors["day"] = missing_day
         if project_id is None:
-            check.errors["project"] = "Pick a project."
+            check.errors["project"] = _("Pick a project.")
         else:
             project = await resolve_project(session, project_id=project_id, query=None)
             assert not isinstance(project, Ambiguous)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.dates import format_day
 from core.entry_rules import expense_problems
+from core.i18n import _
 from core.matching import Candidate, MatchKind, match, normalise_name
 from core.money import AmountError, format_money, parse_amount
 from core.quick_entry import HOME_CURRENCY, LogExpenseInput, ParseError, parse_log_expense
@@ -180,7 +181,7 @@ class ExpenseService(EntryService[Expense]):
         if request.category_id is not None:
             chosen = await session.get(ExpenseCategory, request.category_id)
             if chosen is None or not chosen.active:
-                return Refusal("That category is no longer in use — pick another one.")
+                return Refusal(_("That category is no longer in use — pick another one."))
             return chosen
         categories = list(await session.scalars(select(ExpenseCategory).order_by(ExpenseCategory.name)))
         active = [c for c in categories if c.active]
@@ -229,7 +230,7 @@ class ExpenseService(EntryService[Expense]):
     ) -> StoredExpense | FieldErrors | Refusal:
         async with self.db.session(tenant_id) as session:
             check = await self._check_form(
-                session, tenant_id, slack_user_id, form, missing_day="Pick the day of the receipt."
+                session, tenant_id, slack_user_id, form, missing_day=_("Pick the day of the receipt.")
             )
             if isinstance(check, Refusal):
                 return check
@@ -239,7 +240,11 @@ class ExpenseService(EntryService[Expense]):
             try:
                 amount = parse_amount(form.amount)
             except AmountError as exc:
-                errors["amount"] = f"{exc.message} Amounts are in {HOME_CURRENCY}, VAT included."
+                errors["amount"] = _(
+                    "{problem} Amounts are in {currency}, VAT included.",
+                    problem=exc.message,
+                    currency=HOME_CURRENCY,
+                )
             errors.update(check.errors)
             if form.day is not None:
                 problems = expense_problems(
@@ -253,7 +258,7 @@ class ExpenseService(EntryService[Expense]):
                     errors.setdefault(field_name, problem)
             category = await session.get(ExpenseCategory, form.category_id) if form.category_id else None
             if category is None or not category.active:
-                errors["category"] = "Pick a category."
+                errors["category"] = _("Pick a category.")
             if errors:
                 return FieldErrors(errors)
             assert project is not None and category is not None and form.day is not None

@@ -16,11 +16,20 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import N_, _
 from services.entry_lookup import invoice_numbers, linked_person, lock_reason, not_linked
 from services.entry_outcomes import Refusal, Removed
 from storage.models import AuditLog, Expense, TimeEntry, User
 
 Record = TypeVar("Record", TimeEntry, Expense)
+_GONE = {
+    "entry": N_("That entry no longer exists — it may have been deleted already."),
+    "expense": N_("That expense no longer exists — it may have been deleted already."),
+}
+_LOCKED = {
+    "entry": N_("That entry can no longer be changed or deleted — it is {reason}."),
+    "expense": N_("That expense can no longer be changed or deleted — it is {reason}."),
+}
 
 
 def _no_extra_rule(_record: Any) -> Refusal | None:
@@ -67,14 +76,14 @@ class OwnedRecords(Generic[Record]):
         noun = self.kind.noun
         record: Record | None = await session.get(self.kind.model, record_id)
         if record is None or record.user_id != person.id:
-            return Refusal(f"That {noun} no longer exists — it may have been deleted already.")
+            return Refusal(_(_GONE[noun]))
         refused = self.kind.extra_refusal(record)
         if refused is not None:
             return refused
         numbers = await invoice_numbers(session, [record.invoice_id])
         locked = lock_reason(record.status, record.invoice_id, numbers)
         if locked is not None:
-            return Refusal(f"That {noun} can no longer be changed or deleted — it is {locked}.")
+            return Refusal(_(_LOCKED[noun], reason=locked))
         return record
 
     async def open(self, session: AsyncSession, slack_user_id: str, record_id: int) -> Record | Refusal:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.dates import format_day
 from core.durations import DurationError, format_duration, hours_decimal, parse_duration
 from core.entry_rules import entry_problems
+from core.i18n import _
 from core.matching import Candidate, MatchKind, match, normalise_name
 from core.money import quantize_money
 from core.quick_entry import LogHoursInput, ParseError, parse_log_hours
@@ -144,7 +145,7 @@ async def _summary(session: AsyncSession, entry: TimeEntry) -> str:
 def _imported_refusal(entry: TimeEntry) -> Refusal | None:
     """Imported hours belong to bexio: bxhours would only be overwritten by the next sync."""
     if entry.source == IMPORTED:
-        return Refusal("That entry was imported from bexio — change it in bexio, then run `/bx-sync`.")
+        return Refusal(_("That entry was imported from bexio — change it in bexio, then run `/bx-sync`."))
     return None
 
 
@@ -254,7 +255,7 @@ class TimeEntryService(EntryService[TimeEntry]):
         """Validate the form field by field; store a new entry, or change ``entry_id``."""
         async with self._person_unit(tenant_id, slack_user_id) as session:
             check = await self._check_form(
-                session, tenant_id, slack_user_id, form, missing_day="Pick the day the work was done."
+                session, tenant_id, slack_user_id, form, missing_day=_("Pick the day the work was done.")
             )
             if isinstance(check, Refusal):
                 return check
@@ -281,9 +282,11 @@ class TimeEntryService(EntryService[TimeEntry]):
                     errors.setdefault(field_name, problem)
             activity = await session.get(Activity, form.activity_id) if form.activity_id else None
             if activity is None:
-                errors["activity"] = "Pick an activity."
+                errors["activity"] = _("Pick an activity.")
             elif not activity.active:
-                errors["activity"] = f"{activity.name} is no longer active in bexio — pick another one."
+                errors["activity"] = _(
+                    "{activity} is no longer active in bexio — pick another one.", activity=activity.name
+                )
             if errors:
                 return FieldErrors(errors)
             assert project is not None and activity is not None and form.day is not None
@@ -359,7 +362,7 @@ class TimeEntryService(EntryService[TimeEntry]):
         if request.activity_id is not None:
             chosen = await session.get(Activity, request.activity_id)
             if chosen is None:
-                return Refusal("That activity no longer exists in bxhours — run `/bx-sync` and try again.")
+                return Refusal(_("That activity no longer exists in bxhours — run `/bx-sync` and try again."))
             return chosen if chosen.active else _inactive_activity(chosen)
         activities = list(await session.scalars(select(Activity).order_by(Activity.name, Activity.id)))
         by_id = {a.id: a for a in activities}
@@ -509,4 +512,9 @@ class TimeEntryService(EntryService[TimeEntry]):
 
 
 def _inactive_activity(activity: Activity) -> Refusal:
-    return Refusal(f"{activity.name} is no longer an active business activity in bexio — pick another one.")
+    return Refusal(
+        _(
+            "{activity} is no longer an active business activity in bexio — pick another one.",
+            activity=activity.name,
+        )
+    )

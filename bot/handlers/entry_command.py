@@ -20,6 +20,7 @@ from bot.deps import BotDeps
 from bot.handlers.replies import Tell
 from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import choices, payload
+from core.i18n import _
 from core.keywords import keyword
 from core.quick_entry import ParseError
 from services.container import Services
@@ -99,7 +100,7 @@ def register(surfaces: Surfaces, deps: BotDeps, spec: EntryCommand[Any, Any]) ->
         text = command.get("text", "").strip()
         words = [keyword(word) for word in text.split()]
         if words == ["help"]:
-            await ack(spec.help_text)
+            await ack(_(spec.help_text))
             return
         if not words:
             await ack()

@@ -15,13 +15,13 @@ from bot.views import expense_modal, log_expense, payload
 from bot.views.blocks import notice_modal
 from bot.views.expense_modal import ExpenseModal
 from bot.views.form_state import ModalContext
+from core.i18n import N_, _
 from core.money import format_amount
 from services.container import Services
 from services.entry_outcomes import FieldErrors, Refusal
 from services.expenses import ExpenseForm, ExpenseRequest, StoredExpense
 
-TITLE = "Log an expense"
-NOUN = "Expense"
+TITLE = N_("Log an expense")
 
 
 async def open_modal(
@@ -45,7 +45,7 @@ async def open_modal(
         if ctx.entry_id is not None:
             draft = await expenses.draft(tenant_id, user_id, ctx.entry_id)
             if isinstance(draft, Refusal):
-                return notice_modal("Edit expense", draft.message)
+                return notice_modal(_("Edit expense"), draft.message)
             state = dataclasses.replace(
                 state,
                 day=draft.day,
@@ -120,7 +120,8 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         modal_flow.FormSave(
             callback_id=expense_modal.CALLBACK_ID,
             title=TITLE,
-            noun=NOUN,
+            logged_title=N_("Expense logged"),
+            saved_title=N_("Expense saved"),
             submitted=expense_modal.submitted,
             save=_save,
             errors_by_block=expense_modal.errors_by_block,
@@ -130,5 +131,5 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         FORM,
     )
     modal_flow.register_undo(
-        surfaces, deps, expense_modal.UNDO_ACTION, services.expenses.delete, f"{NOUN} logged", RESULT
+        surfaces, deps, expense_modal.UNDO_ACTION, services.expenses.delete, N_("Expense logged"), RESULT
     )

@@ -16,12 +16,12 @@ from bot.views.blocks import notice_modal
 from bot.views.form_state import ModalContext
 from bot.views.hours_modal import HoursModal
 from core.durations import format_duration
+from core.i18n import N_, _
 from services.container import Services
 from services.entry_outcomes import FieldErrors, Refusal
 from services.time_entries import HoursForm, HoursRequest, StoredEntry
 
-TITLE = "Log hours"
-NOUN = "Hours"
+TITLE = N_("Log hours")
 
 
 async def open_modal(
@@ -52,7 +52,7 @@ async def open_modal(
         if ctx.entry_id is not None:
             draft = await entries.draft(tenant_id, user_id, ctx.entry_id)
             if isinstance(draft, Refusal):
-                return notice_modal("Edit hours", draft.message)
+                return notice_modal(_("Edit hours"), draft.message)
             state = dataclasses.replace(
                 state,
                 day=draft.day,
@@ -69,7 +69,7 @@ async def open_modal(
         project_id = state.project.id if state.project else None
         defaults = await entries.form_defaults(tenant_id, user_id, project_id, state.activity_id)
         if isinstance(defaults, Refusal):
-            return notice_modal(TITLE, defaults.message)
+            return notice_modal(_(TITLE), defaults.message)
         keep_billable = ctx.entry_id is not None or (request is not None and request.billable is not None)
         return hours_modal.build(
             dataclasses.replace(
@@ -124,7 +124,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
             state.activity_id if activity_changed else None,
         )
         if isinstance(defaults, Refusal):
-            new_view = notice_modal(TITLE, defaults.message)
+            new_view = notice_modal(_(TITLE), defaults.message)
         else:
             new_view = hours_modal.build(
                 dataclasses.replace(
@@ -143,7 +143,8 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         modal_flow.FormSave(
             callback_id=hours_modal.CALLBACK_ID,
             title=TITLE,
-            noun=NOUN,
+            logged_title=N_("Hours logged"),
+            saved_title=N_("Hours saved"),
             submitted=hours_modal.submitted,
             save=_save,
             errors_by_block=hours_modal.errors_by_block,
@@ -153,5 +154,5 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         FORM,
     )
     modal_flow.register_undo(
-        surfaces, deps, hours_modal.UNDO_ACTION, services.time_entries.delete, f"{NOUN} logged", RESULT
+        surfaces, deps, hours_modal.UNDO_ACTION, services.time_entries.delete, N_("Hours logged"), RESULT
     )

@@ -24,6 +24,7 @@ from bot.handlers.surfaces import Surface, Surfaces
 from bot.views import payload
 from bot.views.blocks import notice_modal, option
 from bot.views.form_state import ModalContext
+from core.i18n import _
 from services.container import Services
 from services.entry_outcomes import FieldErrors, Refusal, Removed
 
@@ -145,9 +146,11 @@ class FormSave(Generic[Form, Saved]):
 
     callback_id: str
     title: str
-    """Of the notice that shows a refusal."""
-    noun: str
-    """“Hours” → “Hours logged” / “Hours saved”."""
+    """Of the notice that shows a refusal (marked with ``N_``, translated when shown)."""
+    logged_title: str
+    """Of the result of a new record: “Hours logged” (marked with ``N_``)."""
+    saved_title: str
+    """Of the result of an edited record: “Hours saved” (marked with ``N_``)."""
     submitted: Callable[[dict[str, Any]], tuple[Form, ModalContext]]
     save: Callable[[Services, int, str, Form, int | None], Awaitable[Saved | FieldErrors | Refusal]]
     """Store a new record (``None``) or change the one being edited."""
@@ -167,12 +170,12 @@ def register_save(surfaces: Surfaces, deps: BotDeps, spec: FormSave[Any, Any], s
         result = await spec.save(
             submission.services, submission.tenant_id, submission.user_id, form, ctx.entry_id
         )
-        if await answered_problem(submission, result, spec.title, spec.errors_by_block):
+        if await answered_problem(submission, result, _(spec.title), spec.errors_by_block):
             return
         line, record_id = spec.confirmed(result)
         editing = ctx.entry_id is not None
         done = spec.done(
-            f"{spec.noun} saved" if editing else f"{spec.noun} logged",
+            _(spec.saved_title) if editing else _(spec.logged_title),
             line,
             undo=None if editing else record_id,
             ctx=ctx,
@@ -198,10 +201,12 @@ def register_undo(
         await ack()
         removed = await delete(tenant_id, user_id, payload.action_int(body, "the entry"))
         text = (
-            removed.message if isinstance(removed, Refusal) else f"↩️ Undone — {removed.summary} is deleted."
+            removed.message
+            if isinstance(removed, Refusal)
+            else _("↩️ Undone — {summary} is deleted.", summary=removed.summary)
         )
         view = body["view"]
-        if not await update_if_open(client, view["id"], notice_modal(title, text), "undo"):
+        if not await update_if_open(client, view["id"], notice_modal(_(title), text), "undo"):
             await tell.direct(text=text)
         await refresh.after_change(
             client, deps.services, tenant_id, user_id, ModalContext.load(view["private_metadata"])

@@ -18,12 +18,28 @@ from typing import Any, TypeVar
 from bot.views.blocks import Block, actions, button, context, escape, section
 from bot.views.payload import damaged, optional_id
 from core.errors import quote_input
+from core.i18n import N_, _, ngettext
 from services.entry_outcomes import ChooseOne, Refusal
 from services.entry_service import ProjectRequest
 
 MAX_BUTTON_VALUE = 2000
 Request = TypeVar("Request", bound=ProjectRequest)
-_NOUNS = {"project": "projects", "activity": "activities", "category": "categories"}
+_SEVERAL_MATCH = {
+    "project": N_("Several projects match {typed} — which one?"),
+    "activity": N_("Several activities match {typed} — which one?"),
+    "category": N_("Which category did you mean by {typed}?"),
+}
+_WHICH_FOR = {
+    "project": N_("Which project for *{subject}*?"),
+    "activity": N_("Which activity for *{subject}*?"),
+    "category": N_("Which category for *{subject}*?"),
+}
+_WHICH = {
+    "project": N_("Which project?"),
+    "activity": N_("Which activity?"),
+    "category": N_("Which category?"),
+}
+OPEN_THE_FORM = N_("Open the form")
 
 
 @dataclass(frozen=True)
@@ -109,7 +125,7 @@ def refusal(
     blocks: list[Block] = [section(outcome.message)]
     if typed:
         shown = escape(typed.replace("`", "'"))
-        blocks.append(context(f"You typed: `{shown}`"))
+        blocks.append(context(_("You typed: `{typed}`", typed=shown)))
     if form is not None:
         blocks.append(actions(form, block_id="refusal"))
     return reply(outcome.message, blocks, replace=replace)
@@ -118,7 +134,7 @@ def refusal(
 def form_button(ids: ChoiceActions, seal: Seal, request: dict[str, Any]) -> dict[str, Any] | None:
     """“Open the form” filled in with ``request``; None when it does not fit in a button."""
     value = sealed(seal, {"request": request})
-    return button("Open the form", ids.open_form, value, style="primary") if value else None
+    return button(_(OPEN_THE_FORM), ids.open_form, value, style="primary") if value else None
 
 
 def choose(
@@ -133,13 +149,11 @@ def choose(
     one that opens the form instead."""
     if outcome.query:
         typed = escape(quote_input(outcome.query))
-        question = f"Several {_NOUNS[outcome.what]} match {typed} — which one?"
-        if outcome.what == "category":
-            question = f"Which category did you mean by {typed}?"
+        question = _(_SEVERAL_MATCH[outcome.what], typed=typed)
     elif outcome.subject:
-        question = f"Which {outcome.what} for *{escape(outcome.subject)}*?"
+        question = _(_WHICH_FOR[outcome.what], subject=escape(outcome.subject))
     else:
-        question = f"Which {outcome.what}?"
+        question = _(_WHICH[outcome.what])
     buttons: list[dict[str, Any]] = []
     for choice in outcome.choices:
         value = sealed(seal, {"pick": choice.id, "request": request})
@@ -150,12 +164,19 @@ def choose(
     if outcome.more or not all_carried or not buttons:
         buttons = buttons if all_carried else []
         buttons.append(
-            form_button(ids, seal, request) or button("Open the form", ids.open_form, style="primary")
+            form_button(ids, seal, request) or button(_(OPEN_THE_FORM), ids.open_form, style="primary")
         )
     blocks: list[Block] = [section(question), actions(*buttons, block_id="choices")]
     if outcome.more:
+        shown_count = len(outcome.choices)
         blocks.append(
-            context(f"Only the first {len(outcome.choices)} are shown — the form searches them all.")
+            context(
+                ngettext(
+                    "Only the first {n} is shown — the form searches them all.",
+                    "Only the first {n} are shown — the form searches them all.",
+                    shown_count,
+                )
+            )
         )
     return reply(question, blocks, replace=replace)
 
@@ -164,7 +185,7 @@ def confirmation(
     line: str, undo_action: str, undo_value: str, *, warning: str | None = None, replace: bool = False
 ) -> dict[str, Any]:
     """`✓ …` with an Undo button beside it; a warning (a missing rate) goes underneath."""
-    blocks: list[Block] = [section(escape(line), accessory=button("Undo", undo_action, undo_value))]
+    blocks: list[Block] = [section(escape(line), accessory=button(_("Undo"), undo_action, undo_value))]
     text = line
     if warning:
         blocks.append(context(f"⚠️ {warning}"))
@@ -173,5 +194,5 @@ def confirmation(
 
 
 def undone(summary: str) -> dict[str, Any]:
-    text = f"↩️ Undone — {summary} is deleted."
+    text = _("↩️ Undone — {summary} is deleted.", summary=summary)
     return reply(text, [section(escape(text))], replace=True)

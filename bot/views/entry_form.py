@@ -29,6 +29,7 @@ from bot.views.blocks import (
 from bot.views.form_state import ModalContext, versioned
 from bot.views.payload import record_id
 from core.entry_rules import MAX_NOTE_LENGTH
+from core.i18n import _
 from services.entry_outcomes import Choice
 
 DAY_BLOCK, DAY_ACTION = "day", "day"
@@ -46,10 +47,10 @@ def project_block(action_id: str, project: Choice | None, *, dispatch_action: bo
     """The project type-ahead (its options come from the handler's options listener)."""
     return input_block(
         PROJECT_BLOCK,
-        "Project",
+        _("Project"),
         external_select(
             action_id,
-            placeholder="Type a project name or number",
+            placeholder=_("Type a project name or number"),
             initial=option(project.label, str(project.id)) if project else None,
         ),
         dispatch_action=dispatch_action,
@@ -88,7 +89,7 @@ def choice_block(
 def note_block(note: str) -> Block:
     return text_input(
         NOTE_BLOCK,
-        "Note",
+        _("Note"),
         action_id=NOTE_ACTION,
         initial=note or None,
         optional=True,
@@ -101,11 +102,11 @@ def billable_block(version: int, billable: bool, hint: str) -> Block:
     """Versioned so that Slack shows a new default when the activity or category changes."""
     return input_block(
         versioned(BILLABLE_BLOCK, version),
-        "Billing",
+        _("Billing"),
         checkboxes(
             BILLABLE_ACTION,
-            [option("Billable", BILLABLE_VALUE)],
-            initial=[option("Billable", BILLABLE_VALUE)] if billable else None,
+            [option(_("Billable"), BILLABLE_VALUE)],
+            initial=[option(_("Billable"), BILLABLE_VALUE)] if billable else None,
         ),
         optional=True,
         hint=hint,
@@ -121,7 +122,7 @@ def form_modal(
         edit_title if editing else new_title,
         blocks,
         callback_id=callback_id,
-        submit="Save" if editing else "Log",
+        submit=_("Save") if editing else _("Log"),
         private_metadata=ctx.dump(),
     )
 
@@ -193,7 +194,7 @@ def done(
     title: str, line: str, *, callback_id: str, undo_action: str, undo: int | None, ctx: ModalContext
 ) -> dict[str, Any]:
     """What a modal turns into after a save: the confirmation, with Undo for a new record."""
-    accessory = button("Undo", undo_action, str(undo)) if undo is not None else None
+    accessory = button(_("Undo"), undo_action, str(undo)) if undo is not None else None
     return modal(
         title,
         [section(escape(line), accessory=accessory)],

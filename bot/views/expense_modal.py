@@ -12,6 +12,7 @@ from typing import Any
 from bot.views import entry_form, form_state
 from bot.views.blocks import Block, text_input
 from bot.views.form_state import ModalContext
+from core.i18n import _
 from core.quick_entry import HOME_CURRENCY
 from services.entry_outcomes import Choice
 from services.expenses import ExpenseForm
@@ -53,33 +54,33 @@ class ExpenseModal:
 def build(state: ExpenseModal) -> dict[str, Any]:
     version = state.context.version
     blocks: list[Block] = [
-        entry_form.day_block("Date of the receipt", state.day),
+        entry_form.day_block(_("Date of the receipt"), state.day),
         entry_form.project_block(PROJECT_ACTION, state.project),
         entry_form.choice_block(
             state.categories,
             state.category_id,
             block=CATEGORY_BLOCK,
             action_id=CATEGORY_ACTION,
-            label="Category",
-            placeholder="Pick a category",
+            label=_("Category"),
+            placeholder=_("Pick a category"),
             version=version,
-            loading="Loading categories…",
-            empty="No active expense categories — an admin adds one with `bxhours categories set NAME`.",
+            loading=_("Loading categories…"),
+            empty=_("No active expense categories — an admin adds one with `bxhours categories set NAME`."),
         ),
         text_input(
             AMOUNT_BLOCK,
-            f"Amount in {HOME_CURRENCY}, VAT included",
+            _("Amount in {currency}, VAT included", currency=HOME_CURRENCY),
             action_id=AMOUNT_ACTION,
             initial=state.amount or None,
             placeholder="84.50",
         ),
         entry_form.note_block(state.note),
         entry_form.billable_block(
-            version, state.billable, "Ticked by default when the category is billed to the customer."
+            version, state.billable, _("Ticked by default when the category is billed to the customer.")
         ),
     ]
     return entry_form.form_modal(
-        "Log an expense", "Edit expense", blocks, callback_id=CALLBACK_ID, ctx=state.context
+        _("Log an expense"), _("Edit expense"), blocks, callback_id=CALLBACK_ID, ctx=state.context
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from bot.views import entry_form, form_state
 from bot.views.blocks import Block, text_input
 from bot.views.form_state import ModalContext
+from core.i18n import _
 from services.entry_outcomes import Choice
 from services.time_entries import HoursForm
 
@@ -54,33 +55,33 @@ class HoursModal:
 def build(state: HoursModal) -> dict[str, Any]:
     version = state.context.version
     blocks: list[Block] = [
-        entry_form.day_block("Date", state.day),
+        entry_form.day_block(_("Date"), state.day),
         entry_form.project_block(PROJECT_ACTION, state.project, dispatch_action=True),
         entry_form.choice_block(
             state.activities,
             state.activity_id,
             block=ACTIVITY_BLOCK,
             action_id=ACTIVITY_ACTION,
-            label="Activity",
-            placeholder="Pick an activity",
+            label=_("Activity"),
+            placeholder=_("Pick an activity"),
             version=version,
-            loading="Loading activities…",
-            empty="No active business activities are imported yet — run `/bx-sync` first.",
+            loading=_("Loading activities…"),
+            empty=_("No active business activities are imported yet — run `/bx-sync` first."),
         ),
         text_input(
             DURATION_BLOCK,
-            "Duration",
+            _("Duration"),
             action_id=DURATION_ACTION,
             initial=state.duration or None,
-            placeholder="2h30, 1.5h, 90m or 1:30",
+            placeholder=_("2h30, 1.5h, 90m or 1:30"),
         ),
         entry_form.note_block(state.note),
         entry_form.billable_block(
-            version, state.billable, "Ticked by default when the activity is billable in bexio."
+            version, state.billable, _("Ticked by default when the activity is billable in bexio.")
         ),
     ]
     return entry_form.form_modal(
-        "Log hours", "Edit hours", blocks, callback_id=CALLBACK_ID, ctx=state.context
+        _("Log hours"), _("Edit hours"), blocks, callback_id=CALLBACK_ID, ctx=state.context
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.views import choices
 from bot.views.payload import optional_id
+from core.i18n import _
 from services.entry_outcomes import ChooseOne, Invalid, Refusal
 from services.expenses import ExpenseOutcome, ExpenseRequest, StoredExpense
 
@@ -22,7 +23,8 @@ CHOICE_ACTIONS = choices.ChoiceActions(
 
 def confirmation_line(stored: StoredExpense) -> str:
     """`✓ CHF 84.50 · Website Relaunch / Reisekosten · Mon 23.11. · billable`."""
-    return f"✓ {stored.summary} · {'billable' if stored.billable else 'not billable'}"
+    billable = _("billable") if stored.billable else _("not billable")
+    return f"✓ {stored.summary} · {billable}"
 
 
 def reply(

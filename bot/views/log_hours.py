@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.views import choices
 from bot.views.payload import optional_id
+from core.i18n import _
 from core.money import format_money
 from services.entry_outcomes import ChooseOne, Invalid, Refusal
 from services.time_entries import HoursOutcome, HoursRequest, StoredEntry
@@ -23,13 +24,13 @@ CHOICE_ACTIONS = choices.ChoiceActions(
 def confirmation_line(stored: StoredEntry) -> str:
     """`✓ 2:30 h · Website Relaunch / Umsetzung · Mon 23.11. · CHF 375.00 billable`."""
     if not stored.billable:
-        price = "not billable"
+        price = _("not billable")
     elif stored.amount is not None:
-        price = f"{format_money(stored.amount)} billable"
+        price = _("{amount} billable", amount=format_money(stored.amount))
     elif stored.fixed_price:
-        price = "billable (fixed price)"
+        price = _("billable (fixed price)")
     else:
-        price = "billable, no rate yet"
+        price = _("billable, no rate yet")
     return f"✓ {stored.summary} · {price}"
 
 
@@ -46,7 +47,11 @@ def reply(
         return choices.choose(
             outcome, request_to_dict(outcome.request), CHOICE_ACTIONS, seal=seal, replace=replace
         )
-    warning = f"{outcome.missing_rate}. Invoicing waits until it is set." if outcome.missing_rate else None
+    warning = (
+        _("{missing_rate}. Invoicing waits until it is set.", missing_rate=outcome.missing_rate)
+        if outcome.missing_rate
+        else None
+    )
     return choices.confirmation(
         confirmation_line(outcome), UNDO_ACTION, str(outcome.entry_id), warning=warning, replace=replace
     )
