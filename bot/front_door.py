@@ -73,6 +73,7 @@ from bot.requests import (
     parse,
     to_aiohttp_response,
 )
+from core.i18n import N_, _
 from storage.inbox import FAILED, ClaimedRequest, InboxStore, RequestRun, current_request
 from storage.tenant_context import current_tenant
 
@@ -87,7 +88,7 @@ INTERACTION = "bxhours_interaction"
 _FAILED = "bxhours_handler_failed"
 """Set when the handler raised (Bolt ran the error handler)."""
 
-BUSY_TEXT = (
+BUSY_TEXT = N_(
     "⏳ bxhours is busy right now and could not take this — nothing was saved. Please try again in a moment."
 )
 RECOVERY_INTERVAL = 2.0
@@ -382,7 +383,7 @@ class SlackFrontDoor:
         kind, name, user_id = describe(body)
         log.warning("Slack request %s (%s) answered busy: the database did not take it in time", name, kind)
         if kind == "command":
-            return web.Response(text=BUSY_TEXT, content_type="text/plain")
+            return web.Response(text=_(BUSY_TEXT), content_type="text/plain")
         if kind == "view_submission":
             view = body.get("view") if isinstance(body.get("view"), dict) else {}
             blocks = view.get("blocks") if isinstance(view.get("blocks"), list) else []
@@ -390,7 +391,7 @@ class SlackFrontDoor:
                 (b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("type") == "input"), None
             )
             if isinstance(first_input, str) and first_input:
-                return web.json_response({"response_action": "errors", "errors": {first_input: BUSY_TEXT}})
+                return web.json_response({"response_action": "errors", "errors": {first_input: _(BUSY_TEXT)}})
             return web.json_response({"error": "busy, try again"}, status=503)
         if kind == "block_actions":
             respond = PersonRespond(
@@ -400,7 +401,7 @@ class SlackFrontDoor:
                 received_at=self.now(),
                 now=self.now,
             )
-            self._in_background(respond(text=BUSY_TEXT, response_type="ephemeral", replace_original=False))
+            self._in_background(respond(text=_(BUSY_TEXT), response_type="ephemeral", replace_original=False))
             return web.Response(status=200)
         # Events and anything else: not 2xx, so Slack delivers it again later.
         return web.json_response({"error": "busy, try again"}, status=503)
@@ -524,8 +525,7 @@ class SlackFrontDoor:
             with contextlib.suppress(Exception):
                 await self.client.chat_postMessage(
                     channel=row.user_id,
-                    text=f"Sorry — bxhours could not finish your {_what(row.kind, row.name)} after a restart. "
-                    f"If it did not happen, please do it again (reference `{row.id}`).",
+                    text=_give_up_text(row.kind, row.name, row.id),
                 )
 
     async def close(self) -> None:
@@ -536,12 +536,31 @@ class SlackFrontDoor:
         await self.inbox.close()
 
 
-def _what(kind: str, name: str | None) -> str:
+def _give_up_text(kind: str, name: str | None, reference: object) -> str:
     if kind == "command":
-        return f"`{name}`"
+        return _(
+            "Sorry — bxhours could not finish your `{command}` after a restart. "
+            "If it did not happen, please do it again (reference `{reference}`).",
+            command=name,
+            reference=reference,
+        )
     if kind == "view_submission":
-        return "form"
-    return "click" if kind == "block_actions" else "request"
+        return _(
+            "Sorry — bxhours could not finish your form after a restart. "
+            "If it did not happen, please do it again (reference `{reference}`).",
+            reference=reference,
+        )
+    if kind == "block_actions":
+        return _(
+            "Sorry — bxhours could not finish your click after a restart. "
+            "If it did not happen, please do it again (reference `{reference}`).",
+            reference=reference,
+        )
+    return _(
+        "Sorry — bxhours could not finish your request after a restart. "
+        "If it did not happen, please do it again (reference `{reference}`).",
+        reference=reference,
+    )
 
 
 def acknowledgement_message(body: dict[str, Any], ack_body: str) -> dict[str, Any] | None:
@@ -563,10 +582,10 @@ def acknowledgement_message(body: dict[str, Any], ack_body: str) -> dict[str, An
     if body.get("type") != "view_submission" or not isinstance(parsed, dict):
         return None
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
-    title = _plain(view.get("title")) or "form"
+    title = _plain(view.get("title")) or _("form")
     if parsed.get("response_action") == "errors" and isinstance(parsed.get("errors"), dict):
         problems = "; ".join(str(v) for v in parsed["errors"].values())
-        return {"text": f"Your “{title}” was not saved: {problems}"}
+        return {"text": _("Your “{title}” was not saved: {problems}", title=title, problems=problems)}
     shown = parsed.get("view")
     if parsed.get("response_action") in ("update", "push") and isinstance(shown, dict):
         lines = [_plain(block.get("text")) for block in shown.get("blocks") or [] if isinstance(block, dict)]
@@ -592,7 +611,7 @@ def _not_installed(body: dict[str, Any]) -> web.Response:
     log.info("Slack request %s (%s) from a workspace bxhours is not installed in: ignored", name, kind)
     if kind == "command":
         return web.Response(
-            text="bxhours is not installed in this workspace (any more). An admin can add it again.",
+            text=_("bxhours is not installed in this workspace (any more). An admin can add it again."),
             content_type="text/plain",
         )
     return web.Response(status=200)

@@ -25,10 +25,10 @@ def used_messages() -> dict[str, str]:
         for filename, lineno, message, _comments, _context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=()
         ):
-            messages = message if isinstance(message, tuple) else (message,)
-            for text in messages:
-                if text:
-                    found.setdefault(text, f"{package}/{filename}:{lineno}")
+            # A plural (ngettext) is one catalog entry, keyed by its singular.
+            text = message[0] if isinstance(message, tuple) else message
+            if text:
+                found.setdefault(text, f"{package}/{filename}:{lineno}")
     return found
 
 

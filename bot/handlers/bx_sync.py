@@ -12,15 +12,16 @@ from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import bx_sync as views
 from bot.views import help as help_texts
 from bot.views import payload
+from core.i18n import _
 from core.keywords import keyword
 from services.importing.people import LinkError, parse_link_request
 from services.importing.runs import AlreadyRunning
 
 STATUS = Surface("/bx-sync status", Permission.ANYONE)
-IMPORT = Surface("/bx-sync", Permission.ADMIN, views.only_admins("import from bexio"))
-LINK = Surface("/bx-sync link", Permission.ADMIN, views.only_admins("link people"))
-RETRY = Surface("retrying a parked job", Permission.ADMIN, views.only_admins("retry jobs"), messages=True)
-SYNC_NOW = Surface("Sync now", Permission.ADMIN, views.only_admins("import from bexio"), home=True)
+IMPORT = Surface("/bx-sync", Permission.ADMIN, views.ONLY_ADMINS_IMPORT)
+LINK = Surface("/bx-sync link", Permission.ADMIN, views.ONLY_ADMINS_LINK)
+RETRY = Surface("retrying a parked job", Permission.ADMIN, views.ONLY_ADMINS_RETRY, messages=True)
+SYNC_NOW = Surface("Sync now", Permission.ADMIN, views.ONLY_ADMINS_IMPORT, home=True)
 
 
 def register(surfaces: Surfaces, deps: BotDeps) -> None:
@@ -57,10 +58,11 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         await ack()
         job_id = payload.action_int(body, "the job")
         if await services.queue.retry(tenant_id, job_id):
-            await tell(text=f"Job #{job_id} is queued again.", replace_original=False)
+            await tell(text=_("Job #{id} is queued again.", id=job_id), replace_original=False)
         else:
             await tell(
-                text="That job is no longer parked (someone retried it already).", replace_original=False
+                text=_("That job is no longer parked (someone retried it already)."),
+                replace_original=False,
             )
 
     @surfaces.action(views.SYNC_NOW_ACTION, SYNC_NOW)

@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.inbox import NotTaken
 from bot.request_context import in_recovery, request_id, run_of
 from bot.requests import is_verified
+from core.i18n import _
 from storage.inbox import AlreadyApplied
 
 log = logging.getLogger("bxhours.bot")
@@ -32,18 +33,21 @@ log = logging.getLogger("bxhours.bot")
 
 def failure_text(reference: str, *, saved: bool = False, restarted: bool = False) -> str:
     if saved:
-        return (
+        return _(
             "Your change was saved, but something went wrong on our side afterwards, so this answer "
-            f"comes late. If something looks wrong, give an admin this reference: `{reference}`."
+            "comes late. If something looks wrong, give an admin this reference: `{reference}`.",
+            reference=reference,
         )
     if restarted:
-        return (
+        return _(
             "Sorry — bxhours restarted and could not finish this afterwards; nothing was changed. "
-            f"Please try again. If it happens again, give an admin this reference: `{reference}`."
+            "Please try again. If it happens again, give an admin this reference: `{reference}`.",
+            reference=reference,
         )
-    return (
+    return _(
         "Sorry — something went wrong on our side and nothing was changed. "
-        f"If it happens again, give an admin this reference: `{reference}`."
+        "If it happens again, give an admin this reference: `{reference}`.",
+        reference=reference,
     )
 
 
@@ -52,11 +56,10 @@ def done_before_restart_text(body: dict[str, Any]) -> str:
     command = body.get("command")
     if isinstance(command, str):
         what = f"`{command} {body.get('text') or ''}`".replace(" `", "`")
-    elif body.get("type") == "view_submission":
-        what = "form"
-    else:
-        what = "click"
-    return f"✓ Your {what} went through just before bxhours restarted: it is saved."
+        return _("✓ Your {command} went through just before bxhours restarted: it is saved.", command=what)
+    if body.get("type") == "view_submission":
+        return _("✓ Your form went through just before bxhours restarted: it is saved.")
+    return _("✓ Your click went through just before bxhours restarted: it is saved.")
 
 
 async def report_failure(

@@ -18,13 +18,14 @@ from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import help as help_texts
 from bot.views import invoice_modal, payload
 from bot.views.invoice_modal import ModalData, ModalState
+from core.i18n import N_, _
 from core.keywords import keyword
 from services.container import Services
 from services.invoicing import InvoiceRefused, InvoiceRequest, PreviewChanged, Selection
 
 log = logging.getLogger(__name__)
 
-NOT_ALLOWED = (
+NOT_ALLOWED = N_(
     "Only admins and the people in the setting `billing_users` can invoice. "
     "Ask an admin to add you: `bxhours settings set billing_users <your Slack id>`."
 )
@@ -86,13 +87,15 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         view = body["view"]
         state = invoice_modal.read_state(view)
         if state.customer_id is None:
-            await ack(response_action="errors", errors={invoice_modal.CUSTOMER_BLOCK: "Choose a customer."})
+            await ack(
+                response_action="errors", errors={invoice_modal.CUSTOMER_BLOCK: _("Choose a customer.")}
+            )
             return
         payment_days = _payment_days(state.payment_days)
         if payment_days is None:
             await ack(
                 response_action="errors",
-                errors={invoice_modal.PAYMENT_BLOCK: "Give the payment term in whole days, e.g. 30."},
+                errors={invoice_modal.PAYMENT_BLOCK: _("Give the payment term in whole days, e.g. 30.")},
             )
             return
         request = InvoiceRequest(

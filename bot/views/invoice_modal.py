@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.views.blocks import Block, actions, button, context, divider, option, plain, section
 from bot.views.payload import record_id
+from core.i18n import N_, _, ngettext
 from core.invoice_lines import Grouping, InvoiceLine, LineKind, describe_line
 from core.invoice_totals import default_title
 from core.money import format_amount, format_money
@@ -30,7 +31,7 @@ from services.invoicing.numbering import DEFINED_BY_BEXIO
 from services.invoicing.preview import Preview
 
 CALLBACK_ID = "invoice_modal"
-TITLE = "Invoice"
+TITLE = N_("Invoice")
 
 CUSTOMER_ACTION = "invoice_customer"
 PROJECT_ACTION = "invoice_project"
@@ -65,9 +66,9 @@ OPTIONS_PER_GROUP = 10
 """Slack's limit per checkbox group; 15 groups hold the 150 lines a draft may have (≪ 100 blocks)."""
 DEFAULT_PAYMENT_DAYS = 30
 GROUPING_LABELS = {
-    Grouping.BY_ACTIVITY: "By activity",
-    Grouping.BY_DAY: "By day",
-    Grouping.PER_ENTRY: "One line per entry",
+    Grouping.BY_ACTIVITY: N_("By activity"),
+    Grouping.BY_DAY: N_("By day"),
+    Grouping.PER_ENTRY: N_("One line per entry"),
 }
 
 
@@ -201,33 +202,39 @@ def _text(raw: str | None) -> str | None:
 
 
 def loading_view() -> dict[str, Any]:
-    return _modal([section("Loading unbilled work…")], submit=None)
+    return _modal([section(_("Loading unbilled work…"))], submit=None)
 
 
 def build(data: ModalData) -> dict[str, Any]:
     state = data.state
     preview = data.preview
     blocks: list[Block] = []
-    intro = "*1 · Customer and period.* Customers with unbilled work come first, with the amount."
+    intro = _("*1 · Customer and period.* Customers with unbilled work come first, with the amount.")
     if data.unbilled is not None and state.customer_id is None:
         count, total = data.unbilled
-        intro += (
-            f"\n{count} customer{'s' if count != 1 else ''} with unbilled work up to "
-            f"{_swiss(data.default_period_to)}: {format_money(total)} net."
+        unbilled = ngettext(
+            "{n} customer with unbilled work up to {date}: {amount} net.",
+            "{n} customers with unbilled work up to {date}: {amount} net.",
+            count,
+            date=_swiss(data.default_period_to),
+            amount=format_money(total),
         )
+        intro = f"{intro}\n{unbilled}"
     blocks.append(section(intro))
     blocks.append(_customer_input(preview))
     if data.can_add_customer:
-        blocks.append(actions(button("+ New customer", NEW_CUSTOMER_ACTION, "new"), block_id="invoice_new"))
+        blocks.append(
+            actions(button(_("+ New customer"), NEW_CUSTOMER_ACTION, "new"), block_id="invoice_new")
+        )
     if state.customer_id is not None and preview is not None:
         blocks.append(_project_input(preview, state.project_id))
     blocks.append(
-        _date_input(FROM_BLOCK, "From (empty: all unbilled work)", state.period_from, dispatch=True)
+        _date_input(FROM_BLOCK, _("From (empty: all unbilled work)"), state.period_from, dispatch=True)
     )
     period_to = state.period_end(data.default_period_to)
-    blocks.append(_date_input(TO_BLOCK, "Up to", period_to, dispatch=True))
+    blocks.append(_date_input(TO_BLOCK, _("Up to"), period_to, dispatch=True))
     if preview is None:
-        blocks.append(context("Choose a customer to see their billable services."))
+        blocks.append(context(_("Choose a customer to see their billable services.")))
     else:
         blocks += _lines_blocks(preview, data.accounts or {}, state)
         blocks.append(section(preview_text(preview)))
@@ -236,7 +243,7 @@ def build(data: ModalData) -> dict[str, Any]:
     metadata: dict[str, Any] = {"v": selection_version(state), "customer": state.customer_id}
     if preview is not None:
         metadata["fp"] = preview.fingerprint
-    return _modal(blocks, submit="Create draft", metadata=metadata)
+    return _modal(blocks, submit=_("Create draft"), metadata=metadata)
 
 
 def _modal(
@@ -245,8 +252,8 @@ def _modal(
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "title": plain(TITLE),
-        "close": plain("Cancel" if submit else "Close"),
+        "title": plain(_(TITLE)),
+        "close": plain(_("Cancel") if submit else _("Close")),
         "blocks": blocks[:100],
         "private_metadata": json.dumps(metadata or {}, separators=(",", ":")),
     }
@@ -274,16 +281,16 @@ def _customer_input(preview: Preview | None) -> Block:
     element: dict[str, Any] = {
         "type": "external_select",
         "action_id": CUSTOMER_ACTION,
-        "placeholder": plain("Type a name or number"),
+        "placeholder": plain(_("Type a name or number")),
         "min_query_length": 0,
     }
     if preview is not None:
         element["initial_option"] = option(preview.customer.label, f"{CUSTOMER_PREFIX}{preview.customer.id}")
-    return _input(CUSTOMER_BLOCK, "Customer", element, dispatch=True)
+    return _input(CUSTOMER_BLOCK, _("Customer"), element, dispatch=True)
 
 
 def _project_input(preview: Preview, project_id: int | None) -> Block:
-    options = [option("All projects", ALL_PROJECTS)]
+    options = [option(_("All projects"), ALL_PROJECTS)]
     options += [
         option(f"{p.nr} {p.name}" if p.nr else p.name, f"{PROJECT_PREFIX}{p.id}")
         for p in preview.projects[:99]
@@ -295,7 +302,7 @@ def _project_input(preview: Preview, project_id: int | None) -> Block:
         "options": options,
         "initial_option": chosen,
     }
-    return _input(PROJECT_BLOCK, "Project", element, optional=True, dispatch=True)
+    return _input(PROJECT_BLOCK, _("Project"), element, optional=True, dispatch=True)
 
 
 def _date_input(
@@ -309,13 +316,13 @@ def _date_input(
 
 
 def _lines_blocks(preview: Preview, accounts: dict[int, str], state: ModalState) -> list[Block]:
-    grouping_options = [option(label, grouping.value) for grouping, label in GROUPING_LABELS.items()]
+    grouping_options = [option(_(label), grouping.value) for grouping, label in GROUPING_LABELS.items()]
     chosen = next(o for o in grouping_options if o["value"] == preview.selection.grouping.value)
     blocks: list[Block] = [
-        section("*2 · Billable services.* Untick what should not be on this invoice."),
+        section(_("*2 · Billable services.* Untick what should not be on this invoice.")),
         _input(
             GROUPING_BLOCK,
-            "Lines",
+            _("Lines"),
             {
                 "type": "static_select",
                 "action_id": GROUPING_ACTION,
@@ -327,15 +334,23 @@ def _lines_blocks(preview: Preview, accounts: dict[int, str], state: ModalState)
     ]
     lines = preview.lines
     if not lines:
-        blocks.append(context("Nothing to invoice for this customer in this period."))
+        blocks.append(context(_("Nothing to invoice for this customer in this period.")))
         return blocks
     if preview.too_many is not None:
-        coarser = (
-            " Choose “By activity”, a project or a shorter period."
+        too_many = (
+            _(
+                ":warning: {count} lines do not fit one draft (at most 150). Choose “By activity”, "
+                "a project or a shorter period.",
+                count=len(lines),
+            )
             if preview.selection.grouping is not Grouping.BY_ACTIVITY
-            else " Choose a project or a shorter period."
+            else _(
+                ":warning: {count} lines do not fit one draft (at most 150). Choose a project or a "
+                "shorter period.",
+                count=len(lines),
+            )
         )
-        blocks.append(section(f":warning: {len(lines)} lines do not fit one draft (at most 150).{coarser}"))
+        blocks.append(section(too_many))
         return blocks
     version = selection_version(state)
     for index in range(0, len(lines), OPTIONS_PER_GROUP):
@@ -346,7 +361,9 @@ def _lines_blocks(preview: Preview, accounts: dict[int, str], state: ModalState)
         if ticked:
             element["initial_options"] = ticked
         label = (
-            "Services" if len(lines) <= OPTIONS_PER_GROUP else f"Services {index + 1}–{index + len(group)}"
+            _("Services")
+            if len(lines) <= OPTIONS_PER_GROUP
+            else _("Services {first}–{last}", first=index + 1, last=index + len(group))
         )
         blocks.append(
             _input(
@@ -366,7 +383,7 @@ def _line_option(line: InvoiceLine, accounts: dict[int, str]) -> dict[str, Any]:
     if line.tax is not None:
         booking.append(f"{line.tax.code} {format_amount(line.tax.value).rstrip('0').rstrip('.')} %")
     if line.account_id is not None:
-        booking.append(f"account {accounts.get(line.account_id, line.account_id)}")
+        booking.append(_("account {account}", account=accounts.get(line.account_id, line.account_id)))
     detail = " · ".join(booking)
     if len(described) <= 75:
         return option(described, line.key, detail or None)
@@ -379,23 +396,35 @@ def preview_text(preview: Preview) -> str:
     currency = preview.currency.name
     count = len(preview.ticked_lines)
     rows = [
-        f"*Preview* — {count} line{'s' if count != 1 else ''} ticked",
-        f"Net: {format_money(totals.net, currency)}",
+        ngettext("*Preview* — {n} line ticked", "*Preview* — {n} lines ticked", count),
+        _("Net: {amount}", amount=format_money(totals.net, currency)),
     ]
     for vat in totals.vat:
         rate = format_amount(vat.rate).rstrip("0").rstrip(".")
         rows.append(
-            f"VAT {vat.code} {rate} % on {format_money(vat.base, currency)}: {format_money(vat.amount, currency)}"
+            _(
+                "VAT {code} {rate} % on {base}: {amount}",
+                code=vat.code,
+                rate=rate,
+                base=format_money(vat.base, currency),
+                amount=format_money(vat.amount, currency),
+            )
         )
-    rows.append(f"Total: {format_money(totals.total_unrounded, currency)}")
+    rows.append(_("Total: {amount}", amount=format_money(totals.total_unrounded, currency)))
     if totals.rounding_difference:
         step = (
-            "5 Rappen"
+            _("5 Rappen")
             if preview.currency.round_factor == Decimal("0.05")
             else f"{preview.currency.round_factor}"
         )
-        rows.append(f"Rounding to {step}: {format_money(totals.rounding_difference, currency)}")
-    rows.append(f"*Grand total: {format_money(totals.total, currency)}*")
+        rows.append(
+            _(
+                "Rounding to {step}: {amount}",
+                step=step,
+                amount=format_money(totals.rounding_difference, currency),
+            )
+        )
+    rows.append(_("*Grand total: {amount}*", amount=format_money(totals.total, currency)))
     return "\n".join(rows)
 
 
@@ -416,7 +445,7 @@ def _options_blocks(data: ModalData, preview: Preview | None) -> list[Block]:
     if state.intro:
         intro_element["initial_value"] = state.intro
     use_bexio = data.numbering.use_bexio_default if state.use_bexio is None else state.use_bexio
-    bexio_option = option("Use bexio invoice number", USE_BEXIO_NUMBER)
+    bexio_option = option(_("Use bexio invoice number"), USE_BEXIO_NUMBER)
     numbering_element: dict[str, Any] = {
         "type": "checkboxes",
         "action_id": NUMBERING_ACTION,
@@ -424,17 +453,17 @@ def _options_blocks(data: ModalData, preview: Preview | None) -> list[Block]:
     }
     if use_bexio:
         numbering_element["initial_options"] = [bexio_option]
-    number = DEFINED_BY_BEXIO if use_bexio else data.numbering.next_own_number
+    number = _(DEFINED_BY_BEXIO) if use_bexio else data.numbering.next_own_number
     return [
-        section("*3 · Options*"),
-        _input(TITLE_BLOCK, "Title", title_element),
+        section(_("*3 · Options*")),
+        _input(TITLE_BLOCK, _("Title"), title_element),
         _date_input(
-            DATE_BLOCK, "Invoice date", state.invoice_date or data.today, dispatch=False, optional=False
+            DATE_BLOCK, _("Invoice date"), state.invoice_date or data.today, dispatch=False, optional=False
         ),
-        _input(PAYMENT_BLOCK, "Payment term (days)", payment_element),
-        _input(INTRO_BLOCK, "Intro text", intro_element, optional=True),
-        _input(NUMBERING_BLOCK, "Numbering", numbering_element, optional=True, dispatch=True),
-        context(f"Invoice number: *{number}*"),
+        _input(PAYMENT_BLOCK, _("Payment term (days)"), payment_element),
+        _input(INTRO_BLOCK, _("Intro text"), intro_element, optional=True),
+        _input(NUMBERING_BLOCK, _("Numbering"), numbering_element, optional=True, dispatch=True),
+        context(_("Invoice number: *{number}*", number=number)),
     ]
 
 
@@ -456,9 +485,9 @@ def customer_option_groups(choices: Sequence[CustomerChoice]) -> list[dict[str, 
     ]
     groups = []
     if with_work:
-        groups.append({"label": plain("Unbilled work"), "options": with_work})
+        groups.append({"label": plain(_("Unbilled work")), "options": with_work})
     if others:
-        groups.append({"label": plain("Other customers"), "options": others})
+        groups.append({"label": plain(_("Other customers")), "options": others})
     return groups
 
 
@@ -513,7 +542,7 @@ def notice(text: str) -> Block:
 
 
 def progress_view(note: str | None = None) -> dict[str, Any]:
-    blocks = [section(":hourglass_flowing_sand: Creating the draft in bexio…")]
+    blocks = [section(_(":hourglass_flowing_sand: Creating the draft in bexio…"))]
     if note:
         blocks.append(context(note))
     return _modal(blocks, submit=None)
@@ -526,34 +555,55 @@ def result_view(outcome: DraftOutcome) -> dict[str, Any]:
 def result_lines(outcome: DraftOutcome) -> list[str]:
     """The outcome in a few lines: the modal shows them, the DM repeats them."""
     if not outcome.created:
-        errors = "\n".join(outcome.errors) or "no reason given"
+        errors = "\n".join(outcome.errors) or _("no reason given")
+        free = _("The hours and expenses are free to invoice again.")
         return [
-            f":x: bexio refused the draft for {outcome.customer}.",
+            _(":x: bexio refused the draft for {customer}.", customer=outcome.customer),
             f"```{errors}```",
-            f"{outcome.hint or ''} The hours and expenses are free to invoice again.".strip(),
+            f"{outcome.hint or ''} {free}".strip(),
         ]
-    link = f"<{outcome.url}|Open in bexio>" if outcome.url else ""
-    lines = [f":white_check_mark: Draft {outcome.document_nr} created — {link}", totals_text(outcome)]
+    open_label = _("Open in bexio")
+    link = f"<{outcome.url}|{open_label}>" if outcome.url else ""
+    lines = [
+        _(":white_check_mark: Draft {number} created — {link}", number=outcome.document_nr, link=link),
+        totals_text(outcome),
+    ]
     if outcome.difference is not None:
         lines.append(
-            f":warning: bexio computed {format_money(outcome.bexio_total or Decimal(0), outcome.currency)}, "
-            f"the preview said {format_money(outcome.total, outcome.currency)} "
-            f"(difference {format_money(outcome.difference, outcome.currency)}) — please check the draft in bexio."
+            _(
+                ":warning: bexio computed {bexio_total}, the preview said {total} (difference {difference}) "
+                "— please check the draft in bexio.",
+                bexio_total=format_money(outcome.bexio_total or Decimal(0), outcome.currency),
+                total=format_money(outcome.total, outcome.currency),
+                difference=format_money(outcome.difference, outcome.currency),
+            )
         )
     return lines
 
 
 def totals_text(outcome: DraftOutcome) -> str:
     currency = outcome.currency
-    parts = [f"{outcome.customer} · {outcome.title}", f"Net {format_money(outcome.total_net, currency)}"]
-    parts += [f"VAT {vat.code} {format_money(vat.amount, currency)}" for vat in outcome.vat]
+    parts = [
+        f"{outcome.customer} · {outcome.title}",
+        _("Net {amount}", amount=format_money(outcome.total_net, currency)),
+    ]
+    parts += [
+        _("VAT {code} {amount}", code=vat.code, amount=format_money(vat.amount, currency))
+        for vat in outcome.vat
+    ]
     if outcome.rounding:
-        parts.append(f"rounding {format_money(outcome.rounding, currency)}")
-    parts.append(f"*total {format_money(outcome.total, currency)}*")
+        parts.append(_("rounding {amount}", amount=format_money(outcome.rounding, currency)))
+    parts.append(_("*total {amount}*", amount=format_money(outcome.total, currency)))
     return " · ".join(parts)
 
 
 def dm_text(outcome: DraftOutcome) -> str:
     if outcome.created:
-        return f"✓ Draft {outcome.document_nr} created — Open in bexio: {outcome.url}"
-    return f"bexio refused the draft for {outcome.customer}: {'; '.join(outcome.errors)}"
+        return _(
+            "✓ Draft {number} created — Open in bexio: {url}", number=outcome.document_nr, url=outcome.url
+        )
+    return _(
+        "bexio refused the draft for {customer}: {errors}",
+        customer=outcome.customer,
+        errors="; ".join(outcome.errors),
+    )

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from bexio.errors import BexioNotFound
 from bexio.models import Invoice as BexioInvoice
+from core.i18n import _, ngettext
 from core.invoice_status import CANCELLED, invoice_status_label
 from services.bexio_access import BexioAccess
 from services.invoicing.items import MovedItems, move_items
@@ -153,19 +154,30 @@ class InvoiceChanges:
 
 def released_text(label: str, ended: str, released: MovedItems) -> str:
     """E.g. "Draft RE-00042 was deleted in bexio: its 12 entries are unbilled again." """
-    what = "Draft" if ended == DELETED else "Invoice"
-    items = [
-        _count(released.entries, "entry", "entries"),
-        _count(released.expenses, "expense", "expenses"),
-    ]
-    listed = " and ".join(item for item in items if item)
-    if not listed:
-        return f"{what} {label} was {ended} in bexio; nothing on it was billed in bxhours."
-    verb = "is" if released.entries + released.expenses == 1 else "are"
-    return f"{what} {label} was {ended} in bexio: its {listed} {verb} unbilled again."
-
-
-def _count(number: int, one: str, many: str) -> str:
-    if number == 0:
-        return ""
-    return f"{number} {one if number == 1 else many}"
+    deleted = ended == DELETED
+    items = []
+    if released.entries:
+        items.append(ngettext("{n} entry", "{n} entries", released.entries))
+    if released.expenses:
+        items.append(ngettext("{n} expense", "{n} expenses", released.expenses))
+    if not items:
+        if deleted:
+            return _("Draft {label} was deleted in bexio; nothing on it was billed in bxhours.", label=label)
+        return _("Invoice {label} was cancelled in bexio; nothing on it was billed in bxhours.", label=label)
+    listed = items[0] if len(items) == 1 else _("{first} and {second}", first=items[0], second=items[1])
+    total = released.entries + released.expenses
+    if deleted:
+        return ngettext(
+            "Draft {label} was deleted in bexio: its {items} is unbilled again.",
+            "Draft {label} was deleted in bexio: its {items} are unbilled again.",
+            total,
+            label=label,
+            items=listed,
+        )
+    return ngettext(
+        "Invoice {label} was cancelled in bexio: its {items} is unbilled again.",
+        "Invoice {label} was cancelled in bexio: its {items} are unbilled again.",
+        total,
+        label=label,
+        items=listed,
+    )

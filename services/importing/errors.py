@@ -10,13 +10,14 @@ from bexio.errors import (
     BexioUnavailable,
     BexioUnexpectedResponse,
 )
+from core.i18n import N_, _
 from services.bexio_access import NotConnected
 
-PAT_HELP = (
+PAT_HELP = N_(
     "Create a new personal access token at developer.bexio.com → Personal Access Tokens, "
     "set it as BEXIO_ACCESS_TOKEN, restart bxhours and run `/bx-sync` again."
 )
-OAUTH_HELP = (
+OAUTH_HELP = N_(
     "An admin must connect bxhours to bexio again (sign in to bexio and grant access), then run `/bx-sync`."
 )
 
@@ -39,39 +40,67 @@ def explain(error: Exception, *, reading: str, auth_kind: str | None) -> ImportF
     if isinstance(error, NotConnected):
         return ImportFailed(str(error), connection_broken=True)
     if isinstance(error, BexioAuthError):
-        help_text = OAUTH_HELP if auth_kind == "oauth" else PAT_HELP
+        help_text = _(OAUTH_HELP) if auth_kind == "oauth" else _(PAT_HELP)
         return ImportFailed(
-            f"bexio refused the access token while reading {reading} — it has expired or was revoked. "
-            + help_text,
+            _(
+                "bexio refused the access token while reading {reading} — it has expired or was revoked. "
+                "{help}",
+                reading=reading,
+                help=help_text,
+            ),
             connection_broken=True,
         )
     if isinstance(error, BexioPermissionError):
         if error.missing_scope:
             return ImportFailed(
-                f"bexio refused to show {reading}: the token needs the scope `{error.missing_scope}` "
-                "and the bexio user the right to see them. Grant it, then run `/bx-sync` again.",
+                _(
+                    "bexio refused to show {reading}: the token needs the scope `{scope}` "
+                    "and the bexio user the right to see them. Grant it, then run `/bx-sync` again.",
+                    reading=reading,
+                    scope=error.missing_scope,
+                ),
                 connection_broken=True,
             )
         return ImportFailed(
-            f"bexio refused to show {reading}: the bexio user behind the token lacks the right to see "
-            "them. Give that user the right in bexio, then run `/bx-sync` again.",
+            _(
+                "bexio refused to show {reading}: the bexio user behind the token lacks the right to see "
+                "them. Give that user the right in bexio, then run `/bx-sync` again.",
+                reading=reading,
+            ),
             connection_broken=True,
         )
     if isinstance(error, BexioRateLimited):
         return ImportFailed(
-            f"bexio kept answering “too many requests” while reading {reading}. "
-            "Nothing more was changed; try `/bx-sync` again in a few minutes."
+            _(
+                "bexio kept answering “too many requests” while reading {reading}. "
+                "Nothing more was changed; try `/bx-sync` again in a few minutes.",
+                reading=reading,
+            )
         )
     if isinstance(error, BexioUnavailable):
         return ImportFailed(
-            f"bexio could not be reached while reading {reading} ({error.message}). "
-            "Nothing more was changed; try `/bx-sync` again later."
+            _(
+                "bexio could not be reached while reading {reading} ({detail}). "
+                "Nothing more was changed; try `/bx-sync` again later.",
+                reading=reading,
+                detail=error.message,
+            )
         )
     if isinstance(error, BexioUnexpectedResponse):
         return ImportFailed(
-            f"bexio sent an answer bxhours cannot read while reading {reading} ({error.message}). "
-            "Nothing more was changed; tell whoever runs bxhours."
+            _(
+                "bexio sent an answer bxhours cannot read while reading {reading} ({detail}). "
+                "Nothing more was changed; tell whoever runs bxhours.",
+                reading=reading,
+                detail=error.message,
+            )
         )
     if isinstance(error, BexioError):
-        return ImportFailed(f"bexio refused a request while reading {reading}: {error.message}.")
+        return ImportFailed(
+            _(
+                "bexio refused a request while reading {reading}: {detail}.",
+                reading=reading,
+                detail=error.message,
+            )
+        )
     return None

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bexio.models import User as BexioUser
 from bexio.reading import PageReader
 from core.errors import DomainError, quote_input
+from core.i18n import _
 from core.settings_schema import parse_slack_user_ids
 from services.importing.context import ImportContext, Row
 from services.importing.staging import LIVE, Mirror
@@ -99,7 +100,7 @@ async def _find_in_slack(
         return await directory.people_by_email(emails)
     except DirectoryUnavailable as exc:
         log.warning("Slack member list unavailable: %s", exc)
-        notes.append(f"People were not matched to Slack accounts: {exc}")
+        notes.append(_("People were not matched to Slack accounts: {reason}", reason=exc))
         return {}
 
 
@@ -145,7 +146,7 @@ class LinkResult:
 
 def parse_link_request(text: str) -> tuple[str, str]:
     """``<@U123|mia> mia@example.ch`` → ("U123", "mia@example.ch"), or LinkError saying what to type."""
-    usage = "Use `/bx-sync link @person their-bexio-email`, picking the person from Slack's @ list."
+    usage = _("Use `/bx-sync link @person their-bexio-email`, picking the person from Slack's @ list.")
     words = text.split()
     if len(words) != 2:
         raise LinkError(usage)
@@ -153,12 +154,14 @@ def parse_link_request(text: str) -> tuple[str, str]:
     try:
         ids = parse_slack_user_ids(mention)
     except ValueError:
-        raise LinkError(f"{quote_input(mention)} is not a Slack mention. {usage}") from None
+        raise LinkError(
+            _("{text} is not a Slack mention. {usage}", text=quote_input(mention), usage=usage)
+        ) from None
     if len(ids) != 1:
         raise LinkError(usage)
     email = email.removeprefix("<mailto:").split("|", 1)[0].rstrip(">")
     if "@" not in email.strip("@"):
-        raise LinkError(f"{quote_input(email)} is not an e-mail address. {usage}")
+        raise LinkError(_("{text} is not an e-mail address. {usage}", text=quote_input(email), usage=usage))
     return ids[0], email
 
 
@@ -175,12 +178,18 @@ class PeopleLinks:
             person = next((p for p in people if p.email and p.email.casefold() == wanted), None)
             if person is None:
                 raise LinkError(
-                    f"No bexio user has the e-mail {quote_input(email, 80)}. Check the address in bexio, "
-                    "or import the users first with `/bx-sync`."
+                    _(
+                        "No bexio user has the e-mail {email}. Check the address in bexio, "
+                        "or import the users first with `/bx-sync`.",
+                        email=quote_input(email, 80),
+                    )
                 )
             if not person.active:
                 raise LinkError(
-                    f"{person.display_name} is no longer a user in bexio, so they cannot log time."
+                    _(
+                        "{name} is no longer a user in bexio, so they cannot log time.",
+                        name=person.display_name,
+                    )
                 )
             holder = await session.scalar(
                 select(User).where(User.slack_user_id == slack_user_id, User.id != person.id)

@@ -32,6 +32,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import _
 from services.importing.errors import ImportFailed
 from services.importing.service import ImportService, ProgressCallback
 from services.importing.status import INTERRUPTED, RunView, expire_lapsed_runs, run_view
@@ -253,7 +254,7 @@ class SyncRunService:
             raise
         except Exception as exc:
             log.exception("import run %s failed unexpectedly", run_id)
-            reason = f"bxhours failed unexpectedly ({type(exc).__name__}); the logs say more."
+            reason = _("bxhours failed unexpectedly ({error}); the logs say more.", error=type(exc).__name__)
             await self._finish(job.tenant_id, run_id, FAILED, error=reason)
             await message.close(self.messages.failed(reason))
             log_import(job.tenant_id, run_id, started, error=reason)

@@ -29,6 +29,7 @@ from bexio.models import (
     Tax,
     Unit,
 )
+from core.i18n import N_, _
 from services.bexio_access import BexioAccess
 from services.importing.collector import older_objects_set_aside
 from services.importing.context import ImportContext, ListRead
@@ -55,7 +56,7 @@ from services.importing.reference_data import (
 )
 from services.importing.staging import open_workspace
 from services.importing.status import SyncStatusService
-from services.importing.summary import RESOURCE_LABELS, ImportProgress, ImportSummary
+from services.importing.summary import RESOURCE_LABELS, RESOURCE_READING, ImportProgress, ImportSummary
 from services.importing.timesheets import (
     NewTimesheets,
     import_new_timesheets,
@@ -291,11 +292,13 @@ class ImportService:
         changes, undated = await import_timesheets(ctx)
         summary.resources["timesheets"] = changes
         if undated:
-            summary.notes.append(f"{undated} bexio timesheet(s) without a date were not imported.")
+            summary.notes.append(
+                _("{count} bexio timesheet(s) without a date were not imported.", count=undated)
+            )
 
 
 PHASES: list[Phase] = [
-    Phase("company", "Company profile", ImportService._company),
+    Phase("company", N_("Company profile"), ImportService._company),
     Phase("users", RESOURCE_LABELS["users"], ImportService._users),
     Phase("contact_groups", RESOURCE_LABELS["contact_groups"], ImportService._contact_groups),
     Phase("customers", RESOURCE_LABELS["customers"], ImportService._customers),
@@ -367,13 +370,14 @@ class _Tracker:
         self.steps = steps
         self.step = 0
         self.phase = ""
-        self.reading = "the company profile"
+        self.reading = _(RESOURCE_READING["company"])
         self.counts: dict[str, int] = {}
 
     def enter(self, phase: Phase) -> None:
         self.step += 1
         self.phase = phase.label
-        self.reading = phase.label.lower()
+        reading = RESOURCE_READING.get(phase.key)
+        self.reading = _(reading) if reading else phase.label.lower()
         self._tell()
 
     def read(self, resource: str, count: int) -> None:

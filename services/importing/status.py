@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bexio.scopes import BXHOURS_SCOPES
+from core.i18n import N_, _
 from services.bexio_access import BexioAccess
 from services.importing.summary import ImportSummary
 from storage.db import Database
@@ -25,11 +26,12 @@ from storage.models import BexioConnection, SyncRun
 from storage.tenants import TenantRepository
 
 EXPIRY_WARNING = timedelta(days=7)
-INTERRUPTED = "The import was interrupted before it finished (its process stopped). Run `/bx-sync` again."
+INTERRUPTED = N_("The import was interrupted before it finished (its process stopped). Run `/bx-sync` again.")
+"""Stored in English on the run; translated where it is shown (``_(run.error)``)."""
 OK, BROKEN = "ok", "broken"
 
 ConnectionState = Literal["connected", "broken", "not_connected", "unchecked"]
-AUTH_KIND_NAMES = {"pat": "personal access token", "oauth": "OAuth"}
+AUTH_KIND_NAMES = {"pat": N_("personal access token"), "oauth": "OAuth"}
 
 
 async def expire_lapsed_runs(session: AsyncSession, now: datetime) -> int:
@@ -134,16 +136,19 @@ class SyncStatusService:
             auth_kind = None
             state, reason = (
                 "not_connected",
-                "nobody has connected bexio yet: an admin clicks Connect bexio in the App Home",
+                _("nobody has connected bexio yet: an admin clicks Connect bexio in the App Home"),
             )
         elif auth_kind is None:
             state, reason = (
                 "not_connected",
-                "no bexio credentials are configured (BEXIO_ACCESS_TOKEN, or BEXIO_CLIENT_ID and "
-                "BEXIO_CLIENT_SECRET for Connect bexio)",
+                _(
+                    "no bexio credentials are configured (BEXIO_ACCESS_TOKEN, or BEXIO_CLIENT_ID and "
+                    "BEXIO_CLIENT_SECRET for Connect bexio)"
+                ),
             )
         elif expires is not None and expires <= now:
-            state, reason = "broken", f"the personal access token expired on {expires:%Y-%m-%d}"
+            expired_on = f"{expires:%Y-%m-%d}"
+            state, reason = "broken", _("the personal access token expired on {date}", date=expired_on)
         elif row is not None and row.status == BROKEN:
             state, reason = "broken", row.last_error
         elif row is not None and row.status == OK:

@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.customers_rule import RuleMode
+from core.i18n import N_, _, ngettext
 
 #: Resources in the order they are imported (issue 4 §1), with the names people read.
 RESOURCE_LABELS: Mapping[str, str] = {
-    "users": "Users",
-    "contact_groups": "Contact groups",
-    "customers": "Customers",
-    "projects": "Projects",
-    "activities": "Business activities",
-    "account_groups": "Account groups",
-    "accounts": "Accounts",
-    "taxes": "Sales taxes",
-    "units": "Units",
-    "currencies": "Currencies",
-    "document_settings": "Document settings",
-    "timesheets": "Historic hours",
+    "users": N_("Users"),
+    "contact_groups": N_("Contact groups"),
+    "customers": N_("Customers"),
+    "projects": N_("Projects"),
+    "activities": N_("Business activities"),
+    "account_groups": N_("Account groups"),
+    "accounts": N_("Accounts"),
+    "taxes": N_("Sales taxes"),
+    "units": N_("Units"),
+    "currencies": N_("Currencies"),
+    "document_settings": N_("Document settings"),
+    "timesheets": N_("Historic hours"),
+}
+
+#: Each resource as named in the middle of a sentence ("… while reading customers").
+RESOURCE_READING: Mapping[str, str] = {
+    "company": N_("the company profile"),
+    "users": N_("users"),
+    "contact_groups": N_("contact groups"),
+    "customers": N_("customers"),
+    "projects": N_("projects"),
+    "activities": N_("business activities"),
+    "account_groups": N_("account groups"),
+    "accounts": N_("accounts"),
+    "taxes": N_("sales taxes"),
+    "units": N_("units"),
+    "currencies": N_("currencies"),
+    "document_settings": N_("document settings"),
+    "timesheets": N_("historic hours"),
 }
 
 #: The resources `bxhours sync --json` reports, and nothing else (issue 4 §7).
@@ -59,24 +77,105 @@ class ResourceChanges:
         )
 
 
-#: One record of a resource, as people read it ("1 customer could not be read").
-RESOURCE_SINGULAR: Mapping[str, tuple[str, str]] = {
-    "company": ("company profile", "company profiles"),
-    "users": ("user", "users"),
-    "contact_groups": ("contact group", "contact groups"),
-    "customers": ("customer", "customers"),
-    "projects": ("project", "projects"),
-    "project_states": ("project state", "project states"),
-    "project_types": ("project type", "project types"),
-    "activities": ("business activity", "business activities"),
-    "account_groups": ("account group", "account groups"),
-    "accounts": ("account", "accounts"),
-    "taxes": ("tax", "taxes"),
-    "units": ("unit", "units"),
-    "currencies": ("currency", "currencies"),
-    "document_settings": ("document setting", "document settings"),
-    "timesheets": ("timesheet", "timesheets"),
-}
+def _could_not_be_read(resource: str, n: int, records: str) -> str:
+    """ "1 customer could not be read: …", in the person's language (one sentence per resource, so
+    every language can decline the noun and agree the verb)."""
+    sentences: Mapping[str, Callable[[int], str]] = {
+        "company": lambda n: ngettext(
+            "{n} company profile could not be read: {records}",
+            "{n} company profiles could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "users": lambda n: ngettext(
+            "{n} user could not be read: {records}",
+            "{n} users could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "contact_groups": lambda n: ngettext(
+            "{n} contact group could not be read: {records}",
+            "{n} contact groups could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "customers": lambda n: ngettext(
+            "{n} customer could not be read: {records}",
+            "{n} customers could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "projects": lambda n: ngettext(
+            "{n} project could not be read: {records}",
+            "{n} projects could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "project_states": lambda n: ngettext(
+            "{n} project state could not be read: {records}",
+            "{n} project states could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "project_types": lambda n: ngettext(
+            "{n} project type could not be read: {records}",
+            "{n} project types could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "activities": lambda n: ngettext(
+            "{n} business activity could not be read: {records}",
+            "{n} business activities could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "account_groups": lambda n: ngettext(
+            "{n} account group could not be read: {records}",
+            "{n} account groups could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "accounts": lambda n: ngettext(
+            "{n} account could not be read: {records}",
+            "{n} accounts could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "taxes": lambda n: ngettext(
+            "{n} tax could not be read: {records}",
+            "{n} taxes could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "units": lambda n: ngettext(
+            "{n} unit could not be read: {records}",
+            "{n} units could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "currencies": lambda n: ngettext(
+            "{n} currency could not be read: {records}",
+            "{n} currencies could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "document_settings": lambda n: ngettext(
+            "{n} document setting could not be read: {records}",
+            "{n} document settings could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "timesheets": lambda n: ngettext(
+            "{n} timesheet could not be read: {records}",
+            "{n} timesheets could not be read: {records}",
+            n,
+            records=records,
+        ),
+    }
+    sentence = sentences.get(resource)
+    if sentence is None:
+        return _("{n} {resource} could not be read: {records}", n=n, resource=resource, records=records)
+    return sentence(n)
 
 
 @dataclass(frozen=True)
@@ -113,14 +212,15 @@ def skipped_lines(skipped: list[SkippedRecord]) -> list[str]:
         by_resource.setdefault(record.resource, []).append(record)
     lines = []
     for resource, records in by_resource.items():
-        one, many = RESOURCE_SINGULAR.get(resource, (resource, resource))
         shown = "; ".join(
-            f"{'id ' + str(record.id) if record.id is not None else 'a record without an id'} — {record.reason}"
+            _("id {id} — {reason}", id=record.id, reason=record.reason)
+            if record.id is not None
+            else _("a record without an id — {reason}", reason=record.reason)
             for record in records[:SKIPPED_SHOWN]
         )
-        more = f"; and {len(records) - SKIPPED_SHOWN} more" if len(records) > SKIPPED_SHOWN else ""
-        noun = one if len(records) == 1 else many
-        lines.append(f"{len(records)} {noun} could not be read: {shown}{more}")
+        if len(records) > SKIPPED_SHOWN:
+            shown = _("{records}; and {count} more", records=shown, count=len(records) - SKIPPED_SHOWN)
+        lines.append(_could_not_be_read(resource, len(records), shown))
     return lines
 
 

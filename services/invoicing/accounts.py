@@ -16,6 +16,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import _
 from core.matching import normalise_name
 from storage.models import Account, Activity, AuditLog, ExpenseCategory
 
@@ -114,7 +115,7 @@ async def save_mapping(
     moment = now()
     for (kind, row_id), account_id in changes.items():
         if account_id is not None and account_id not in income:
-            errors[(kind, row_id)] = (
+            errors[(kind, row_id)] = _(
                 "bexio accepts only active income accounts on invoice lines — choose one of those."
             )
             continue

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
+from core.i18n import _
 from core.invoice_lines import Grouping, build_lines
 from core.invoice_totals import compute_totals
 from core.matching import Candidate, MatchKind, match, normalise_name
@@ -116,9 +117,18 @@ async def find_customer(session: AsyncSession, text: str) -> Customer:
         return next(c for c in customers if c.id == chosen.key)
     if result.kind is MatchKind.AMBIGUOUS:
         names = ", ".join(f"{c.name} ({c.nr})" if c.nr else c.name for c in result.found[:5])
-        raise CustomerNotFound(f"“{text}” matches several customers: {names} — give the number.")
-    hint = f" Did you mean {', '.join(result.suggestions)}?" if result.suggestions else ""
-    raise CustomerNotFound(f"No customer “{text}”.{hint}")
+        raise CustomerNotFound(
+            _("“{text}” matches several customers: {names} — give the number.", text=text, names=names)
+        )
+    if result.suggestions:
+        raise CustomerNotFound(
+            _(
+                "No customer “{text}”. Did you mean {suggestions}?",
+                text=text,
+                suggestions=", ".join(result.suggestions),
+            )
+        )
+    raise CustomerNotFound(_("No customer “{text}”.", text=text))
 
 
 # --- customers created in bxhours ----------------------------------------------------------
@@ -164,14 +174,14 @@ async def create_customer(
     errors: dict[str, str] = {}
     name = " ".join(new.name.split())
     if not name:
-        errors["name"] = "Give the company name (or the person's last name)."
+        errors["name"] = _("Give the company name (or the person's last name).")
     email = (new.email or "").strip() or None
     if email is not None and not _EMAIL.fullmatch(email):
-        errors["email"] = f"“{email}” is not an e-mail address."
+        errors["email"] = _("“{email}” is not an e-mail address.", email=email)
     project_name = " ".join((new.project_name or "").split()) or None
     needs_amount = new.project_invoice_type in (InvoiceType.PER_PROJECT, InvoiceType.FIXED_PRICE)
     if project_name and needs_amount and (new.project_amount is None or new.project_amount <= 0):
-        errors["project_amount"] = (
+        errors["project_amount"] = _(
             "A project billed per project or at a fixed price needs its amount (e.g. 150 or 12000)."
         )
     if name:
@@ -180,7 +190,7 @@ async def create_customer(
         )
         if duplicate is not None and _same_person(duplicate, new):
             shown = f"{duplicate.name} ({duplicate.nr})" if duplicate.nr else duplicate.name
-            errors["name"] = f"{shown} already exists — pick it in the customer list."
+            errors["name"] = _("{customer} already exists — pick it in the customer list.", customer=shown)
     if errors:
         raise CustomerFormError(errors)
     moment = now()

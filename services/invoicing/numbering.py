@@ -23,12 +23,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import N_, _
 from core.numbering import format_invoice_number
 from storage.db import Database
 from storage.models import DocumentSetting, Invoice
 
 INVOICE_CLASS = "KbInvoice"
-DEFINED_BY_BEXIO = "Defined by bexio"
+DEFINED_BY_BEXIO = N_("Defined by bexio")
 _ALL_YEARS = "all"
 _MAX_TRIES = 5
 
@@ -52,23 +53,26 @@ async def bexio_numbers_automatically(session: AsyncSession) -> bool | None:
 def numbering_problem(use_bexio_numbering: bool, bexio_automatic: bool | None, example: str) -> str | None:
     """Why the chosen numbering cannot work with bexio's setting, or None."""
     if bexio_automatic is True and not use_bexio_numbering:
-        return (
+        return _(
             "bexio numbers invoices automatically and then refuses a number from bxhours — tick "
             "“Use bexio invoice number”, or turn automatic numbering off in bexio's settings for "
             "invoices (document numbering)."
         )
     if bexio_automatic is False and use_bexio_numbering:
-        return (
+        return _(
             "Automatic numbering is off in bexio, so bexio needs a number for every invoice — untick "
-            f"“Use bexio invoice number” to use bxhours' numbers ({example}), or turn automatic numbering "
-            "on in bexio's settings for invoices (document numbering)."
+            "“Use bexio invoice number” to use bxhours' numbers ({example}), or turn automatic numbering "
+            "on in bexio's settings for invoices (document numbering).",
+            example=example,
         )
     return None
 
 
 def sequence_scope(fmt: str, year: int) -> str:
     """Numbers restart every year only when the year is part of them; otherwise they never repeat."""
-    uses_year = any(name == "year" for _, name, _, _ in Formatter().parse(fmt) if name is not None)
+    uses_year = any(
+        name == "year" for _literal, name, _spec, _conversion in Formatter().parse(fmt) if name is not None
+    )
     return str(year) if uses_year else _ALL_YEARS
 
 
@@ -86,7 +90,7 @@ async def assign_own_number(
     db: Database, tenant_id: int, invoice_id: int, fmt: str, now: Callable[[], datetime]
 ) -> str:
     """Give the invoice its own number (once; a retry keeps the number it already has)."""
-    for _ in range(_MAX_TRIES):
+    for _attempt in range(_MAX_TRIES):
         try:
             async with db.session(tenant_id) as session:
                 invoice = await session.get(Invoice, invoice_id)

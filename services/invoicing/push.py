@@ -39,6 +39,7 @@ from bexio.errors import (
     BexioValidationError,
 )
 from bexio.models import Invoice as BexioInvoice
+from core.i18n import _
 from core.invoice_lines import InvoiceLine as CoreLine
 from core.invoice_lines import LineKind
 from core.invoice_totals import compute_totals
@@ -162,8 +163,10 @@ class Pusher:
         invoice = context.invoice
         if context.bexio_user_id is None:
             raise NoBexioUser(
-                "No bexio user can own this draft: link your Slack user to your bexio user "
-                "(`/bx-sync link`), then invoice again."
+                _(
+                    "No bexio user can own this draft: link your Slack user to your bexio user "
+                    "(`/bx-sync link`), then invoice again."
+                )
             )
         contact_id = context.customer.bexio_id
         if contact_id is None:
@@ -464,24 +467,26 @@ def refusal_hint(errors: Sequence[str]) -> str:
     """What to fix, from bexio's refusal (field names are bexio's, the messages German)."""
     text = " ".join(errors)
     if "document_nr" in text:
-        return (
+        return _(
             "bexio refused the invoice number: check “Use bexio invoice number” against bexio's automatic "
             "numbering for invoices, then invoice again."
         )
     if "account_id" in text:
-        return (
+        return _(
             "A line's account is not an active income account in bexio: fix it in Settings → Account mapping."
         )
     if "tax_id" in text:
-        return "A line's sales tax is not active in bexio: activate it in bexio or set another tax, then invoice again."
+        return _(
+            "A line's sales tax is not active in bexio: activate it in bexio or set another tax, then invoice again."
+        )
     if "contact" in text or "name_1" in text or "mail" in text:
-        return "bexio refused the customer: correct the customer's details, then invoice again."
-    return "Fix this in bexio or bxhours, then invoice again — the hours are free to invoice again."
+        return _("bexio refused the customer: correct the customer's details, then invoice again.")
+    return _("Fix this in bexio or bxhours, then invoice again — the hours are free to invoice again.")
 
 
 def _waiting_reason(exc: BexioError) -> str:
     if isinstance(exc, BexioAuthError):
-        return "bexio refused bxhours' access — an admin must reconnect bexio; bxhours keeps trying."
+        return _("bexio refused bxhours' access — an admin must reconnect bexio; bxhours keeps trying.")
     if isinstance(exc, BexioPermissionError):
-        return "bexio denied the request (missing right or scope) — an admin must fix the connection."
-    return "bexio did not answer for sure — bxhours checks and tries again in a moment, never twice."
+        return _("bexio denied the request (missing right or scope) — an admin must fix the connection.")
+    return _("bexio did not answer for sure — bxhours checks and tries again in a moment, never twice.")

@@ -10,17 +10,32 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import _
 from services.invoicing.selection import BILLED, RESERVED
 from storage.models import Expense, Invoice, TimeEntry
 
 
 def edit_refusal(status: str, invoice_number: str | None, *, what: str = "entry") -> str | None:
     """Why an item with this status cannot be changed, or None when it can."""
+    expense = what == "expense"
+    if status == BILLED and invoice_number:
+        if expense:
+            return _(
+                "This expense is on invoice {number} and can no longer be changed or deleted.",
+                number=invoice_number,
+            )
+        return _(
+            "This entry is on invoice {number} and can no longer be changed or deleted.",
+            number=invoice_number,
+        )
     if status == BILLED:
-        on = f"invoice {invoice_number}" if invoice_number else "an invoice"
-        return f"This {what} is on {on} and can no longer be changed or deleted."
+        if expense:
+            return _("This expense is on an invoice and can no longer be changed or deleted.")
+        return _("This entry is on an invoice and can no longer be changed or deleted.")
     if status == RESERVED:
-        return f"This {what} is being invoiced right now and cannot be changed or deleted."
+        if expense:
+            return _("This expense is being invoiced right now and cannot be changed or deleted.")
+        return _("This entry is being invoiced right now and cannot be changed or deleted.")
     return None
 
 

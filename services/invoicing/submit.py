@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import to_local
 from core.errors import DomainError
+from core.i18n import _
 from core.invoice_lines import Grouping, InvoiceLine, too_many_lines
 from core.invoice_totals import default_title
 from services.invoicing.numbering import bexio_numbers_automatically, next_own_number, numbering_problem
@@ -72,8 +73,10 @@ class PreviewChanged(InvoiceRefused):
     def __init__(self) -> None:
         super().__init__(
             {
-                Field.LINES: "The lines changed since this preview (hours were logged, edited or invoiced, "
-                "or an account or rate was changed meanwhile) — check them and submit again."
+                Field.LINES: _(
+                    "The lines changed since this preview (hours were logged, edited or invoiced, "
+                    "or an account or rate was changed meanwhile) — check them and submit again."
+                )
             }
         )
 
@@ -208,7 +211,7 @@ class Submitter:
     ) -> None:
         if preview is None:
             raise InvoiceRefused(
-                {Field.CUSTOMER: "This customer does not exist (any more) — choose another one."}
+                {Field.CUSTOMER: _("This customer does not exist (any more) — choose another one.")}
             )
         if request.fingerprint is not None and request.fingerprint != preview.fingerprint:
             await self._refuse_if_held(session, settings, request)
@@ -216,12 +219,13 @@ class Submitter:
         errors: dict[Field, str] = {}
         line_errors: dict[str, str] = {}
         if not preview.lines:
-            errors[Field.LINES] = (
-                f"Nothing to invoice for {preview.customer.name} in this period: its billable work is "
-                "invoiced already, or none was logged."
+            errors[Field.LINES] = _(
+                "Nothing to invoice for {customer} in this period: its billable work is "
+                "invoiced already, or none was logged.",
+                customer=preview.customer.name,
             )
         elif not preview.ticked:
-            errors[Field.LINES] = "Tick at least one line to invoice."
+            errors[Field.LINES] = _("Tick at least one line to invoice.")
         else:
             too_many = too_many_lines(len(preview.ticked_lines), request.selection.grouping)
             if too_many is not None:
@@ -238,9 +242,9 @@ class Submitter:
         if problem is not None:
             errors[Field.NUMBERING] = problem
         if not 0 <= request.payment_days <= MAX_PAYMENT_DAYS:
-            errors[Field.PAYMENT_DAYS] = f"The payment term is 0 to {MAX_PAYMENT_DAYS} days."
+            errors[Field.PAYMENT_DAYS] = _("The payment term is 0 to {days} days.", days=MAX_PAYMENT_DAYS)
         if request.title is not None and len(request.title.strip()) > MAX_TITLE:
-            errors[Field.TITLE] = f"The title can have at most {MAX_TITLE} characters."
+            errors[Field.TITLE] = _("The title can have at most {count} characters.", count=MAX_TITLE)
         if errors:
             raise InvoiceRefused(errors, line_errors)
 
@@ -264,12 +268,20 @@ class Submitter:
                 select(Invoice.created_by, Invoice.created_at).where(Invoice.id.in_(invoice_ids))
             )
         ).all()
-        who = ", ".join(sorted({_person(row.created_by) for row in rows})) or "someone"
+        who = ", ".join(sorted({_person(row.created_by) for row in rows})) or _("someone")
         started = min((row.created_at for row in rows), default=None)
-        since = f" (started {to_local(started, self.timezone):%H:%M})" if started is not None else ""
-        return (
-            f"Some of these hours are being invoiced by {who} right now{since} — untick those lines "
-            "or wait until that draft exists."
+        if started is not None:
+            time = f"{to_local(started, self.timezone):%H:%M}"
+            return _(
+                "Some of these hours are being invoiced by {who} right now (started {time}) — untick "
+                "those lines or wait until that draft exists.",
+                who=who,
+                time=time,
+            )
+        return _(
+            "Some of these hours are being invoiced by {who} right now — untick those lines "
+            "or wait until that draft exists.",
+            who=who,
         )
 
     async def _reserve(
@@ -291,8 +303,10 @@ class Submitter:
         if taken != len(entry_ids) + len(expense_ids):
             raise InvoiceRefused(
                 {
-                    Field.LINES: "Someone started invoicing some of these hours a moment ago — "
-                    "check the lines and submit again."
+                    Field.LINES: _(
+                        "Someone started invoicing some of these hours a moment ago — "
+                        "check the lines and submit again."
+                    )
                 }
             )
 
@@ -303,9 +317,9 @@ def _title(typed: str | None, period_end: date) -> str:
 
 def _person(created_by: str | None) -> str:
     if created_by is None:
-        return "someone"
+        return _("someone")
     if created_by == "cli":
-        return "the command line"
+        return _("the command line")
     return f"<@{created_by}>"
 
 
