@@ -27,6 +27,7 @@ from bot.slack_oauth import (
     _saved_key,
 )
 from bot.views.pages import page
+from core.i18n import N_, _
 from services.bexio_connect import (
     CALLBACK_PATH,
     CONNECT_PATH,
@@ -45,13 +46,19 @@ log = logging.getLogger(__name__)
 BEXIO_STATE_COOKIE = "bxhours-bexio-state"
 
 _SLACK_FAILURES = {
-    "access_denied": "You cancelled the installation, so bxhours was not added to Slack.",
-    "invalid_browser": "This installation was started in another browser (or its cookie expired). Start again.",
-    "invalid_state": "This installation link has expired or was used already. Start again.",
-    "missing_code": "Slack did not send the installation back. Start again.",
-    "invalid_code": "Slack did not confirm the installation (the code expired or was used). Start again.",
-    "storage_error": "bxhours could not store the installation. Please try again in a moment.",
+    "access_denied": N_("You cancelled the installation, so bxhours was not added to Slack."),
+    "invalid_browser": N_(
+        "This installation was started in another browser (or its cookie expired). Start again."
+    ),
+    "invalid_state": N_("This installation link has expired or was used already. Start again."),
+    "missing_code": N_("Slack did not send the installation back. Start again."),
+    "invalid_code": N_("Slack did not confirm the installation (the code expired or was used). Start again."),
+    "storage_error": N_("bxhours could not store the installation. Please try again in a moment."),
 }
+_OPEN_IN_SLACK = N_("Open bxhours in Slack")
+_NOT_CONNECTED = N_("bexio was not connected")
+_NOT_STARTED_HERE = N_("This sign-in was not started here")
+_START_FROM_SLACK = N_("Start from Slack")
 
 
 @dataclass
@@ -126,13 +133,15 @@ class ConnectRoutes:
         assert self.install_store is not None and self.state_store is not None
         tenant_id = self.install_store.saved.pop(_saved_key(installation), None)
         if tenant_id is None:  # pragma: no cover - Bolt saves before it calls us
-            return _html(500, page("Something went wrong", ["The installation was not stored. Try again."]))
+            return _html(
+                500, page(_("Something went wrong"), [_("The installation was not stored. Try again.")])
+            )
         installer = installation.user_id
         state = args.request.query.get("state", [""])[0]
         pending = (self.state_store.consumed.pop(state, None) or {}).get("pending")
         self.services.tenants.forget(tenant_id)
         team = installation.enterprise_name if installation.is_enterprise_install else installation.team_name
-        team = team or installation.team_id or "your workspace"
+        team = team or installation.team_id or _("your workspace")
         home = _app_home_url(installation.app_id, installation.team_id)
         if isinstance(pending, str) and pending:
             with working_for(tenant_id):
@@ -144,12 +153,14 @@ class ConnectRoutes:
                     return _html(
                         200,
                         page(
-                            f"bxhours is installed in {team}",
+                            _("bxhours is installed in {team}", team=team),
                             [
-                                "bexio was not connected: " + refused.message,
-                                "Open bxhours in Slack and click Connect bexio on its Home tab to try again.",
+                                _("bexio was not connected: {reason}", reason=refused.message),
+                                _(
+                                    "Open bxhours in Slack and click Connect bexio on its Home tab to try again."
+                                ),
                             ],
-                            link=("Open bxhours in Slack", home),
+                            link=(_(_OPEN_IN_SLACK), home),
                             problem=True,
                         ),
                     )
@@ -157,37 +168,55 @@ class ConnectRoutes:
             return _html(
                 200,
                 page(
-                    f"bxhours is connected to {connected.company.name}",
+                    _("bxhours is connected to {company}", company=connected.company.name),
                     [
-                        f"bxhours is installed in {team} and connected to the bexio company "
-                        f"{connected.company.name}.",
-                        "The first import is running; bxhours sends you its progress in Slack. "
-                        "Then log time with /log-hours.",
+                        _(
+                            "bxhours is installed in {team} and connected to the bexio company {company}.",
+                            team=team,
+                            company=connected.company.name,
+                        ),
+                        _(
+                            "The first import is running; bxhours sends you its progress in Slack. "
+                            "Then log time with /log-hours."
+                        ),
                     ],
-                    link=("Open bxhours in Slack", home),
+                    link=(_(_OPEN_IN_SLACK), home),
                 ),
             )
         await self.workspaces.installed(tenant_id, installer)
         return _html(
             200,
             page(
-                f"bxhours is installed in {team}",
+                _("bxhours is installed in {team}", team=team),
                 [
-                    "Next: open bxhours in Slack, go to its Home tab and click Connect bexio. Sign in with "
-                    "your bexio superadmin user (the same e-mail as in Slack); the first import starts by itself.",
-                    "bxhours sent you the same in a DM.",
+                    _(
+                        "Next: open bxhours in Slack, go to its Home tab and click Connect bexio. Sign in with "
+                        "your bexio superadmin user (the same e-mail as in Slack); the first import starts by "
+                        "itself."
+                    ),
+                    _("bxhours sent you the same in a DM."),
                 ],
-                link=("Open bxhours in Slack", home),
+                link=(_(_OPEN_IN_SLACK), home),
             ),
         )
 
     async def install_failed(self, args: AsyncFailureArgs) -> BoltResponse:
-        reason = _SLACK_FAILURES.get(args.reason, f"Slack did not complete the installation ({args.reason}).")
+        known = _SLACK_FAILURES.get(args.reason)
+        reason = (
+            _(known)
+            if known
+            else _("Slack did not complete the installation ({reason}).", reason=args.reason)
+        )
         log.info("Slack install not completed: %s", args.reason)
         status = 200 if args.reason == "access_denied" else 400
         return _html(
             status,
-            page("bxhours was not installed", [reason], link=("Start again", INSTALL_PATH), problem=True),
+            page(
+                _("bxhours was not installed"),
+                [reason],
+                link=(_("Start again"), INSTALL_PATH),
+                problem=True,
+            ),
         )
 
     # -- bexio -----------------------------------------------------------------------------------------
@@ -197,16 +226,18 @@ class ConnectRoutes:
         if not ticket and self.flow is None:
             return _page(
                 400,
-                "Start from Slack",
+                _(_START_FROM_SLACK),
                 [
-                    "This bxhours serves one Slack workspace: open bxhours in Slack, go to its Home tab "
-                    "and click Connect bexio there."
+                    _(
+                        "This bxhours serves one Slack workspace: open bxhours in Slack, go to its Home tab "
+                        "and click Connect bexio there."
+                    )
                 ],
             )
         try:
             url, state = await self.connect.begin(ticket)
         except ConnectRefused as refused:
-            return _page(400, "bexio was not connected", [refused.message])
+            return _page(400, _(_NOT_CONNECTED), [refused.message])
         response = web.HTTPFound(url)
         response.set_cookie(
             BEXIO_STATE_COOKIE,
@@ -225,10 +256,12 @@ class ConnectRoutes:
         if not state or not cookie or not hmac.compare_digest(state.encode(), cookie.encode()):
             return _page(
                 400,
-                "This sign-in was not started here",
+                _(_NOT_STARTED_HERE),
                 [
-                    "bxhours did not start this bexio sign-in in this browser, or it expired. "
-                    "Open bxhours in Slack and click Connect bexio again."
+                    _(
+                        "bxhours did not start this bexio sign-in in this browser, or it expired. "
+                        "Open bxhours in Slack and click Connect bexio again."
+                    )
                 ],
             )
         try:
@@ -236,26 +269,30 @@ class ConnectRoutes:
         except StateUnknown:
             return _page(
                 400,
-                "This sign-in was not started here",
-                ["It expired or was used already. Open bxhours in Slack and click Connect bexio again."],
+                _(_NOT_STARTED_HERE),
+                [_("It expired or was used already. Open bxhours in Slack and click Connect bexio again.")],
             )
         except ConnectRefused as refused:
             await self._tell(refused)
-            return self._without_cookie(_page(403, "bexio was not connected", [refused.message]))
+            return self._without_cookie(_page(403, _(_NOT_CONNECTED), [refused.message]))
         if isinstance(outcome, PendingFromBexio):
             if self.flow is None:
-                return _page(400, "Start from Slack", ["Open bxhours in Slack and click Connect bexio."])
+                return _page(400, _(_START_FROM_SLACK), [_("Open bxhours in Slack and click Connect bexio.")])
             return self._without_cookie(
                 _html_response(
                     200,
                     page(
-                        f"Signed in to {outcome.company.name}",
+                        _("Signed in to {company}", company=outcome.company.name),
                         [
-                            f"You signed in to bexio as {outcome.bexio_email}. Now add bxhours to your Slack "
-                            "workspace — sign in to Slack with the same e-mail address — and bxhours connects "
-                            f"it to {outcome.company.name} and imports your data.",
+                            _(
+                                "You signed in to bexio as {email}. Now add bxhours to your Slack "
+                                "workspace — sign in to Slack with the same e-mail address — and bxhours "
+                                "connects it to {company} and imports your data.",
+                                email=outcome.bexio_email,
+                                company=outcome.company.name,
+                            ),
                         ],
-                        link=("Add bxhours to Slack", f"{INSTALL_PATH}?pending={outcome.ticket}"),
+                        link=(_("Add bxhours to Slack"), f"{INSTALL_PATH}?pending={outcome.ticket}"),
                     ),
                 )
             )
@@ -265,14 +302,14 @@ class ConnectRoutes:
             _html_response(
                 200,
                 page(
-                    f"bxhours is connected to {outcome.company.name}",
+                    _("bxhours is connected to {company}", company=outcome.company.name),
                     [
                         (
-                            "Signed in again: bxhours carries on where it stopped."
+                            _("Signed in again: bxhours carries on where it stopped.")
                             if outcome.resumed
-                            else "The first import is running; bxhours sends you its progress in Slack."
+                            else _("The first import is running; bxhours sends you its progress in Slack.")
                         ),
-                        "You can close this page and go back to Slack.",
+                        _("You can close this page and go back to Slack."),
                     ],
                 ),
             )
@@ -289,7 +326,7 @@ class ConnectRoutes:
         with working_for(refused.tenant_id):
             try:
                 await self.services.notifier.direct_message(
-                    refused.slack_user_id, f"bexio was not connected: {refused.message}"
+                    refused.slack_user_id, _("bexio was not connected: {reason}", reason=refused.message)
                 )
             except (SlackApiError, Exception):  # the page already says it
                 log.info("could not DM why connecting bexio was refused", exc_info=True)

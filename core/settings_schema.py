@@ -112,7 +112,10 @@ def parse_slack_user_ids(text: str) -> tuple[str, ...]:
         m = _SLACK_USER.fullmatch(piece)
         if m is None:
             raise ValueError(
-                _("expects Slack user ids like U012AB3CD, separated by commas (not {typed})", typed=repr(piece))
+                _(
+                    "expects Slack user ids like U012AB3CD, separated by commas (not {typed})",
+                    typed=repr(piece),
+                )
             )
         ids[m["id"]] = None
     return tuple(ids)
@@ -154,7 +157,9 @@ SETTINGS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "default_sales_tax",
-            N_("Sales tax code for lines without their own, e.g. UN81; its kind (UN) picks the rate of the day."),
+            N_(
+                "Sales tax code for lines without their own, e.g. UN81; its kind (UN) picks the rate of the day."
+            ),
             "UN81",
             parse_tax_code,
         ),
@@ -167,7 +172,9 @@ SETTINGS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "invoice_imported_hours_since",
-            N_("Hours imported from bexio on or after this date are offered for invoicing (unset: none are)."),
+            N_(
+                "Hours imported from bexio on or after this date are offered for invoicing (unset: none are)."
+            ),
             None,
             parse_date_setting,
         ),
@@ -260,7 +267,7 @@ def spec_for(key: str) -> SettingSpec:
     """The spec of a key, pattern keys included; SettingError for an unknown key."""
     if key in SETTINGS:
         return SETTINGS[key]
-    prefix, colon, _ = key.partition(":")
+    prefix, colon, _name = key.partition(":")
     if colon and prefix in PATTERN_SETTINGS:
         return PATTERN_SETTINGS[prefix]
     known = ", ".join([*SETTINGS, *(spec.key for spec in PATTERN_SETTINGS.values())])
@@ -274,7 +281,7 @@ def normalise_setting_key(key: str) -> str:
     spec = spec_for(raw)
     if spec.key == raw:
         return raw
-    prefix, _, name = raw.partition(":")
+    prefix, _colon, name = raw.partition(":")
     folded = " ".join(name.split()).casefold()
     if not folded:
         raise SettingError(

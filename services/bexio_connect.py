@@ -33,6 +33,7 @@ from bexio.client import BexioClient
 from bexio.errors import BexioError
 from bexio.resources.master_data import CompanyProfiles, Users
 from bexio.scopes import BXHOURS_SCOPES
+from core.i18n import _
 from services.bexio_access import BexioAccess, DatabaseTokenStore
 from services.changes.schedule import schedule_polls
 from services.people import PeopleService
@@ -187,16 +188,20 @@ class BexioConnectService:
         """
         if not self.available:
             raise ConnectRefused(
-                "bexio sign-in is not set up on this server (BEXIO_CLIENT_ID and BEXIO_CLIENT_SECRET, "
-                "without BEXIO_ACCESS_TOKEN)."
+                _(
+                    "bexio sign-in is not set up on this server (BEXIO_CLIENT_ID and BEXIO_CLIENT_SECRET, "
+                    "without BEXIO_ACCESS_TOKEN)."
+                )
             )
         payload: dict[str, object] = {}
         if ticket:
             opened = self.seal.open(ticket, TICKET_LIFETIME)
             if opened is None or opened.get("k") != "connect":
                 raise ConnectRefused(
-                    "This connect link has expired (it is valid for 15 minutes). Open bxhours' App Home "
-                    "in Slack again and click Connect bexio."
+                    _(
+                        "This connect link has expired (it is valid for 15 minutes). Open bxhours' App Home "
+                        "in Slack again and click Connect bexio."
+                    )
                 )
             payload = {"tenant_id": opened.get("t"), "user_id": opened.get("u")}
         auth = self._oauth(InMemoryTokenStore())
@@ -219,9 +224,9 @@ class BexioConnectService:
         user_id = user_id if isinstance(user_id, str) else None
         if error or not code:
             raise ConnectRefused(
-                "The bexio sign-in was cancelled, so nothing was connected."
+                _("The bexio sign-in was cancelled, so nothing was connected.")
                 if error == "access_denied"
-                else f"bexio did not sign you in ({(error or 'no code')[:80]}).",
+                else _("bexio did not sign you in ({error}).", error=(error or "no code")[:80]),
                 tenant_id=tenant_id,
                 slack_user_id=user_id,
             )
@@ -231,7 +236,7 @@ class BexioConnectService:
             tokens = await auth.exchange_code(code, self.redirect_uri, str(payload.get("verifier", "")))
         except BexioError:
             raise ConnectRefused(
-                "bexio did not accept the sign-in (the code expired or was used). Please try again.",
+                _("bexio did not accept the sign-in (the code expired or was used). Please try again."),
                 tenant_id=tenant_id,
                 slack_user_id=user_id,
             ) from None
@@ -239,8 +244,12 @@ class BexioConnectService:
             email, company, superadmin = await self._who(tokens)
             if not superadmin:
                 raise ConnectRefused(
-                    f"The bexio user {email} is not a superadmin of {company.name}. Sign in with a bexio "
-                    "superadmin (bexio → Settings → Users), or ask one to connect.",
+                    _(
+                        "The bexio user {email} is not a superadmin of {company}. Sign in with a bexio "
+                        "superadmin (bexio → Settings → Users), or ask one to connect.",
+                        email=email,
+                        company=company.name,
+                    ),
                     tenant_id=tenant_id,
                     slack_user_id=user_id,
                 )
@@ -267,7 +276,7 @@ class BexioConnectService:
         except BexioError as exc:
             await self._revoke(tokens)
             raise ConnectRefused(
-                f"bexio answered in a way bxhours could not use ({exc}).",
+                _("bexio answered in a way bxhours could not use ({error}).", error=exc),
                 tenant_id=tenant_id,
                 slack_user_id=user_id,
             ) from None
@@ -277,7 +286,10 @@ class BexioConnectService:
         opened = await self.states.consume("pending", ticket)
         if opened is None:
             raise ConnectRefused(
-                "The bexio sign-in that led here has expired. Open the App Home in Slack and click Connect bexio.",
+                _(
+                    "The bexio sign-in that led here has expired. Open the App Home in Slack and click "
+                    "Connect bexio."
+                ),
                 tenant_id=tenant_id,
                 slack_user_id=installer_user_id,
             )
@@ -351,28 +363,40 @@ class BexioConnectService:
 
         if not installer and not await self.people.is_admin(tenant_id, user_id):
             raise refused(
-                "Only bxhours admins can connect bexio, and you are not one in this workspace. "
-                "Ask the person who installed bxhours or a Slack admin."
+                _(
+                    "Only bxhours admins can connect bexio, and you are not one in this workspace. "
+                    "Ask the person who installed bxhours or a Slack admin."
+                )
             )
         slack_email = await self.slack_email(tenant_id, user_id)
         if not slack_email:
             raise refused(
-                "bxhours could not read your Slack e-mail address, so it cannot match you to the bexio user."
+                _(
+                    "bxhours could not read your Slack e-mail address, so it cannot match you to the bexio user."
+                )
             )
         if slack_email.casefold() != bexio_email.casefold():
             raise refused(
-                f"You signed in to bexio as {bexio_email}, but your Slack e-mail is {slack_email}. "
-                "Sign in to bexio with the same e-mail address as in Slack."
+                _(
+                    "You signed in to bexio as {bexio_email}, but your Slack e-mail is {slack_email}. "
+                    "Sign in to bexio with the same e-mail address as in Slack.",
+                    bexio_email=bexio_email,
+                    slack_email=slack_email,
+                )
             )
         tenant = await self.tenants.get(tenant_id)
         if tenant is None:
-            raise refused("This workspace is not installed any more.")
+            raise refused(_("This workspace is not installed any more."))
         if tenant.bexio_company_id and tenant.bexio_company_id != company.id:
             raise refused(
-                f"This workspace is connected to the bexio company {tenant.bexio_company_name or tenant.bexio_company_id}; "
-                f"you signed in to {company.name}. bxhours never switches a workspace to another company: "
-                f"sign in to {tenant.bexio_company_name or 'that company'}, or use another Slack workspace "
-                f"for {company.name}."
+                _(
+                    "This workspace is connected to the bexio company {connected}; you signed in to "
+                    "{company}. bxhours never switches a workspace to another company: sign in to "
+                    "{connected_again}, or use another Slack workspace for {company}.",
+                    connected=tenant.bexio_company_name or tenant.bexio_company_id,
+                    company=company.name,
+                    connected_again=tenant.bexio_company_name or _("that company"),
+                )
             )
         resumed = tenant.bexio_company_id == company.id
         await DatabaseTokenStore(self.db, self.cipher, tenant_id, self.now).save(tokens)
@@ -424,7 +448,7 @@ class BexioConnectService:
             users = await Users(client).list()
         email = (info.email or "").strip()
         if not email:
-            raise ConnectRefused("bexio did not tell bxhours the e-mail of the user who signed in.")
+            raise ConnectRefused(_("bexio did not tell bxhours the e-mail of the user who signed in."))
         me = next(
             (u for u in users if info.company_user_id is not None and u.id == info.company_user_id), None
         ) or next((u for u in users if (u.email or "").casefold() == email.casefold()), None)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
+from core.i18n import _
 from services.bexio_connect import BexioConnectService
 from services.importing.status import ConnectionView, SyncStatusService
 from services.invoicing.recent import RecentInvoice, RecentInvoices
@@ -72,7 +73,7 @@ class HomeService:
             webhook_url=webhook_url,
             is_admin=is_admin,
             person_name=person.display_name if person else None,
-            connection_line="bexio: not connected yet — run `/bx-sync` after setting BEXIO_ACCESS_TOKEN",
+            connection_line=_("bexio: not connected yet — run `/bx-sync` after setting BEXIO_ACCESS_TOKEN"),
             week=await self.week.load(tenant_id, slack_user_id, week_of) if self.week and person else None,
             connection=connection,
             invoices=await self.invoices.of(tenant_id, slack_user_id) if self.invoices is not None else (),

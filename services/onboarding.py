@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
+from core.i18n import _
 from services.expense_categories import ensure_default_categories
 from services.importing.people import LINKED_BY_ADMIN
 from services.importing.status import ConnectionView, SyncStatusService
@@ -154,7 +155,7 @@ class OnboardingService:
             return await self._link(tenant_id, person_id, slack_user_id, actor)
         except IntegrityError:  # another admin linked that Slack account in the same moment
             raise LinkRefused(
-                f"<@{slack_user_id}> was just linked to someone else, so nothing was changed."
+                _("<@{user}> was just linked to someone else, so nothing was changed.", user=slack_user_id)
             ) from None
 
     async def _link(self, tenant_id: int, person_id: int, slack_user_id: str, actor: str) -> Linked:
@@ -163,23 +164,36 @@ class OnboardingService:
                 select(User).where(User.id == person_id, User.tenant_id == tenant_id).with_for_update()
             )
             if person is None or person.bexio_id is None:
-                raise LinkRefused("That person is not a bexio user of this workspace, so nobody was linked.")
+                raise LinkRefused(
+                    _("That person is not a bexio user of this workspace, so nobody was linked.")
+                )
             if not person.active:
                 raise LinkRefused(
-                    f"{person.display_name} is no longer a user in bexio, so they cannot log time."
+                    _(
+                        "{person} is no longer a user in bexio, so they cannot log time.",
+                        person=person.display_name,
+                    )
                 )
             if person.slack_user_id is not None:
                 if person.slack_user_id == slack_user_id:
                     return Linked(person.display_name, slack_user_id)
                 raise LinkRefused(
-                    f"{person.display_name} is linked to <@{person.slack_user_id}> already, so nothing was changed."
+                    _(
+                        "{person} is linked to <@{user}> already, so nothing was changed.",
+                        person=person.display_name,
+                        user=person.slack_user_id,
+                    )
                 )
             holder = await session.scalar(select(User).where(User.slack_user_id == slack_user_id))
             if holder is not None:
                 raise LinkRefused(
-                    f"<@{slack_user_id}> is linked to {holder.display_name} already, so nothing was changed. "
-                    "Pick their own Slack account for "
-                    f"{person.display_name}, or move the link with `/bx-sync link`."
+                    _(
+                        "<@{user}> is linked to {holder} already, so nothing was changed. "
+                        "Pick their own Slack account for {person}, or move the link with `/bx-sync link`.",
+                        user=slack_user_id,
+                        holder=holder.display_name,
+                        person=person.display_name,
+                    )
                 )
             person.slack_user_id, person.linked_by = slack_user_id, LINKED_BY_ADMIN
             session.add(

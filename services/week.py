@@ -16,11 +16,12 @@ from sqlalchemy import select
 
 from core.clock import to_local
 from core.dates import week_bounds
+from core.i18n import N_, _
 from services.entry_lookup import invoice_numbers, linked_person, lock_reason
 from storage.db import Database
 from storage.models import Activity, Expense, ExpenseCategory, Project, TimeEntry
 
-IMPORTED_NOTE = "imported from bexio"
+IMPORTED_NOTE = N_("imported from bexio")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +119,13 @@ class WeekService:
                     kind="time",
                     id=entry.id,
                     day=entry.day,
-                    project=project or "(no project)",
-                    detail=activity or "(no activity)",
+                    project=project or _("(no project)"),
+                    detail=activity or _("(no activity)"),
                     minutes=entry.minutes,
                     amount=None,
                     billable=entry.billable,
                     note=entry.note,
-                    locked=locked or (IMPORTED_NOTE if entry.source == "bexio" else None),
+                    locked=locked or (_(IMPORTED_NOTE) if entry.source == "bexio" else None),
                 )
             )
         for expense, project, category in expenses:
@@ -133,8 +134,8 @@ class WeekService:
                     kind="expense",
                     id=expense.id,
                     day=expense.day,
-                    project=project or "(no project)",
-                    detail=category or "(no category)",
+                    project=project or _("(no project)"),
+                    detail=category or _("(no category)"),
                     minutes=None,
                     amount=expense.amount,
                     billable=expense.billable,

@@ -11,10 +11,11 @@ from bot.deps import BotDeps
 from bot.handlers import admin_modal, modal_flow
 from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import account_mapping, payload
+from core.i18n import N_
 from services.container import Services
 from services.invoicing.accounts import RowKind
 
-ONLY_ADMINS = "Only admins can change the account mapping."
+ONLY_ADMINS = N_("Only admins can change the account mapping.")
 
 
 async def _mapping_modal(services: Services, tenant_id: int) -> dict[str, Any]:

@@ -15,12 +15,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import BotDeps
 from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import payload
+from core.i18n import N_
 from services.container import Services
 
 ModalFor = Callable[[Services, int], Awaitable[dict[str, Any]]]
 """The modal for a workspace (``tenant_id``), read fresh at each click."""
 
-ONLY_ADMINS = "Only admins can use the admin tools of the App Home."
+ONLY_ADMINS = N_("Only admins can use the admin tools of the App Home.")
 HOME_ADMIN = Surface("the App Home's admin tools", Permission.ADMIN, ONLY_ADMINS, home=True)
 
 

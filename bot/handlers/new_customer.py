@@ -14,9 +14,10 @@ from bot.handlers.invoice import render
 from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import invoice_modal, new_customer, payload
 from bot.views.invoice_modal import ModalState
+from core.i18n import N_, _
 from services.invoicing.customers import CustomerFormError
 
-ONLY_ADMINS = "Only admins can create customers."
+ONLY_ADMINS = N_("Only admins can create customers.")
 
 
 FORM = Surface(
@@ -72,4 +73,6 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         state = dataclasses.replace(ModalState(), customer_id=created.customer_id)
         rendered = await render(services, tenant_id, user_id, state)
         if not await modal_flow.update_if_open(client, parent, rendered, "invoice"):
-            await services.notifier.direct_message(user_id, f"✓ {created.label} is ready to invoice.")
+            await services.notifier.direct_message(
+                user_id, _("✓ {customer} is ready to invoice.", customer=created.label)
+            )

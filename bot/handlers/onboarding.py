@@ -21,12 +21,13 @@ from bot.handlers.replies import Tell
 from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import onboarding as views
 from bot.views import payload
+from core.i18n import N_, _
 from services.onboarding import LinkRefused
 
 log = logging.getLogger(__name__)
 
 ONBOARDING = Surface(
-    "the setup checklist", Permission.ADMIN, "Only admins can use the setup checklist.", home=True
+    "the setup checklist", Permission.ADMIN, N_("Only admins can use the setup checklist."), home=True
 )
 
 
@@ -55,16 +56,16 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         await ack()
         onboarding = services.home.onboarding
         if onboarding is None:
-            await tell.direct(text=views.NOT_AVAILABLE)
+            await tell.direct(text=_(views.NOT_AVAILABLE))
             return
         person_id = payload.action_int(body, "the person")
         # The picker of that person's own row; a pick in another row links nobody else.
         slack_user = _chosen(body, views.person_block_id(person_id), views.PERSON_ACTION, "selected_user")
         try:
             if not slack_user:
-                raise LinkRefused(views.PICK_FIRST)
+                raise LinkRefused(_(views.PICK_FIRST))
             if not views.SLACK_USER.fullmatch(slack_user) or not await _is_person_here(client, slack_user):
-                raise LinkRefused(views.NOT_A_PERSON.format(user=slack_user[:40]))
+                raise LinkRefused(_(views.NOT_A_PERSON, user=slack_user[:40]))
             linked = await onboarding.link(tenant_id, person_id, slack_user, actor=user_id)
         except LinkRefused as refused:
             log.info("setup checklist: link of person %s refused: %s", person_id, refused.message)
@@ -78,7 +79,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         await ack()
         onboarding = services.home.onboarding
         if onboarding is None:
-            await tell.direct(text=views.NOT_AVAILABLE)
+            await tell.direct(text=_(views.NOT_AVAILABLE))
             return
         await onboarding.skip_people(tenant_id, actor=user_id)
         await services.notifier.refresh_home(tenant_id, user_id)
@@ -90,18 +91,21 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         await ack()
         onboarding = services.home.onboarding
         if onboarding is None:
-            await tell.direct(text=views.NOT_AVAILABLE)
+            await tell.direct(text=_(views.NOT_AVAILABLE))
             return
         channel = _chosen(body, views.INVITE_BLOCK, views.CHANNEL_ACTION, "selected_conversation")
         if not channel:
-            await tell.direct(text=views.PICK_CHANNEL_FIRST)
+            await tell.direct(text=_(views.PICK_CHANNEL_FIRST))
             return
         if not views.SLACK_CHANNEL.fullmatch(channel):
-            await tell.direct(text=views.NOT_A_CHANNEL)
+            await tell.direct(text=_(views.NOT_A_CHANNEL))
             return
         try:
             await client.chat_postMessage(
-                channel=channel, text=views.HOWTO_TEXT, blocks=views.howto_blocks(user_id), unfurl_links=False
+                channel=channel,
+                text=_(views.HOWTO_TEXT),
+                blocks=views.howto_blocks(user_id),
+                unfurl_links=False,
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "unknown error")

@@ -11,6 +11,7 @@ from bot.handlers import admin_modal
 from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import settings_modal
 from core.errors import DomainError
+from core.i18n import N_, _
 from services.container import Services
 
 
@@ -18,7 +19,7 @@ async def _settings_modal(services: Services, tenant_id: int) -> dict[str, Any]:
     return settings_modal.build(await services.settings.list(tenant_id))
 
 
-ONLY_ADMINS = "Only admins can change settings."
+ONLY_ADMINS = N_("Only admins can change settings.")
 SETTINGS = Surface(
     "the settings", Permission.ADMIN, ONLY_ADMINS, views=frozenset({settings_modal.CALLBACK_ID})
 )
@@ -47,9 +48,9 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         new_key = values.get(settings_modal.NEW_KEY_BLOCK)
         new_value = values.get(settings_modal.NEW_VALUE_BLOCK)
         if new_key and new_value is None:
-            errors[settings_modal.NEW_VALUE_BLOCK] = "Give a value for the new key."
+            errors[settings_modal.NEW_VALUE_BLOCK] = _("Give a value for the new key.")
         elif new_value and not new_key:
-            errors[settings_modal.NEW_KEY_BLOCK] = "Give the key this value belongs to."
+            errors[settings_modal.NEW_KEY_BLOCK] = _("Give the key this value belongs to.")
         elif new_key and new_value:
             changes.append((new_key, new_value))
         for key, value in changes:

@@ -18,11 +18,12 @@ from bot.views import week as week_view
 from bot.views.blocks import notice_modal
 from bot.views.form_state import ModalContext
 from bot.views.payload import PayloadError
+from core.i18n import N_, _
 from services.entry_outcomes import Refusal
 
 WEEK = Surface("the week", Permission.ANYONE, home=True, messages=True)
 DELETE = Surface("deleting an entry", Permission.ANYONE, views=frozenset({week_view.DELETE_CALLBACK_ID}))
-DAMAGED_MENU = "That menu is out of date or damaged, so nothing was opened. Open your week again."
+DAMAGED_MENU = N_("That menu is out of date or damaged, so nothing was opened. Open your week again.")
 
 
 def _origin(body: dict[str, Any], today: date) -> ModalContext:
@@ -73,7 +74,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         await ack()
         chosen = week_view.parse_menu_value(payload.selected_value(body))
         if chosen is None:
-            raise PayloadError(DAMAGED_MENU, "a week menu value that names no entry")
+            raise PayloadError(_(DAMAGED_MENU), "a week menu value that names no entry")
         verb, kind, item_id = chosen
         ctx = _origin(body, services.week.today())
         trigger = payload.trigger_id(body)
@@ -84,7 +85,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         service = services.time_entries if kind == "time" else services.expenses
         draft = await service.draft(tenant_id, user_id, item_id)
         if isinstance(draft, Refusal):
-            view = notice_modal("Delete entry", draft.message)
+            view = notice_modal(_("Delete entry"), draft.message)
         else:
             view = week_view.delete_confirm(kind, item_id, draft.summary, ctx)
         await client.views_open(trigger_id=trigger, view=view)
@@ -99,7 +100,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         service = services.time_entries if ctx.kind == "time" else services.expenses
         removed = await service.delete(tenant_id, user_id, ctx.entry_id)
         if isinstance(removed, Refusal):
-            await ack(response_action="update", view=notice_modal("Delete entry", removed.message))
+            await ack(response_action="update", view=notice_modal(_("Delete entry"), removed.message))
             return
         await ack()
         await refresh.after_change(submission.client, services, tenant_id, user_id, ctx)

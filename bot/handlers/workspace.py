@@ -10,11 +10,12 @@ from slack_bolt.async_app import AsyncAck
 from bot.deps import BotDeps
 from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import bexio_connection
+from core.i18n import N_
 
 INSTALLATION = Surface("the workspace's installation", Permission.ANYONE)
 """Slack's own events about the app (no person acts)."""
 CONNECTION = Surface(
-    "the bexio connection", Permission.ADMIN, "Only admins can connect or disconnect bexio.", home=True
+    "the bexio connection", Permission.ADMIN, N_("Only admins can connect or disconnect bexio."), home=True
 )
 CONNECT_LINK = Surface("the bexio connect link", Permission.ANYONE, home=True, messages=True)
 """A link button (App Home, or the DM asking admins to reconnect): the click itself does nothing."""

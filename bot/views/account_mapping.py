@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.views.blocks import Block, actions, button, context, modal, option, plain, section
 from bot.views.payload import record_id
+from core.i18n import N_, _
 from services.invoicing.accounts import AccountChoice, MappingRow, RowKind
 
 CALLBACK_ID = "account_mapping"
@@ -17,7 +18,7 @@ PAGE_ACTION = "mapping_page"
 ROW_PREFIX = "map:"
 PAGE_SIZE = 40
 """Rows per page: 40 inputs and a few blocks around them stay under Slack's 100 blocks."""
-_KIND_LABEL = {"activity": "Activity", "category": "Expense category"}
+_KIND_LABEL = {"activity": N_("Activity"), "category": N_("Expense category")}
 
 
 def block_id_for(kind: RowKind, row_id: int) -> str:
@@ -34,8 +35,10 @@ def build(rows: Sequence[MappingRow], page: int = 0) -> dict[str, Any]:
     shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     blocks: list[Block] = [
         section(
-            "Every invoice line is booked to the income account chosen here. Activities follow their "
-            "account in bexio until you choose another one."
+            _(
+                "Every invoice line is booked to the income account chosen here. Activities follow their "
+                "account in bexio until you choose another one."
+            )
         )
     ]
     for row in shown:
@@ -43,13 +46,14 @@ def build(rows: Sequence[MappingRow], page: int = 0) -> dict[str, Any]:
             "type": "external_select",
             "action_id": ACCOUNT_ACTION,
             "min_query_length": 0,
-            "placeholder": plain("No account — type a number or name"),
+            "placeholder": plain(_("No account — type a number or name")),
         }
         if row.account is not None:
             element["initial_option"] = account_option(row.account)
-        hint = _KIND_LABEL[row.kind]
+        hint = _(_KIND_LABEL[row.kind])
         if row.kind == "activity":
-            hint += f" · bexio's default: {row.bexio_default.label if row.bexio_default else 'none'}"
+            default = row.bexio_default.label if row.bexio_default else _("none")
+            hint += " · " + _("bexio's default: {account}", account=default)
         blocks.append(
             {
                 "type": "input",
@@ -61,18 +65,24 @@ def build(rows: Sequence[MappingRow], page: int = 0) -> dict[str, Any]:
             }
         )
     if not shown:
-        blocks.append(context("No activities or expense categories yet — import from bexio first."))
+        blocks.append(context(_("No activities or expense categories yet — import from bexio first.")))
     if pages > 1:
         buttons = []
         if page > 0:
-            buttons.append(button("◀ Previous", PAGE_ACTION, str(page - 1)))
+            buttons.append(button(_("◀ Previous"), PAGE_ACTION, str(page - 1)))
         if page < pages - 1:
-            buttons.append(button("Next ▶", PAGE_ACTION, str(page + 1)))
+            buttons.append(button(_("Next ▶"), PAGE_ACTION, str(page + 1)))
         blocks.append(
-            context(f"Page {page + 1} of {pages}; changes on this page are saved when you turn it.")
+            context(
+                _(
+                    "Page {page} of {pages}; changes on this page are saved when you turn it.",
+                    page=page + 1,
+                    pages=pages,
+                )
+            )
         )
         blocks.append(actions(*buttons, block_id="mapping_pages"))
-    return modal("Account mapping", blocks, callback_id=CALLBACK_ID, submit="Save")
+    return modal(_("Account mapping"), blocks, callback_id=CALLBACK_ID, submit=_("Save"))
 
 
 def submitted_choices(values: dict[str, Any]) -> dict[tuple[RowKind, int], int]:
@@ -82,7 +92,7 @@ def submitted_choices(values: dict[str, Any]) -> dict[tuple[RowKind, int], int]:
     for block_id, state in values.items():
         if not block_id.startswith(ROW_PREFIX):
             continue
-        kind, _, raw_id = block_id.removeprefix(ROW_PREFIX).partition(":")
+        kind, _sep, raw_id = block_id.removeprefix(ROW_PREFIX).partition(":")
         row_id = record_id(raw_id)
         if kind not in ("activity", "category") or row_id is None:
             continue

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.i18n import _
+
 Block = dict[str, Any]
 
 
@@ -192,7 +194,7 @@ def modal(
         "type": "modal",
         "callback_id": callback_id,
         "title": plain(_fit(title, 24)),
-        "close": plain("Cancel" if submit else "Close"),
+        "close": plain(_("Cancel") if submit else _("Close")),
         "blocks": blocks[:100],
         "private_metadata": private_metadata[:3000],
     }

@@ -19,6 +19,7 @@ from bot.views import (
     week,
 )
 from bot.views.blocks import Block, actions, button, context, divider, header, section
+from core.i18n import _
 from core.money import format_money
 from services.container import Services
 from services.home import HomeData
@@ -35,26 +36,35 @@ def render(data: HomeData) -> dict[str, Any]:
     blocks: list[Block] = [header("bxhours")]
     if data.person_name:
         blocks.append(
-            section(f"Hi {data.person_name}. Log time with `/log-hours`, expenses with `/log-expense`.")
+            section(
+                _(
+                    "Hi {name}. Log time with `/log-hours`, expenses with `/log-expense`.",
+                    name=data.person_name,
+                )
+            )
         )
     else:
         blocks.append(
             section(
-                "You are not linked to a bexio user yet, so you cannot log time. "
-                "An admin can link you with `/bx-sync link @you your-bexio-email`."
+                _(
+                    "You are not linked to a bexio user yet, so you cannot log time. "
+                    "An admin can link you with `/bx-sync link @you your-bexio-email`."
+                )
             )
         )
     if data.invoices:
         blocks += [divider(), *invoice_blocks(data)]
     if data.is_admin:
-        blocks += [divider(), header("Admin")]
+        blocks += [divider(), header(_("Admin"))]
         blocks += onboarding.blocks(data.onboarding, can_connect=data.connect_url is not None)
         blocks += bexio_connection.blocks(data)
-        blocks.append(actions(button("Settings", settings_modal.OPEN_ACTION, "open"), block_id="home_admin"))
+        blocks.append(
+            actions(button(_("Settings"), settings_modal.OPEN_ACTION, "open"), block_id="home_admin")
+        )
         blocks.append(
             actions(
-                button("Account mapping", account_mapping.OPEN_ACTION, "open"),
-                button("+ New customer", new_customer.OPEN_ACTION, "open"),
+                button(_("Account mapping"), account_mapping.OPEN_ACTION, "open"),
+                button(_("+ New customer"), new_customer.OPEN_ACTION, "open"),
                 block_id="home_invoicing",
             )
         )
@@ -79,4 +89,4 @@ def invoice_blocks(data: HomeData) -> list[Block]:
         number = f"<{invoice.url}|{invoice.number}>" if invoice.url else invoice.number
         total = f" · {format_money(invoice.total)}" if invoice.total is not None else ""
         lines.append(f"*{number}* {invoice.status} — {invoice.customer}{total}")
-    return [section("*Your invoices*\n" + "\n".join(lines), block_id="home_invoices")]
+    return [section(_("*Your invoices*") + "\n" + "\n".join(lines), block_id="home_invoices")]

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.views.blocks import Block, context, modal, option, plain, section, text_input
 from bot.views.payload import record_id
+from core.i18n import N_, _
 from core.money import AmountError, parse_amount
 from core.rates import InvoiceType
 from services.invoicing.customers import NewCustomer
@@ -35,22 +36,24 @@ FIELD_BLOCKS = {
 }
 COMPANY, PERSON = "company", "person"
 INVOICE_TYPES = {
-    InvoiceType.PER_ACTIVITY: "Hourly rate per activity",
-    InvoiceType.PER_EMPLOYEE: "Hourly rate per person",
-    InvoiceType.PER_PROJECT: "Hourly rate of the project",
-    InvoiceType.FIXED_PRICE: "Fixed price",
+    InvoiceType.PER_ACTIVITY: N_("Hourly rate per activity"),
+    InvoiceType.PER_EMPLOYEE: N_("Hourly rate per person"),
+    InvoiceType.PER_PROJECT: N_("Hourly rate of the project"),
+    InvoiceType.FIXED_PRICE: N_("Fixed price"),
 }
 
 
 def build(parent_view_id: str | None = None) -> dict[str, Any]:
-    kinds = [option("Company", COMPANY), option("Person", PERSON)]
-    types = [option(label, str(int(kind))) for kind, label in INVOICE_TYPES.items()]
+    kinds = [option(_("Company"), COMPANY), option(_("Person"), PERSON)]
+    types = [option(_(label), str(int(kind))) for kind, label in INVOICE_TYPES.items()]
     blocks: list[Block] = [
-        section("A customer that is not in bexio yet. bxhours adds it to bexio when it is first invoiced."),
+        section(
+            _("A customer that is not in bexio yet. bxhours adds it to bexio when it is first invoiced.")
+        ),
         {
             "type": "input",
             "block_id": KIND_BLOCK,
-            "label": plain("Kind"),
+            "label": plain(_("Kind")),
             "element": {
                 "type": "radio_buttons",
                 "action_id": VALUE,
@@ -58,19 +61,19 @@ def build(parent_view_id: str | None = None) -> dict[str, Any]:
                 "initial_option": kinds[0],
             },
         },
-        text_input(NAME_BLOCK, "Company name (or last name)"),
-        text_input(FIRST_NAME_BLOCK, "First name (persons)", optional=True),
-        text_input(EMAIL_BLOCK, "E-mail", optional=True),
-        text_input(STREET_BLOCK, "Street", optional=True),
-        text_input(HOUSE_NUMBER_BLOCK, "House number", optional=True),
-        text_input(POSTCODE_BLOCK, "Postcode", optional=True),
-        text_input(CITY_BLOCK, "City", optional=True),
-        context("Optionally its first project, so hours can be logged on it right away:"),
-        text_input(PROJECT_BLOCK, "Project", optional=True),
+        text_input(NAME_BLOCK, _("Company name (or last name)")),
+        text_input(FIRST_NAME_BLOCK, _("First name (persons)"), optional=True),
+        text_input(EMAIL_BLOCK, _("E-mail"), optional=True),
+        text_input(STREET_BLOCK, _("Street"), optional=True),
+        text_input(HOUSE_NUMBER_BLOCK, _("House number"), optional=True),
+        text_input(POSTCODE_BLOCK, _("Postcode"), optional=True),
+        text_input(CITY_BLOCK, _("City"), optional=True),
+        context(_("Optionally its first project, so hours can be logged on it right away:")),
+        text_input(PROJECT_BLOCK, _("Project"), optional=True),
         {
             "type": "input",
             "block_id": PROJECT_TYPE_BLOCK,
-            "label": plain("Billed by"),
+            "label": plain(_("Billed by")),
             "optional": True,
             "element": {
                 "type": "static_select",
@@ -81,12 +84,12 @@ def build(parent_view_id: str | None = None) -> dict[str, Any]:
         },
         text_input(
             PROJECT_AMOUNT_BLOCK,
-            "Project rate or fixed price (CHF)",
+            _("Project rate or fixed price (CHF)"),
             optional=True,
-            hint="Only for projects billed at the project's rate or at a fixed price.",
+            hint=_("Only for projects billed at the project's rate or at a fixed price."),
         ),
     ]
-    view = modal("New customer", blocks, callback_id=CALLBACK_ID, submit="Create")
+    view = modal(_("New customer"), blocks, callback_id=CALLBACK_ID, submit=_("Create"))
     view["private_metadata"] = json.dumps({"parent": parent_view_id})
     return view
 
@@ -123,7 +126,7 @@ def read(values: dict[str, Any]) -> tuple[NewCustomer | None, dict[str, str]]:
     if chosen_type is not None and chosen_type in {int(kind) for kind in INVOICE_TYPES}:
         invoice_type = InvoiceType(chosen_type)
     elif selected(PROJECT_TYPE_BLOCK):
-        errors[PROJECT_TYPE_BLOCK] = "Pick how the project is billed."
+        errors[PROJECT_TYPE_BLOCK] = _("Pick how the project is billed.")
     if errors:
         return None, errors
     return (
@@ -146,10 +149,13 @@ def read(values: dict[str, Any]) -> tuple[NewCustomer | None, dict[str, str]]:
 
 def created_view(label: str) -> dict[str, Any]:
     return modal(
-        "New customer",
+        _("New customer"),
         [
             section(
-                f":white_check_mark: {label} is ready to invoice with `/invoice` — it is added to bexio then."
+                _(
+                    ":white_check_mark: {customer} is ready to invoice with `/invoice` — it is added to bexio then.",
+                    customer=label,
+                )
             )
         ],
         callback_id=CALLBACK_ID,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from core.i18n import current_language
+
 _STYLE = (
     "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:36rem;margin:4rem auto;"
     "padding:0 1rem;color:#1d1c1d;line-height:1.5}h1{font-size:1.5rem}.bx{display:inline-block;"
@@ -24,7 +26,7 @@ def page(
         label, url = link
         body += f'<p><a class="button" id="next" href="{escape(url, quote=True)}">{escape(label)}</a></p>'
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{current_language.get()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} · bxhours</title><style>{_STYLE}</style></head>"
         f'<body><h1><span class="bx">BX</span>{escape(title)}</h1>{body}</body></html>'

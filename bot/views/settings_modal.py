@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.views.blocks import Block, context, header, modal, section, text_input
+from core.i18n import _
 from services.settings import SettingRow
 
 CALLBACK_ID = "settings_modal"
@@ -22,7 +23,7 @@ def block_id_for(key: str) -> str:
 def build(rows: list[SettingRow]) -> dict[str, Any]:
     blocks: list[Block] = [
         section(
-            "Changes apply at once to everyone in this workspace. Leave a field empty to use the default."
+            _("Changes apply at once to everyone in this workspace. Leave a field empty to use the default.")
         ),
     ]
     for row in rows:
@@ -33,28 +34,30 @@ def build(rows: list[SettingRow]) -> dict[str, Any]:
                 block_id_for(row.key),
                 row.key,
                 initial=row.value if row.is_set else None,
-                placeholder=f"default: {row.value}" if row.value else "not set",
+                placeholder=_("default: {value}", value=row.value) if row.value else _("not set"),
                 optional=True,
-                hint=row.description,
+                hint=_(row.description),
             )
         )
     per_name = [row for row in rows if ":" in row.key]
-    blocks.append(header("Rates and taxes per activity or person"))
+    blocks.append(header(_("Rates and taxes per activity or person")))
     if per_name:
         for row in per_name:
             blocks.append(
                 text_input(
-                    block_id_for(row.key), row.key, initial=row.value, optional=True, hint=row.description
+                    block_id_for(row.key), row.key, initial=row.value, optional=True, hint=_(row.description)
                 )
             )
     blocks.append(
         context(
-            "Add one: key `activity_rate:<activity>`, `person_rate:<e-mail>` or `activity_tax:<activity>`."
+            _("Add one: key `activity_rate:<activity>`, `person_rate:<e-mail>` or `activity_tax:<activity>`.")
         )
     )
-    blocks.append(text_input(NEW_KEY_BLOCK, "New key", optional=True, placeholder="activity_rate:Umsetzung"))
-    blocks.append(text_input(NEW_VALUE_BLOCK, "New value", optional=True, placeholder="150"))
-    return modal("Settings", blocks, callback_id=CALLBACK_ID, submit="Save")
+    blocks.append(
+        text_input(NEW_KEY_BLOCK, _("New key"), optional=True, placeholder="activity_rate:Umsetzung")
+    )
+    blocks.append(text_input(NEW_VALUE_BLOCK, _("New value"), optional=True, placeholder="150"))
+    return modal(_("Settings"), blocks, callback_id=CALLBACK_ID, submit=_("Save"))
 
 
 def submitted_values(state: dict[str, Any]) -> dict[str, str | None]:

@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from babel.dates import get_day_names
+
 from bot.views.blocks import (
     Block,
     actions,
@@ -29,6 +31,7 @@ from bot.views.payload import record_id
 from core.dates import format_day
 from core.durations import format_duration
 from core.entry_rules import EARLIEST_DAY
+from core.i18n import SOURCE_LANGUAGE, _, current_language
 from core.money import format_money
 from services.week import WeekItem, WeekView
 
@@ -56,8 +59,8 @@ def menu_value(verb: Verb, item: WeekItem) -> str:
 
 
 def parse_menu_value(value: str) -> tuple[Verb, Kind, int] | None:
-    verb, _, rest = value.partition(":")
-    kind, _, raw_id = rest.partition(":")
+    verb, _sep, rest = value.partition(":")
+    kind, _sep, raw_id = rest.partition(":")
     item_id = record_id(raw_id)
     if verb not in ("edit", "delete") or kind not in ("time", "expense") or item_id is None:
         return None
@@ -70,52 +73,66 @@ def block_id_for(monday: date, index: int) -> str:
 
 
 def week_in_block_id(block_id: str) -> str | None:
-    prefix, _, rest = block_id.partition(".")
-    monday, _, _index = rest.partition(".")
+    prefix, _sep, rest = block_id.partition(".")
+    monday, _sep, _index = rest.partition(".")
     return monday if prefix == "week" and monday else None
 
 
 def blocks(week: WeekView, *, budget: int) -> list[Block]:
     """The week in at most ``budget`` blocks."""
     sunday = week.monday + timedelta(days=6)
-    title = f"Week {week.monday.isocalendar().week} · {week.monday:%d.%m.}–{sunday:%d.%m.%Y}"
+    shown = f"{week.monday:%d.%m.}–{sunday:%d.%m.%Y}"
+    title = _("Week {number} · {range}", number=week.monday.isocalendar().week, range=shown)
     out: list[Block] = [header(title), _navigation(week)]
     days = [day for day in week.days if day.items]
     items = sum(len(day.items) for day in days)
     detailed = len(out) + len(days) + items + 1 <= budget
     if not days:
-        out.append(section("Nothing logged this week."))
+        out.append(section(_("Nothing logged this week.")))
     for day in days:
-        heading = f"*{format_day(day.day)}* — {format_duration(day.minutes)} h"
+        heading = f"*{day_label(day.day)}* — {format_duration(day.minutes)} h"
         if day.day == week.today:
-            heading += " · today"
+            heading += " · " + _("today")
         if detailed:
             out.append(context(heading))
             for item in day.items:
                 out.append(_item_block(item, block_id_for(week.monday, len(out))))
         else:
             out.append(_day_block(heading, day.items, block_id_for(week.monday, len(out))))
-    totals = f"Week total *{format_duration(week.total_minutes)} h* · billable {format_duration(week.billable_minutes)} h"
+    totals = _(
+        "Week total *{total} h* · billable {billable} h",
+        total=format_duration(week.total_minutes),
+        billable=format_duration(week.billable_minutes),
+    )
     if week.expenses_total:
-        totals += f" · expenses {format_money(week.expenses_total)}"
+        totals += " · " + _("expenses {amount}", amount=format_money(week.expenses_total))
     out.append(context(totals))
     return out[:budget]
+
+
+def day_label(day: date) -> str:
+    """`Mon 23.11.` in English (as ``format_day``), `Mo 23.11.`, `lun. 23.11.`, `lun 23.11.`."""
+    language = current_language.get()
+    if language == SOURCE_LANGUAGE:
+        return format_day(day)
+    weekday = get_day_names("abbreviated", context="stand-alone", locale=f"{language}_CH")[day.weekday()]
+    return f"{weekday} {day.day:02d}.{day.month:02d}."
 
 
 def _navigation(week: WeekView) -> Block:
     previous = week.monday - timedelta(days=7)
     following = week.monday + timedelta(days=7)
-    elements = [button("◀ Previous week", NAV_PREVIOUS_ACTION, previous.isoformat())]
+    elements = [button(_("◀ Previous week"), NAV_PREVIOUS_ACTION, previous.isoformat())]
     if not week.is_current:
-        elements.append(button("This week", NAV_THIS_WEEK_ACTION, week.today.isoformat()))
-    elements.append(button("Next week ▶", NAV_NEXT_ACTION, following.isoformat()))
-    elements.append(button("Log hours", LOG_HOURS_ACTION, week.monday.isoformat(), style="primary"))
-    elements.append(button("Log expense", LOG_EXPENSE_ACTION, week.monday.isoformat()))
+        elements.append(button(_("This week"), NAV_THIS_WEEK_ACTION, week.today.isoformat()))
+    elements.append(button(_("Next week ▶"), NAV_NEXT_ACTION, following.isoformat()))
+    elements.append(button(_("Log hours"), LOG_HOURS_ACTION, week.monday.isoformat(), style="primary"))
+    elements.append(button(_("Log expense"), LOG_EXPENSE_ACTION, week.monday.isoformat()))
     return actions(*elements, block_id=NAV_BLOCK)
 
 
 def item_line(item: WeekItem) -> str:
-    billing = "billable" if item.billable else "not billable"
+    billing = _("billable") if item.billable else _("not billable")
     if item.kind == "time":
         what = f"{format_duration(item.minutes or 0)} h"
     else:
@@ -131,7 +148,7 @@ def _item_block(item: WeekItem, block_id: str) -> Block:
         return section(f"{text}\n🔒 {escape(item.locked)}", block_id=block_id)
     menu = overflow(
         MENU_ACTION,
-        [option("Edit", menu_value("edit", item)), option("Delete", menu_value("delete", item))],
+        [option(_("Edit"), menu_value("edit", item)), option(_("Delete"), menu_value("delete", item))],
     )
     return section(text, block_id=block_id, accessory=menu)
 
@@ -144,9 +161,9 @@ def _day_block(heading: str, items: tuple[WeekItem, ...], block_id: str) -> Bloc
         lines.append(f"• {line}" + (f" · 🔒 {escape(item.locked)}" if item.locked else ""))
         if item.locked is None:
             label = _plain(item)
-            options += [option(f"Edit · {label}", menu_value("edit", item))]
-            options += [option(f"Delete · {label}", menu_value("delete", item))]
-    accessory = static_select(MENU_ACTION, options, placeholder="Change an entry…") if options else None
+            options += [option(_("Edit · {entry}", entry=label), menu_value("edit", item))]
+            options += [option(_("Delete · {entry}", entry=label), menu_value("delete", item))]
+    accessory = static_select(MENU_ACTION, options, placeholder=_("Change an entry…")) if options else None
     return section("\n".join(lines), block_id=block_id, accessory=accessory)
 
 
@@ -167,10 +184,10 @@ def _preview(note: str) -> str:
 def message(week: WeekView | None, *, replace: bool = False) -> dict[str, Any]:
     """The `/log-hours week` reply (keyword arguments for ``respond``)."""
     if week is None:
-        text = "You are not linked to a bexio user yet, so there is no week to show."
+        text = _("You are not linked to a bexio user yet, so there is no week to show.")
         reply: dict[str, Any] = {"text": text, "blocks": [section(text)]}
     else:
-        text = f"Your week: {format_duration(week.total_minutes)} h"
+        text = _("Your week: {total} h", total=format_duration(week.total_minutes))
         reply = {"text": text, "blocks": blocks(week, budget=MESSAGE_BLOCK_LIMIT)}
     reply["response_type"] = "ephemeral"
     if replace:
@@ -180,13 +197,13 @@ def message(week: WeekView | None, *, replace: bool = False) -> dict[str, Any]:
 
 def delete_confirm(kind: Kind, item_id: int, summary: str, ctx: ModalContext) -> dict[str, Any]:
     """Deleting is final, so it asks once; the modal carries what to delete and where it came from."""
-    what = "these hours" if kind == "time" else "this expense"
+    question = _("Delete these hours?") if kind == "time" else _("Delete this expense?")
     metadata = ModalContext(entry_id=item_id, week=ctx.week, response_url=ctx.response_url, kind=kind)
     return modal(
-        "Delete entry",
-        [section(f"Delete {what}?\n{escape(summary)}")],
+        _("Delete entry"),
+        [section(f"{question}\n{escape(summary)}")],
         callback_id=DELETE_CALLBACK_ID,
-        submit="Delete",
+        submit=_("Delete"),
         private_metadata=metadata.dump(),
     )
 
