@@ -153,7 +153,7 @@ class Contact(NamedRecord):
     url: Text = None
     skype_name: Unused = None
     remarks: Unused = None
-    language_id: Unused = None
+    language_id: OptInt = None
     is_lead: Unused = None
     contact_group_ids: Text = None
     contact_branch_ids: Text = None

@@ -102,7 +102,7 @@ def catalog_messages(language: str) -> Mapping[str, object]:
     found: dict[str, object] = {}
     for path in sorted((CATALOG_DIR / language).glob("*.po")):
         with path.open("rb") as handle:
-            catalog = read_po(handle, locale=language)
+            catalog = read_po(handle)
         for message in catalog:
             if not message.id:
                 continue
@@ -121,9 +121,14 @@ def compile_catalog(language: str) -> bytes:
     merged = Catalog(locale=language, domain=DOMAIN, fuzzy=False)
     for path in sorted((CATALOG_DIR / language).glob("*.po")):
         with path.open("rb") as handle:
-            for message in read_po(handle, locale=language):
-                if message.id and message.string and not message.fuzzy:
-                    merged[message.id] = message
+            source = read_po(handle)
+        # The catalogs' own plural rule (their Plural-Forms header: two forms), not CLDR's: Babel's
+        # newer French and Italian data has three, which would leave every plural but one English.
+        merged._num_plurals = source.num_plurals  # type: ignore[assignment]  # no public setter
+        merged._plural_expr = source.plural_expr  # type: ignore[assignment]
+        for message in source:
+            if message.id and message.string and not message.fuzzy:
+                merged[message.id] = message
     buffer = io.BytesIO()
     write_mo(buffer, merged)
     return buffer.getvalue()

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from core.dates import month_name_de
+from core.dates import month_name
+from core.i18n import in_language, normalise_language
 from core.invoice_lines import InvoiceLine
 from core.money import quantize_money, round_to_factor
 
@@ -71,6 +72,10 @@ def compute_totals(lines: Iterable[InvoiceLine], round_factor: Decimal) -> Invoi
     )
 
 
-def default_title(period_end: date) -> str:
-    """`Leistungen November 2026`: the month the invoiced period ends in."""
-    return f"Leistungen {month_name_de(period_end.month)} {period_end.year}"
+def default_title(period_end: date, language: str | None = "de") -> str:
+    """`Leistungen November 2026` / `Prestations novembre 2026` / `Prestazioni novembre 2026` /
+    `Services November 2026`: the month the invoiced period ends in, in the customer's language
+    (issue 14 §5; month names from Babel)."""
+    chosen = normalise_language(language) or "de"
+    month = month_name(period_end.month, chosen)
+    return in_language(chosen, "Services {month} {year}", month=month, year=period_end.year)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.dates import format_day
 from core.entry_rules import expense_problems
-from core.i18n import _
+from core.i18n import _, current_language
 from core.matching import Candidate, MatchKind, match, normalise_name
 from core.money import AmountError, format_money, parse_amount
 from core.quick_entry import HOME_CURRENCY, LogExpenseInput, ParseError, parse_log_expense
@@ -132,7 +132,7 @@ class ExpenseService(EntryService[Expense]):
     kind = EXPENSES_KIND
 
     def parse_line(self, text: str) -> LogExpenseInput | ParseError:
-        return parse_log_expense(text, self.today())
+        return parse_log_expense(text, self.today(), current_language.get())
 
     async def _request_problems(
         self, session: AsyncSession, person: User, settings: TenantSettings, request: ExpenseRequest

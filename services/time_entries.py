@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.dates import format_day
 from core.durations import DurationError, format_duration, hours_decimal, parse_duration
 from core.entry_rules import entry_problems
-from core.i18n import _
+from core.i18n import _, current_language
 from core.matching import Candidate, MatchKind, match, normalise_name
 from core.money import quantize_money
 from core.quick_entry import LogHoursInput, ParseError, parse_log_hours
@@ -189,7 +189,8 @@ class TimeEntryService(EntryService[TimeEntry]):
             yield session
 
     def parse_line(self, text: str) -> LogHoursInput | ParseError:
-        return parse_log_hours(text, self.today())
+        # Weekday words two languages read differently (Di, Do) follow the person's language.
+        return parse_log_hours(text, self.today(), current_language.get())
 
     # -- the rules ----------------------------------------------------------------------------
 

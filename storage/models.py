@@ -169,6 +169,8 @@ class Customer(TenantScoped, Base):
     postcode: Mapped[str | None] = mapped_column(String(32))
     city: Mapped[str | None] = mapped_column(String(200))
     country_id: Mapped[int | None]
+    language_id: Mapped[int | None]
+    """bexio's language of the contact (``languages``): drafts bxhours writes for it use it."""
     group_ids: Mapped[str | None] = mapped_column(String(500))
     bexio_updated_at: Mapped[str | None] = mapped_column(String(32))
     created_in_bxhours: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -277,6 +279,19 @@ class Unit(TenantScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     bexio_id: Mapped[int]
     name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Language(TenantScoped, Base):
+    """bexio's languages list: a contact's ``language_id`` names one (the language of its documents)."""
+
+    __tablename__ = "languages"
+    __table_args__ = (UniqueConstraint("tenant_id", "bexio_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bexio_id: Mapped[int]
+    name: Mapped[str] = mapped_column(String(100))
+    iso_639_1: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

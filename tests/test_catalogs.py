@@ -79,3 +79,40 @@ def test_the_catalogs_compile_and_are_used(language: str) -> None:
 def test_every_language_has_a_catalog_directory() -> None:
     for language in TRANSLATED:
         assert (CATALOG_DIR / language).is_dir()
+
+
+def test_no_module_that_translates_uses_underscore_as_a_throwaway_name() -> None:
+    """``for _ in …`` or ``a, _ = …`` in a module that imports ``_`` would make ``_("…")`` call a value."""
+    import ast
+
+    offenders = []
+    for package in SOURCES:
+        for path in (ROOT / package).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            imports_underscore = any(
+                isinstance(node, ast.ImportFrom)
+                and node.module == "core.i18n"
+                and any(alias.name == "_" and alias.asname is None for alias in node.names)
+                for node in ast.walk(tree)
+            )
+            if not imports_underscore:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offenders, "rename these throwaway _ names: " + ", ".join(offenders)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_plurals_are_translated_for_every_count(language: str) -> None:
+    """French and Italian too: a catalog read with three plural forms would leave "5 …" English."""
+    translations.cache_clear()
+    catalog = translations(language)
+    english = [
+        message
+        for message, translated in catalog_messages(language).items()
+        if isinstance(translated, tuple)
+        for n in (0, 1, 2, 5, 1_000_000)
+        if catalog.ngettext(message, message + " (plural)", n) in (message, message + " (plural)")
+    ]
+    assert not english, f"{language} plurals fall back to English: {english[:5]}"

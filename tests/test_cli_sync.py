@@ -70,7 +70,7 @@ async def test_sync_json_prints_exactly_the_contract_and_a_rerun_changes_nothing
     assert "mia.schmid@alpenblick.example" not in result["unmatched_users"]  # matched, ignoring case
     assert "andrea.keller@alpenblick.example" in result["unmatched_users"]
     assert isinstance(result["seconds"], float)
-    assert "[12/12] Historic hours" in err  # progress goes to stderr
+    assert "[13/13] Historic hours" in err  # progress goes to stderr
 
     code, out, err = await sync(env, tmp_path, "--json")
     assert code == 0, err

@@ -20,7 +20,7 @@ from bot.deps import BotDeps
 from bot.handlers.replies import Tell
 from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import choices, payload
-from core.i18n import _
+from core.i18n import LANGUAGE_NAMES, N_, _, language_scope, normalise_language
 from core.keywords import keyword
 from core.quick_entry import ParseError
 from services.container import Services
@@ -106,6 +106,11 @@ def register(surfaces: Surfaces, deps: BotDeps, spec: EntryCommand[Any, Any]) ->
             await ack()
             await spec.open_modal(client, services, tenant_id, user_id, payload.trigger_id(command))
             return
+        if words[0] == "language" and len(words) <= 2:
+            await ack(
+                await _choose_language(services, tenant_id, user_id, words[1] if len(words) == 2 else None)
+            )
+            return
         if len(words) == 1 and words[0] in spec.words:
             await ack()
             await tell(**await spec.words[words[0]](services, tenant_id, user_id))
@@ -153,3 +158,30 @@ def register(surfaces: Surfaces, deps: BotDeps, spec: EntryCommand[Any, Any]) ->
             await tell(**choices.refusal(removed, replace=True))
         else:
             await tell(**choices.undone(removed.summary))
+
+
+LANGUAGE_USAGE = N_(
+    "Choose the language bxhours speaks to you: `{command} language de`, `fr`, `it` or `en` — or "
+    "`{command} language auto` for the language of your Slack account."
+)
+
+
+async def _choose_language(services: Services, tenant_id: int, user_id: str, word: str | None) -> str:
+    """`/log-hours language fr`: the person's own language, kept in their preferences (issue 14 §2)."""
+    languages = services.languages
+    if languages is None or word is None:
+        return _(LANGUAGE_USAGE, command="/log-hours")
+    if word.casefold() == "auto":
+        await languages.choose(tenant_id, user_id, None)
+        chosen = await languages.for_person(tenant_id, user_id)
+        with language_scope(chosen):
+            return _(
+                "bxhours now speaks to you in the language of your Slack account ({language}).",
+                language=LANGUAGE_NAMES[chosen],
+            )
+    language = normalise_language(word)
+    if language is None:
+        return _(LANGUAGE_USAGE, command="/log-hours")
+    await languages.choose(tenant_id, user_id, language)
+    with language_scope(language):
+        return _("bxhours now speaks {language} to you.", language=LANGUAGE_NAMES[language])

@@ -48,7 +48,7 @@ from bot.handlers.replies import Tell
 from bot.handlers.saved import LEDGER, Ledger
 from bot.views.blocks import notice_modal
 from bot.views.payload import Kind, PayloadError, envelope_problem, normalize
-from core.i18n import current_language
+from core.i18n import _, current_language
 from core.keywords import keyword
 from services.tenants import UnknownWorkspace
 
@@ -241,7 +241,7 @@ class Surfaces:
                 log.info(
                     "refused %s %r to %s: %s only", kind, _element_id(body), user_id, surface.permission.value
                 )
-                await self._answer(kind, args, tell, surface.refusal)
+                await self._answer(kind, args, tell, _(surface.refusal))
                 return
             extras: dict[str, Any] = {"tenant_id": tenant_id, "user_id": user_id, "tell": tell}
             await handler(**{name: self._argument(args, name, extras) for name in names})

@@ -38,6 +38,7 @@ CUSTOMERS = Mirror(
         "postcode",
         "city",
         "country_id",
+        "language_id",
         "group_ids",
         "bexio_updated_at",
     ),
@@ -68,6 +69,7 @@ def customer_row(contact: Contact) -> Row:
         "postcode": contact.postcode,
         "city": contact.city,
         "country_id": contact.country_id,
+        "language_id": contact.language_id,
         "group_ids": contact.contact_group_ids,
         # bexio's own wall-clock form: the change poller compares it with `updated_at >=` searches.
         "bexio_updated_at": to_bexio_datetime(updated) if updated else None,

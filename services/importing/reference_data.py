@@ -15,6 +15,7 @@ from bexio.models import BusinessActivity
 from bexio.models import ContactGroup as BexioContactGroup
 from bexio.models import Currency as BexioCurrency
 from bexio.models import DocumentSetting as BexioDocumentSetting
+from bexio.models import Language as BexioLanguage
 from bexio.models import Tax as BexioTax
 from bexio.models import Unit as BexioUnit
 from bexio.reading import PageReader
@@ -29,6 +30,7 @@ from storage.models import (
     ContactGroup,
     Currency,
     DocumentSetting,
+    Language,
     Tax,
     Unit,
 )
@@ -71,6 +73,7 @@ TAXES = Mirror(
 )
 UNITS = Mirror("units", Unit, fields=("name",))
 CURRENCIES = Mirror("currencies", Currency, fields=("name", "round_factor"))
+LANGUAGES = Mirror("languages", Language, fields=("name", "iso_639_1"))
 DOCUMENT_SETTINGS = Mirror(
     "document_settings",
     DocumentSetting,
@@ -149,6 +152,11 @@ def unit_row(unit: BexioUnit) -> Row:
     return {"bexio_id": unit.id, "name": unit.name, LIVE: True}
 
 
+def language_row(language: BexioLanguage) -> Row:
+    iso = (language.iso_639_1 or "").strip().lower()[:8] or None
+    return {"bexio_id": language.id, "name": language.name, "iso_639_1": iso, LIVE: True}
+
+
 def currency_row(currency: BexioCurrency) -> Row:
     return {"bexio_id": currency.id, "name": currency.name, "round_factor": currency.round_factor, LIVE: True}
 
@@ -205,6 +213,10 @@ async def import_taxes(ctx: ImportContext) -> ResourceChanges:
 
 async def import_units(ctx: ImportContext) -> ResourceChanges:
     return await mirror_list(ctx, UNITS, ctx.client.units.path, BexioUnit, unit_row)
+
+
+async def import_languages(ctx: ImportContext) -> ResourceChanges:
+    return await mirror_list(ctx, LANGUAGES, ctx.client.languages.path, BexioLanguage, language_row)
 
 
 async def import_currencies(ctx: ImportContext) -> ResourceChanges:

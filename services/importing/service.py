@@ -29,6 +29,7 @@ from bexio.models import (
     Tax,
     Unit,
 )
+from bexio.models import Language as BexioLanguage
 from core.i18n import N_, _
 from services.bexio_access import BexioAccess
 from services.importing.collector import older_objects_set_aside
@@ -50,6 +51,7 @@ from services.importing.reference_data import (
     import_contact_groups,
     import_currencies,
     import_document_settings,
+    import_languages,
     import_taxes,
     import_units,
     reader_of,
@@ -282,6 +284,9 @@ class ImportService:
     async def _units(self, ctx: ImportContext, summary: ImportSummary) -> None:
         summary.resources["units"] = await import_units(ctx)
 
+    async def _languages(self, ctx: ImportContext, summary: ImportSummary) -> None:
+        summary.resources["languages"] = await import_languages(ctx)
+
     async def _currencies(self, ctx: ImportContext, summary: ImportSummary) -> None:
         summary.resources["currencies"] = await import_currencies(ctx)
 
@@ -308,6 +313,7 @@ PHASES: list[Phase] = [
     Phase("taxes", RESOURCE_LABELS["taxes"], ImportService._taxes),
     Phase("units", RESOURCE_LABELS["units"], ImportService._units),
     Phase("currencies", RESOURCE_LABELS["currencies"], ImportService._currencies),
+    Phase("languages", RESOURCE_LABELS["languages"], ImportService._languages),
     Phase("document_settings", RESOURCE_LABELS["document_settings"], ImportService._document_settings),
     Phase("timesheets", RESOURCE_LABELS["timesheets"], ImportService._timesheets),
 ]
@@ -354,6 +360,8 @@ def _list_reads(client: BexioClient, phase: str) -> list[ListRead]:
             return [(client.taxes.path, reader_of(Tax), False)]
         case "units":
             return [(client.units.path, reader_of(Unit), False)]
+        case "languages":
+            return [(client.languages.path, reader_of(BexioLanguage), False)]
         case "currencies":
             return [(client.currencies.path, reader_of(Currency), False)]
         case "document_settings":

@@ -21,6 +21,7 @@ RESOURCE_LABELS: Mapping[str, str] = {
     "taxes": N_("Sales taxes"),
     "units": N_("Units"),
     "currencies": N_("Currencies"),
+    "languages": N_("Languages"),
     "document_settings": N_("Document settings"),
     "timesheets": N_("Historic hours"),
 }
@@ -38,6 +39,7 @@ RESOURCE_READING: Mapping[str, str] = {
     "taxes": N_("sales taxes"),
     "units": N_("units"),
     "currencies": N_("currencies"),
+    "languages": N_("languages"),
     "document_settings": N_("document settings"),
     "timesheets": N_("historic hours"),
 }
@@ -156,6 +158,12 @@ def _could_not_be_read(resource: str, n: int, records: str) -> str:
         "currencies": lambda n: ngettext(
             "{n} currency could not be read: {records}",
             "{n} currencies could not be read: {records}",
+            n,
+            records=records,
+        ),
+        "languages": lambda n: ngettext(
+            "{n} language could not be read: {records}",
+            "{n} languages could not be read: {records}",
             n,
             records=records,
         ),

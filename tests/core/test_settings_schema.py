@@ -28,6 +28,7 @@ EXPECTED_DEFAULTS = {
     "time_rounding": None,
     "billing_users": "",
     "write_back_hours": "false",
+    "language": None,  # unset: BXHOURS_LANGUAGE
     "poll_contacts_seconds": "60",
     "poll_full_minutes": "15",
     "poll_timesheets_full_hours": "24",

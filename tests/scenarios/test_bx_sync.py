@@ -472,7 +472,7 @@ async def test_progress_message_is_posted_to_the_dm_and_updated_with_growing_cou
     ]
     assert len(counts) >= 5
     assert counts == sorted(counts) and counts[-1] > counts[0]
-    phases = [re.search(r": (.+?) \(\d+/12\)", str(call.params["text"])) for call in updates[:-1]]
+    phases = [re.search(r": (.+?) \(\d+/13\)", str(call.params["text"])) for call in updates[:-1]]
     assert [m.group(1) for m in phases if m][:4] == [
         "Company profile",
         "Users",

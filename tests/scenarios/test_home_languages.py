@@ -296,22 +296,7 @@ def plurals_work(language: str) -> bool:
         return ngettext("{n} activity", "{n} activities", 3) != "3 activities"
 
 
-@pytest.mark.parametrize(
-    "language",
-    [
-        "de",
-        pytest.param(
-            "fr",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="core.i18n.compile_catalog takes Babel's CLDR plural rule (3 forms for fr and it) "
-                "instead of the catalogs' Plural-Forms (nplurals=2), so n >= 2 finds no form and falls "
-                "back to English",
-            ),
-        ),
-        pytest.param("it", marks=pytest.mark.xfail(strict=True, reason="as fr")),
-    ],
-)
+@pytest.mark.parametrize("language", ["de", "fr", "it"])
 def test_plural_texts_are_translated(language: str) -> None:
     assert plurals_work(language)
 

@@ -57,3 +57,17 @@ async def test_the_workspace_setting_is_validated(stack: Stack) -> None:
     with pytest.raises(Exception, match="de, fr, it, en"):
         await settings.set(stack.tenant_id, "language", "klingon", actor="test")
     assert await settings.set(stack.tenant_id, "language", "IT", actor="test") == "it"
+
+
+async def test_a_person_reads_their_slack_language_and_can_choose_another(stack: Stack) -> None:
+    stack.fake.add_user("U0GRETA", "greta@alpenblick.example", "Greta Graf", locale="de-CH")
+    german = await stack.slack.command("/log-hours", "hilfe", user_id="U0GRETA")
+    assert "Dauer" in german.text or "DAUER" in german.text, german.text
+    chosen = await stack.slack.command("/log-hours", "language fr", user_id="U0GRETA")
+    assert chosen.text == "bxhours te parle désormais en Français."
+    french = await stack.slack.command("/log-hours", "aide", user_id="U0GRETA")
+    assert french.text != german.text and "/log-hours" in french.text
+    back = await stack.slack.command("/log-hours", "sprache auto", user_id="U0GRETA")
+    assert "Slack" in back.text and "Deutsch" in back.text
+    wrong = await stack.slack.command("/log-hours", "language klingon", user_id="U0GRETA")
+    assert "`/log-hours language de`" in wrong.text
