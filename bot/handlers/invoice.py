@@ -157,6 +157,7 @@ async def render(services: Services, tenant_id: int, user_id: str, state: ModalS
             accounts=accounts,
             unbilled=unbilled,
             can_add_customer=await services.people.is_admin(tenant_id, user_id),
+            document_language=await invoicing.document_language(tenant_id, state.customer_id),
         )
     )
 

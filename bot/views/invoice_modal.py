@@ -109,6 +109,8 @@ class ModalData:
     unbilled: tuple[int, Decimal] | None = None
     """(customers with unbilled work, their net total), shown before a customer is chosen."""
     can_add_customer: bool = False
+    document_language: str = "de"
+    """The customer's language: the default title is written in it, as the draft will be."""
 
 
 def selection_version(state: ModalState) -> str:
@@ -432,7 +434,7 @@ def _options_blocks(data: ModalData, preview: Preview | None) -> list[Block]:
     state = data.state
     period_end = (preview.selection.period_to if preview else None) or data.default_period_to
     title_element: dict[str, Any] = {"type": "plain_text_input", "action_id": TITLE_ACTION, "max_length": 255}
-    title_element["initial_value"] = state.title or default_title(period_end)
+    title_element["initial_value"] = state.title or default_title(period_end, data.document_language)
     payment_element = {
         "type": "number_input",
         "action_id": PAYMENT_ACTION,

@@ -16,6 +16,7 @@ from core.clock import to_local
 from core.dates import end_of_last_month
 from services.invoicing import accounts, customers
 from services.invoicing.bexio_customers import BexioCustomers
+from services.invoicing.document_language import document_language
 from services.invoicing.numbering import bexio_numbers_automatically, next_own_number
 from services.invoicing.preview import CustomerRef, Preview, build_preview, customer_ref
 from services.invoicing.push import ClientFactory, Pusher, account_numbers, load_outcome
@@ -80,6 +81,12 @@ class InvoicingService:
         async with self.db.session(tenant_id) as session:
             settings = await self.settings.load(tenant_id, session=session)
             return await build_preview(session, settings, selection, ticked=ticked)
+
+    async def document_language(self, tenant_id: int, customer_id: int | None) -> str:
+        """The language the customer's draft is written in (its title, header and positions)."""
+        async with self.db.session(tenant_id) as session:
+            settings = await self.settings.load(tenant_id, session=session)
+            return await document_language(session, settings, customer_id)
 
     async def numbering(self, tenant_id: int, invoice_date: date) -> Numbering:
         async with self.db.session(tenant_id) as session:

@@ -26,6 +26,7 @@ from core.errors import DomainError
 from core.i18n import _
 from core.invoice_lines import Grouping, InvoiceLine, too_many_lines
 from core.invoice_totals import default_title
+from services.invoicing.document_language import document_language
 from services.invoicing.numbering import bexio_numbers_automatically, next_own_number, numbering_problem
 from services.invoicing.preview import Preview, build_preview
 from services.invoicing.selection import OPEN, RESERVED, Selection
@@ -153,7 +154,11 @@ class Submitter:
                 uuid=str(uuid.uuid4()),
                 customer_id=selection.customer_id,
                 project_id=selection.project_id,
-                title=_title(request.title, selection.period_to or invoice_date),
+                title=_title(
+                    request.title,
+                    selection.period_to or invoice_date,
+                    await document_language(session, settings, selection.customer_id),
+                ),
                 intro=(request.intro or "").strip() or None,
                 invoice_date=invoice_date,
                 payment_days=request.payment_days,
@@ -311,8 +316,8 @@ class Submitter:
             )
 
 
-def _title(typed: str | None, period_end: date) -> str:
-    return (typed or "").strip() or default_title(period_end)
+def _title(typed: str | None, period_end: date, language: str) -> str:
+    return (typed or "").strip() or default_title(period_end, language)
 
 
 def _person(created_by: str | None) -> str:

@@ -321,3 +321,38 @@ async def test_markup_people_typed_reaches_bexio_as_text(invoicing: InvoicingEnv
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in texts
     assert body["title"] == "Leistungen"
     assert body["header"] == "Hallo &lt;i&gt;Team&lt;/i&gt;"
+
+
+async def test_the_draft_title_is_in_the_customers_language(invoicing: InvoicingEnv) -> None:
+    """Issue 14 §5: a French-speaking customer's draft says "Prestations …", whoever creates it."""
+    from storage.models import Language
+
+    env = invoicing
+    first, last = env.last_month
+    await _log(env, 1, (first, 60))
+    customer_id = env.customer_of(1)
+    async with env.db.session(env.tenant_id) as session:
+        session.add(Language(bexio_id=2, name="Français", iso_639_1="fr", active=True))
+        customer = await session.get(Customer, customer_id)
+        assert customer is not None
+        customer.language_id = 2
+    submitted = await env.service.submit(
+        env.tenant_id, InvoiceRequest(Selection(customer_id, period_to=last), actor=ANDREA)
+    )
+    assert await env.settle(submitted.invoice_id) == "created"
+    [draft] = env.drafts_for(submitted.uuid)
+    months = (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    )
+    assert draft["title"] == f"Prestations {months[last.month - 1]} {last.year}"
