@@ -22,7 +22,8 @@ UNMATCHED_SHOWN = 15
 
 
 def number(value: int) -> str:
-    return f"{value:,}".replace(",", "’")
+    """`6'188`: bexio's Swiss convention, one straight apostrophe as in amounts (issue 14 §3)."""
+    return f"{value:,}".replace(",", "'")
 
 
 def duration(seconds: float) -> str:

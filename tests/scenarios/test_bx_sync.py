@@ -466,9 +466,9 @@ async def test_progress_message_is_posted_to_the_dm_and_updated_with_growing_cou
     updates = stack.fake.calls_to("chat.update")
     assert {call.params["ts"] for call in updates} == {stack.fake.dm_messages(ANDREA)[0]["ts"]}
     counts = [
-        int(match.group(1).replace("’", ""))
+        int(match.group(1).replace("'", ""))
         for call in updates
-        if (match := re.search(r"([\d’]+) records read", str(call.params["text"])))
+        if (match := re.search(r"([\d']+) records read", str(call.params["text"])))
     ]
     assert len(counts) >= 5
     assert counts == sorted(counts) and counts[-1] > counts[0]
