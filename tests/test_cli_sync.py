@@ -39,6 +39,17 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await runner.cleanup()
 
 
+def sandbox_env(fake: FakeSlack, database_url: str, sandbox: RunningSandbox) -> dict[str, str]:
+    """The CLI's environment: the fake Slack and the sandbox company, signed in with its token."""
+    return service_env(
+        fake,
+        database_url,
+        BEXIO_API_URL=sandbox.url,
+        BEXIO_AUTH_URL=f"{sandbox.url}/realms/bexio",
+        BEXIO_ACCESS_TOKEN=sandbox.token,
+    )
+
+
 async def sync(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         *BXHOURS, "sync", *args, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -51,13 +62,7 @@ async def sync(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, st
 async def test_sync_json_prints_exactly_the_contract_and_a_rerun_changes_nothing(
     tmp_path: Path, fake_slack: FakeSlack, sandbox: RunningSandbox, database_url: str, db: object
 ) -> None:
-    env = service_env(
-        fake_slack,
-        database_url,
-        BEXIO_API_URL=sandbox.url,
-        BEXIO_AUTH_URL=f"{sandbox.url}/realms/bexio",
-        BEXIO_ACCESS_TOKEN=sandbox.token,
-    )
+    env = sandbox_env(fake_slack, database_url, sandbox)
     code, out, err = await sync(env, tmp_path, "--json")
     assert code == 0, err
     result = json.loads(out)
@@ -88,13 +93,7 @@ async def test_sync_json_prints_exactly_the_contract_and_a_rerun_changes_nothing
 async def test_sync_failure_is_one_line_and_non_zero(
     tmp_path: Path, fake_slack: FakeSlack, sandbox: RunningSandbox, database_url: str, db: object
 ) -> None:
-    env = service_env(
-        fake_slack,
-        database_url,
-        BEXIO_API_URL=sandbox.url,
-        BEXIO_AUTH_URL=f"{sandbox.url}/realms/bexio",
-        BEXIO_ACCESS_TOKEN=sandbox.token,
-    )
+    env = sandbox_env(fake_slack, database_url, sandbox)
     sandbox.state.tokens.revoke(sandbox.token)
     code, out, err = await sync(env, tmp_path, "--json")
     assert code == 1
@@ -111,13 +110,7 @@ async def test_a_killed_sync_blocks_imports_only_until_its_lease_lapses(
 ) -> None:
     """Issue 12 §11: kill -9 of `bxhours sync` leaves its run `running`; its lease lapses within
     RUN_LEASE and the run is then marked failed instead of blocking imports for an hour."""
-    env = service_env(
-        fake_slack,
-        database_url,
-        BEXIO_API_URL=sandbox.url,
-        BEXIO_AUTH_URL=f"{sandbox.url}/realms/bexio",
-        BEXIO_ACCESS_TOKEN=sandbox.token,
-    )
+    env = sandbox_env(fake_slack, database_url, sandbox)
     sandbox.state.faults.latency_ms = 150  # slow enough to be killed mid-import
     process = await asyncio.create_subprocess_exec(
         *BXHOURS, "sync", env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -162,13 +155,7 @@ async def test_sync_works_while_slack_cannot_be_reached(
     tmp_path: Path, fake_slack: FakeSlack, sandbox: RunningSandbox, database_url: str, db: Database
 ) -> None:
     """Issue 18 §5: the workspace this database serves is known; people are matched at a later import."""
-    env = service_env(
-        fake_slack,
-        database_url,
-        BEXIO_API_URL=sandbox.url,
-        BEXIO_AUTH_URL=f"{sandbox.url}/realms/bexio",
-        BEXIO_ACCESS_TOKEN=sandbox.token,
-    )
+    env = sandbox_env(fake_slack, database_url, sandbox)
     code, _out, err = await sync(env, tmp_path, "--json")  # once with Slack: the workspace is known
     assert code == 0, err
     env["SLACK_API_URL"] = "http://127.0.0.1:1/api/"  # nothing listens there
