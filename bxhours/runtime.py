@@ -262,6 +262,7 @@ class Runtime:
                 ),
             )
             services.home.connect = connect
+            services.home.languages = services.languages
             services.home.onboarding = OnboardingService(db, sync_status, now)
             if multi:
                 services.home.webhook_secret = installations.webhook_secret

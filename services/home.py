@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
-from core.i18n import _
+from core.i18n import _, current_language, language_scope
 from services.bexio_connect import BexioConnectService
 from services.importing.status import ConnectionView, SyncStatusService
 from services.invoicing.recent import RecentInvoice, RecentInvoices
+from services.languages import LanguageService
 from services.onboarding import Checklist, OnboardingService
 from services.people import PeopleService
 from services.week import WeekService, WeekView
@@ -32,6 +34,14 @@ class HomeData:
     """Admins, multi-workspace mode: this workspace's own ``POST /bexio/webhook/<secret>`` address."""
     onboarding: Checklist | None = None
     """Admins: the setup checklist (connected, imported, accounts, people, team invited)."""
+    language: str = "en"
+    """The language the App Home is shown in (the person's, issue 14 §2)."""
+    chosen_language: str | None = None
+    """The person's own choice (None: automatic, ``automatic_language``)."""
+    automatic_language: str | None = None
+    """What "automatic" means for them: their Slack account's language, else the workspace's."""
+    slack_language: bool = False
+    """Whether ``automatic_language`` is their Slack account's (not the workspace's)."""
 
 
 class HomeService:
@@ -53,8 +63,28 @@ class HomeService:
     public_url: str = ""
     onboarding: OnboardingService | None = None
     """Set by the composition root: the setup checklist shown to admins until it is done."""
+    languages: LanguageService | None = None
+    """Set by the composition root: the person's language, and the choice the App Home offers."""
 
     async def load(self, tenant_id: int, slack_user_id: str, week_of: date | None = None) -> HomeData:
+        """The person's App Home, its texts in their language (whoever asks for the refresh)."""
+        chosen = automatic = None
+        from_slack = False
+        if self.languages is not None:
+            chosen = await self.languages.chosen(tenant_id, slack_user_id)
+            automatic, from_slack = await self.languages.automatic(tenant_id, slack_user_id)
+        language = chosen or automatic or current_language.get()
+        with language_scope(language) as language:
+            data = await self._load(tenant_id, slack_user_id, week_of)
+        return dataclasses.replace(
+            data,
+            language=language,
+            chosen_language=chosen,
+            automatic_language=automatic,
+            slack_language=from_slack,
+        )
+
+    async def _load(self, tenant_id: int, slack_user_id: str, week_of: date | None) -> HomeData:
         person = await self.people.by_slack_id(tenant_id, slack_user_id)
         connection = await self.connection.connection(tenant_id) if self.connection is not None else None
         is_admin = await self.people.is_admin(tenant_id, slack_user_id)

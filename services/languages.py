@@ -69,6 +69,14 @@ class LanguageService:
                 return from_slack
         return await self.for_workspace(tenant_id)
 
+    async def automatic(self, tenant_id: int, slack_user_id: str) -> tuple[str, bool]:
+        """The language a person reads without a choice of their own, and whether it is their
+        Slack account's (else the workspace's): what "Automatic" in the App Home means for them."""
+        from_slack = await self._slack_language(tenant_id, slack_user_id)
+        if from_slack:
+            return from_slack, True
+        return await self.for_workspace(tenant_id), False
+
     async def for_workspace(self, tenant_id: int) -> str:
         configured = (await self.settings.load(tenant_id)).get("language")
         return normalise_language(configured) or self.default

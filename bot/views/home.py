@@ -18,18 +18,35 @@ from bot.views import (
     settings_modal,
     week,
 )
-from bot.views.blocks import Block, actions, button, context, divider, header, section
-from core.i18n import _
+from bot.views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    option,
+    section,
+    static_select,
+)
+from core.i18n import LANGUAGE_NAMES, LANGUAGES, _, language_scope
 from core.money import format_money
 from services.container import Services
 from services.home import HomeData
+
+LANGUAGE_ACTION = "home_language"
+LANGUAGE_BLOCK = "home_language"
+AUTOMATIC = "auto"
+"""The language select's value for "no choice of my own": Slack's language, else the workspace's."""
+LANGUAGE_VALUES = (AUTOMATIC, *LANGUAGES)
 
 
 async def build(
     services: Services, tenant_id: int, user_id: str, week_of: date | None = None
 ) -> dict[str, Any]:
     data = await services.home.load(tenant_id, user_id, week_of)
-    return render(data)
+    with language_scope(data.language):  # the person's, whoever asked for the refresh
+        return render(data)
 
 
 def render(data: HomeData) -> dict[str, Any]:
@@ -54,6 +71,7 @@ def render(data: HomeData) -> dict[str, Any]:
         )
     if data.invoices:
         blocks += [divider(), *invoice_blocks(data)]
+    blocks += [divider(), language_block(data)]
     if data.is_admin:
         blocks += [divider(), header(_("Admin"))]
         blocks += onboarding.blocks(data.onboarding, can_connect=data.connect_url is not None)
@@ -90,3 +108,20 @@ def invoice_blocks(data: HomeData) -> list[Block]:
         total = f" · {format_money(invoice.total)}" if invoice.total is not None else ""
         lines.append(f"*{number}* {invoice.status} — {invoice.customer}{total}")
     return [section(_("*Your invoices*") + "\n" + "\n".join(lines), block_id="home_invoices")]
+
+
+def language_block(data: HomeData) -> Block:
+    """ "Your language": Automatic (their Slack account's, else the workspace's) or one of the four."""
+    automatic_name = LANGUAGE_NAMES.get(data.automatic_language or data.language, "")
+    automatic = option(
+        _("Automatic (Slack: {language})", language=automatic_name)
+        if data.slack_language
+        else _("Automatic ({language})", language=automatic_name),
+        AUTOMATIC,
+    )
+    choices = [automatic, *(option(LANGUAGE_NAMES[code], code) for code in LANGUAGES)]
+    initial = next((o for o in choices if o["value"] == data.chosen_language), automatic)
+    select = static_select(LANGUAGE_ACTION, choices, placeholder=_("Language"), initial=initial)
+    return section(
+        _("*Your language* — what bxhours speaks to you in."), block_id=LANGUAGE_BLOCK, accessory=select
+    )
