@@ -34,17 +34,26 @@ FROM_INVOICE = Surface(
 def register(surfaces: Surfaces, deps: BotDeps) -> None:
     services = deps.services
 
+    async def workspace_language(tenant_id: int) -> str | None:
+        """The customer's language the form proposes: the workspace's (issue 14 §5)."""
+        languages = services.languages
+        return await languages.for_workspace(tenant_id) if languages is not None else None
+
     @surfaces.action(new_customer.OPEN_ACTION, admin_modal.HOME_ADMIN)
-    async def open_from_home(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def open_from_home(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int
+    ) -> None:
         await ack()
-        await client.views_open(trigger_id=payload.trigger_id(body), view=new_customer.build())
+        form = new_customer.build(language=await workspace_language(tenant_id))
+        await client.views_open(trigger_id=payload.trigger_id(body), view=form)
 
     @surfaces.action(invoice_modal.NEW_CUSTOMER_ACTION, FROM_INVOICE)
-    async def open_from_invoice(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def open_from_invoice(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int
+    ) -> None:
         await ack()
-        await client.views_push(
-            trigger_id=payload.trigger_id(body), view=new_customer.build(payload.view_id(body))
-        )
+        form = new_customer.build(payload.view_id(body), await workspace_language(tenant_id))
+        await client.views_push(trigger_id=payload.trigger_id(body), view=form)
 
     @modal_flow.on_submission(surfaces, deps, new_customer.CALLBACK_ID, FORM)
     async def create(submission: modal_flow.Submission) -> None:

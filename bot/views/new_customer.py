@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.views.blocks import Block, context, modal, option, plain, section, text_input
 from bot.views.payload import record_id
-from core.i18n import N_, _
+from core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, normalise_language
 from core.money import AmountError, parse_amount
 from core.rates import InvoiceType
 from services.invoicing.customers import NewCustomer
@@ -28,6 +28,7 @@ CITY_BLOCK = "customer_city"
 PROJECT_BLOCK = "project_name"
 PROJECT_TYPE_BLOCK = "project_invoice_type"
 PROJECT_AMOUNT_BLOCK = "project_amount"
+LANGUAGE_BLOCK = "customer_language"
 FIELD_BLOCKS = {
     "name": NAME_BLOCK,
     "email": EMAIL_BLOCK,
@@ -43,9 +44,12 @@ INVOICE_TYPES = {
 }
 
 
-def build(parent_view_id: str | None = None) -> dict[str, Any]:
+def build(parent_view_id: str | None = None, language: str | None = None) -> dict[str, Any]:
+    """The form; ``language`` (the workspace's) is the customer's language it proposes."""
     kinds = [option(_("Company"), COMPANY), option(_("Person"), PERSON)]
     types = [option(_(label), str(int(kind))) for kind, label in INVOICE_TYPES.items()]
+    languages = [option(LANGUAGE_NAMES[code], code) for code in LANGUAGES]
+    proposed = normalise_language(language) or LANGUAGES[0]
     blocks: list[Block] = [
         section(
             _("A customer that is not in bexio yet. bxhours adds it to bexio when it is first invoiced.")
@@ -68,6 +72,18 @@ def build(parent_view_id: str | None = None) -> dict[str, Any]:
         text_input(HOUSE_NUMBER_BLOCK, _("House number"), optional=True),
         text_input(POSTCODE_BLOCK, _("Postcode"), optional=True),
         text_input(CITY_BLOCK, _("City"), optional=True),
+        {
+            "type": "input",
+            "block_id": LANGUAGE_BLOCK,
+            "label": plain(_("Language of its invoices")),
+            "hint": plain(_("bexio writes the customer's documents in this language.")),
+            "element": {
+                "type": "static_select",
+                "action_id": VALUE,
+                "options": languages,
+                "initial_option": languages[LANGUAGES.index(proposed)],
+            },
+        },
         context(_("Optionally its first project, so hours can be logged on it right away:")),
         text_input(PROJECT_BLOCK, _("Project"), optional=True),
         {
@@ -127,6 +143,9 @@ def read(values: dict[str, Any]) -> tuple[NewCustomer | None, dict[str, str]]:
         invoice_type = InvoiceType(chosen_type)
     elif selected(PROJECT_TYPE_BLOCK):
         errors[PROJECT_TYPE_BLOCK] = _("Pick how the project is billed.")
+    language = selected(LANGUAGE_BLOCK)
+    if language is not None and language not in LANGUAGES:  # the payload is the sender's
+        errors[LANGUAGE_BLOCK] = _("Pick the language of the customer's invoices.")
     if errors:
         return None, errors
     return (
@@ -142,6 +161,7 @@ def read(values: dict[str, Any]) -> tuple[NewCustomer | None, dict[str, str]]:
             project_name=text(PROJECT_BLOCK),
             project_invoice_type=invoice_type,
             project_amount=amount,
+            language=language,
         ),
         {},
     )

@@ -126,6 +126,7 @@ def _contact_payload(customer: Customer, bexio_user_id: int, group_id: int | Non
         city=customer.city,
         country_id=customer.country_id,
         mail=customer.email,
+        language_id=customer.language_id,
         user_id=bexio_user_id,
         owner_id=bexio_user_id,
         contact_group_ids=frozenset({group_id}) if group_id is not None else None,

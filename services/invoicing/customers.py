@@ -26,7 +26,7 @@ from core.rates import InvoiceType
 from services.invoicing.preview import CustomerRef, customer_ref, time_rounding_of
 from services.invoicing.selection import BillableReader
 from services.settings import TenantSettings
-from storage.models import AuditLog, Customer, Project
+from storage.models import AuditLog, Customer, Language, Project
 
 MAX_CHOICES = 100
 """Slack shows at most 100 options in a select; typing narrows the list."""
@@ -150,6 +150,9 @@ class NewCustomer:
     project_name: str | None = None
     project_invoice_type: InvoiceType = InvoiceType.PER_ACTIVITY
     project_amount: Decimal | None = None
+    language: str | None = None
+    """The language of the customer's documents (``de``, ``fr``, ``it``, ``en``): bexio's language
+    of that ISO code, when bexio's languages list was imported."""
 
 
 class CustomerFormError(DomainError):
@@ -204,6 +207,7 @@ async def create_customer(
         house_number=(new.house_number or "").strip() or None,
         postcode=(new.postcode or "").strip() or None,
         city=(new.city or "").strip() or None,
+        language_id=await _bexio_language(session, new.language),
         created_in_bxhours=True,
         created_by=actor,
         active=True,
@@ -236,6 +240,18 @@ async def create_customer(
         )
     )
     return CreatedCustomer(customer.id, project_id, customer_ref(customer).label)
+
+
+async def _bexio_language(session: AsyncSession, iso_code: str | None) -> int | None:
+    """bexio's id of the language with this ISO code (None when the list was not imported)."""
+    if not iso_code:
+        return None
+    return await session.scalar(
+        select(Language.bexio_id)
+        .where(func.lower(Language.iso_639_1) == iso_code.casefold())
+        .order_by(Language.active.desc(), Language.bexio_id)
+        .limit(1)
+    )
 
 
 def _same_person(existing: Customer, new: NewCustomer) -> bool:
