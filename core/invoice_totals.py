@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.dates import month_name
-from core.i18n import in_language, normalise_language
+from core.i18n import LANGUAGES, in_language, normalise_language
 from core.invoice_lines import InvoiceLine
 from core.money import quantize_money, round_to_factor
 
@@ -70,6 +70,12 @@ def compute_totals(lines: Iterable[InvoiceLine], round_factor: Decimal) -> Invoi
         rounding_difference=total - unrounded,
         total=total,
     )
+
+
+def is_default_title(title: str, period_end: date) -> bool:
+    """Whether a title is the proposed one for this period in any language: the modal proposes it
+    before a customer (and so the customer's language) is chosen, and Slack sends it back as typed."""
+    return title.strip() in {default_title(period_end, language) for language in LANGUAGES}
 
 
 def default_title(period_end: date, language: str | None = "de") -> str:

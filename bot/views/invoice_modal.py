@@ -23,7 +23,7 @@ from bot.views.blocks import Block, actions, button, context, divider, option, p
 from bot.views.payload import record_id
 from core.i18n import N_, _, ngettext
 from core.invoice_lines import Grouping, InvoiceLine, LineKind, describe_line
-from core.invoice_totals import default_title
+from core.invoice_totals import default_title, is_default_title
 from core.money import format_amount, format_money
 from services.invoicing import DraftOutcome, Field, InvoiceRefused, Numbering
 from services.invoicing.customers import CustomerChoice
@@ -434,7 +434,10 @@ def _options_blocks(data: ModalData, preview: Preview | None) -> list[Block]:
     state = data.state
     period_end = (preview.selection.period_to if preview else None) or data.default_period_to
     title_element: dict[str, Any] = {"type": "plain_text_input", "action_id": TITLE_ACTION, "max_length": 255}
-    title_element["initial_value"] = state.title or default_title(period_end, data.document_language)
+    proposed = default_title(period_end, data.document_language)
+    title_element["initial_value"] = (
+        state.title if state.title and not is_default_title(state.title, period_end) else proposed
+    )
     payment_element = {
         "type": "number_input",
         "action_id": PAYMENT_ACTION,

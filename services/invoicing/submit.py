@@ -25,7 +25,7 @@ from core.clock import to_local
 from core.errors import DomainError
 from core.i18n import _
 from core.invoice_lines import Grouping, InvoiceLine, too_many_lines
-from core.invoice_totals import default_title
+from core.invoice_totals import default_title, is_default_title
 from services.invoicing.document_language import document_language
 from services.invoicing.numbering import bexio_numbers_automatically, next_own_number, numbering_problem
 from services.invoicing.preview import Preview, build_preview
@@ -317,7 +317,12 @@ class Submitter:
 
 
 def _title(typed: str | None, period_end: date, language: str) -> str:
-    return (typed or "").strip() or default_title(period_end, language)
+    """What was typed, else the proposed title in the customer's language — also when what came
+    back is a proposal made in another language before the customer was chosen."""
+    title = (typed or "").strip()
+    if not title or is_default_title(title, period_end):
+        return default_title(period_end, language)
+    return title
 
 
 def _person(created_by: str | None) -> str:

@@ -189,9 +189,9 @@ async def test_a_new_french_customer_is_created_in_french_and_invoiced_in_french
     await modal.choose(
         invoice_modal.TO_BLOCK, invoice_modal.TO_ACTION, to_day, selected_date=last.isoformat()
     )
-    # The modal keeps the title it showed before the customer was chosen (the workspace's
-    # language): left empty, the draft gets the default title in the customer's language.
-    await modal.submit(**{invoice_modal.TITLE_BLOCK: text_value(None)})
+    # Submitted as shown: the title the modal proposed before the customer was chosen (in the
+    # workspace's language) is still a proposal, so the draft gets the customer's language.
+    await modal.submit()
     assert "created" in invoice_flow._texts(await modal.result())
     [created] = sandbox.state.calls_to("POST", "/2.0/contact")
     assert created.json_body["language_id"] == 2
