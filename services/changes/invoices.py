@@ -22,11 +22,12 @@ from sqlalchemy import select
 
 from bexio.errors import BexioNotFound
 from bexio.models import Invoice as BexioInvoice
-from core.i18n import _, ngettext
+from core.i18n import _, language_scope, ngettext
 from core.invoice_status import CANCELLED, invoice_status_label
 from services.bexio_access import BexioAccess
 from services.invoicing.items import MovedItems, move_items
 from services.invoicing.selection import BILLED, OPEN, RESERVED
+from services.languages import LanguageService
 from services.notifier import Notifier
 from storage.db import Database
 from storage.models import AuditLog, Invoice
@@ -51,12 +52,19 @@ class InvoiceRefresh:
 
 class InvoiceChanges:
     def __init__(
-        self, db: Database, bexio: BexioAccess, notifier: Notifier, now: Callable[[], datetime]
+        self,
+        db: Database,
+        bexio: BexioAccess,
+        notifier: Notifier,
+        now: Callable[[], datetime],
+        languages: LanguageService | None = None,
     ) -> None:
         self.db = db
         self.bexio = bexio
         self.notifier = notifier
         self.now = now
+        self.languages = languages
+        """The DM about a deleted or cancelled invoice speaks its recipient's language."""
 
     async def refresh_invoice(self, tenant_id: int, bexio_id: int) -> InvoiceRefresh:
         """Re-read one of our drafts (one bexio call) and record what changed there."""
@@ -146,7 +154,13 @@ class InvoiceChanges:
     ) -> None:
         try:
             if ended is not None and released is not None:
-                await self.notifier.direct_message(person, released_text(label, ended, released))
+                language = await self.languages.for_person(tenant_id, person) if self.languages else None
+                if language is None:
+                    text = released_text(label, ended, released)
+                else:
+                    with language_scope(language):
+                        text = released_text(label, ended, released)
+                await self.notifier.direct_message(person, text)
             await self.notifier.refresh_home(tenant_id, person)
         except Exception:  # telling people must never undo or repeat what was recorded
             log.exception("could not tell %s that invoice %s is now %s", person, label, status_label)

@@ -32,11 +32,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import _
+from core.i18n import _, current_language, language_scope
 from services.importing.errors import ImportFailed
 from services.importing.service import ImportService, ProgressCallback
 from services.importing.status import INTERRUPTED, RunView, expire_lapsed_runs, run_view
 from services.importing.summary import ImportProgress, ImportSummary
+from services.languages import LanguageService
 from services.notifier import MessageRef, Notifier
 from storage.db import Database
 from storage.jobs import QUEUED, RUNNING, ClaimedJob, JobQueue
@@ -99,6 +100,7 @@ class SyncRunService:
         *,
         progress_interval: float = 2.0,
         run_lease: timedelta = RUN_LEASE,
+        languages: LanguageService | None = None,
     ) -> None:
         self.db = db
         self.queue = queue
@@ -108,6 +110,9 @@ class SyncRunService:
         self.now = now
         self.progress_interval = progress_interval
         self.run_lease = run_lease
+        self.languages = languages
+        """An import speaks the language of the person who started it: its progress, summary and
+        failure reasons are written for them (the CLI's, and without a LanguageService: the job's)."""
 
     # -- starting -------------------------------------------------------------------------------
 
@@ -237,6 +242,11 @@ class SyncRunService:
         run = await self._start(job.tenant_id, run_id, job.id)
         if run is None:
             return {"run_id": run_id, "skipped": "already done or superseded"}
+        with language_scope(await self._language_of(job.tenant_id, run.started_by)):
+            return await self._run(job, run, started)
+
+    async def _run(self, job: ClaimedJob, run: SyncRun, started: float) -> dict[str, Any]:
+        run_id = run.id
         message = ProgressMessage(
             self.notifier,
             self.messages,
@@ -265,6 +275,15 @@ class SyncRunService:
             await self._refresh_home(job.tenant_id, run.started_by)
         seconds = log_import(job.tenant_id, run_id, started, summary=summary)
         return {"run_id": run_id, "changed": summary.changed, "seconds": round(seconds, 3)}
+
+    async def _language_of(self, tenant_id: int, started_by: str | None) -> str:
+        if self.languages is None or not started_by or started_by == CLI:
+            return current_language.get()
+        try:
+            return await self.languages.for_person(tenant_id, started_by)
+        except Exception:  # a language lookup must never stop an import
+            log.warning("could not tell the language of %s", started_by, exc_info=True)
+            return current_language.get()
 
     async def _start(self, tenant_id: int, run_id: int, job_id: int) -> SyncRun | None:
         """Mark the run running (again, after a crash or an admin's retry); None if there is
