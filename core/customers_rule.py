@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from core.i18n import _, ngettext
+
 CUSTOMER_TAG_THRESHOLD = 10
 DEFAULT_CATEGORY_NAMES = "Kunden, Customers, Clients, Clienti"
 
@@ -85,21 +87,32 @@ def decide_customer_rule(
             tagged += 1
     shown = " / ".join(f"“{name}”" for name in group_names)
     if not category:
-        listed = ", ".join(parse_category_names(category_names)) or "(none configured)"
-        reason = (
-            f"No contact group is named {listed}, so every non-archived contact ({total}) is a customer "
-            "(set `customer_category` to the name of your customers group)."
+        listed = ", ".join(parse_category_names(category_names)) or _("(none configured)")
+        reason = _(
+            "No contact group is named {listed}, so every non-archived contact ({total}) is a customer "
+            "(set `customer_category` to the name of your customers group).",
+            listed=listed,
+            total=total,
         )
         return CustomerRule("no-category", group_ids, group_names, 0, reason, total)
     if tagged < CUSTOMER_TAG_THRESHOLD:
-        counted = "1 contact is" if tagged == 1 else f"{tagged} contacts are"
-        reason = (
-            f"Only {counted} in {shown} (fewer than {CUSTOMER_TAG_THRESHOLD}), "
-            f"so every non-archived contact ({total}) is a customer."
+        reason = ngettext(
+            "Only {n} contact is in {shown} (fewer than {threshold}), "
+            "so every non-archived contact ({total}) is a customer.",
+            "Only {n} contacts are in {shown} (fewer than {threshold}), "
+            "so every non-archived contact ({total}) is a customer.",
+            tagged,
+            shown=shown,
+            threshold=CUSTOMER_TAG_THRESHOLD,
+            total=total,
         )
         return CustomerRule("all", group_ids, group_names, tagged, reason, total)
-    reason = (
-        f"{tagged} contacts are in {shown} ({CUSTOMER_TAG_THRESHOLD} or more), "
-        f"so only they are customers, not the other {total - tagged}."
+    reason = _(
+        "{tagged} contacts are in {shown} ({threshold} or more), "
+        "so only they are customers, not the other {others}.",
+        tagged=tagged,
+        shown=shown,
+        threshold=CUSTOMER_TAG_THRESHOLD,
+        others=total - tagged,
     )
     return CustomerRule("tagged", group_ids, group_names, tagged, reason, total)

@@ -13,30 +13,38 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from core.i18n import N_, _
+
 Kind = Literal["command", "action", "options", "view", "event"]
 
-NO_USER = "Slack did not say who sent this, so bxhours did nothing. Please try again."
-NUL = (
+NO_USER = N_("Slack did not say who sent this, so bxhours did nothing. Please try again.")
+NUL = N_(
     "What you sent contains a NUL character (\\0), which no text in bxhours can hold, so nothing "
     "was saved. Remove it — it usually comes with text pasted from another program — and send it again."
 )
-DAMAGED = (
+DAMAGED = N_(
     "That request arrived damaged ({what}), so bxhours did nothing. "
     "If it came from a button, the message may be out of date — run the command again."
 )
 
 
 class PayloadError(Exception):
-    """A request that cannot be acted on; ``message`` is for the person, ``detail`` for the log."""
+    """A request that cannot be acted on; ``message`` is for the person (in the language spoken
+    when it is read), ``detail`` for the log."""
 
-    def __init__(self, message: str, detail: str = "") -> None:
+    def __init__(self, message: str, detail: str = "", **params: object) -> None:
         super().__init__(detail or message)
-        self.message = message
+        self.text = message
+        self.params = params
         self.detail = detail or message
+
+    @property
+    def message(self) -> str:
+        return _(self.text, **self.params)
 
 
 def damaged(what: str) -> PayloadError:
-    return PayloadError(DAMAGED.format(what=what), what)
+    return PayloadError(DAMAGED, what, what=what)
 
 
 def normalize(body: dict[str, Any], kind: Kind) -> str | None:
