@@ -50,7 +50,7 @@ from bot.workspace_setup import WorkspaceSetup
 from bxhours.commands import CommandError
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
-from core.i18n import language_scope
+from core.i18n import current_language, language_scope
 from services.bexio_access import BexioAccess, BexioConfig
 from services.bexio_connect import RECONNECT_REASON, BexioConnectService, TicketSeal
 from services.changes import ChangeProcessor, ChangeRefused, InvoiceChanges
@@ -194,7 +194,12 @@ class Runtime:
             directory = SlackDirectory(slack)
             importer = ImportService(db, bexio, tenant_settings, tenants.repo, sync_status, now, directory)
             week = WeekService(db, now, settings.bxhours_timezone)
-            sync_runs = SyncRunService(db, queue, importer, notifier, SlackImportMessages(), now)
+            languages = LanguageService(
+                db, tenant_settings, now, default=settings.bxhours_language, locales=directory
+            )
+            sync_runs = SyncRunService(
+                db, queue, importer, notifier, SlackImportMessages(), now, languages=languages
+            )
             workspaces = WorkspaceService(
                 installations, queue, now, keep_days=settings.delete_after_uninstall_days
             )
@@ -250,16 +255,16 @@ class Runtime:
                     tenant_settings,
                     people,
                     bexio.client,
-                    SlackInvoiceReporter(slack, notifier),
+                    SlackInvoiceReporter(slack, notifier, languages),
                     now,
                     settings.bxhours_timezone,
                 ),
-                changes=ChangeProcessor(db, importer, InvoiceChanges(db, bexio, notifier, now), sync_status),
+                changes=ChangeProcessor(
+                    db, importer, InvoiceChanges(db, bexio, notifier, now, languages), sync_status
+                ),
                 workspaces=workspaces,
                 connect=connect,
-                languages=LanguageService(
-                    db, tenant_settings, now, default=settings.bxhours_language, locales=directory
-                ),
+                languages=languages,
             )
             services.home.connect = connect
             services.home.languages = services.languages
@@ -435,7 +440,10 @@ async def tell_admins_to_reconnect(services: Services, tenant_id: int, reason: s
     assert connect is not None
     for admin in await services.people.admins(tenant_id):
         try:
-            text, blocks = reconnect_message(reason, connect.connect_link(tenant_id, admin))
+            languages = services.languages  # each admin reads it in their own language
+            language = await languages.for_person(tenant_id, admin) if languages else current_language.get()
+            with language_scope(language):
+                text, blocks = reconnect_message(reason, connect.connect_link(tenant_id, admin))
             await services.notifier.direct_message(admin, text, blocks)
         except Exception:  # one admin we cannot reach must not keep the others from hearing
             log.warning("could not tell admin %s that bexio must be reconnected", admin, exc_info=True)
