@@ -22,6 +22,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from core.durations import hours_decimal
+from core.i18n import _
 from core.money import format_amount, quantize_money
 from core.rates import InvoiceType, missing_activity_rate, missing_person_rate, missing_project_rate
 from core.taxes import Tax, TaxSelectionError, select_tax
@@ -150,7 +151,7 @@ def describe_line(line: InvoiceLine) -> str:
     if line.kind is LineKind.HOURS:
         hours = f"{format_amount(line.quantity)} {HOURS_UNIT}"
         if line.unit_price == 0:
-            return f"{line.text} · {hours} · no hourly rate"
+            return _("{line} · {hours} · no hourly rate", line=line.text, hours=hours)
         return f"{line.text} · {hours} × {format_amount(line.unit_price)} = {format_amount(line.amount)}"
     if line.kind is LineKind.TEXT:
         return line.text
@@ -161,8 +162,17 @@ def too_many_lines(count: int, grouping: Grouping) -> str | None:
     """The reason a draft with `count` lines is refused, or None when it is fine."""
     if count <= MAX_INVOICE_LINES:
         return None
-    coarser = "" if grouping is Grouping.BY_ACTIVITY else " — group by activity instead"
-    return f"{count} lines are more than the {MAX_INVOICE_LINES} an invoice can hold{coarser}."
+    if grouping is Grouping.BY_ACTIVITY:
+        return _(
+            "{count} lines are more than the {limit} an invoice can hold.",
+            count=count,
+            limit=MAX_INVOICE_LINES,
+        )
+    return _(
+        "{count} lines are more than the {limit} an invoice can hold — group by activity instead.",
+        count=count,
+        limit=MAX_INVOICE_LINES,
+    )
 
 
 class _TaxBook:
@@ -274,7 +284,7 @@ class _Builder:
         # One fixed line per project whatever the grouping, so its key is the project's.
         identity = ("f", latest.project_id)
         self._fixed[identity] = [latest]
-        tax, _ = self._taxes.select(latest.tax_kind, latest.day)
+        tax, _label = self._taxes.select(latest.tax_kind, latest.day)
         if isinstance(tax, Tax):
             self._tax[identity] = tax
         else:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum, IntEnum
 
+from core.i18n import _
 from core.money import quantize_money
 
 
@@ -75,22 +76,34 @@ def resolve_rate(
 
 def missing_activity_rate(activity_name: str) -> str:
     command = _settings_command(f"activity_rate:{activity_name}")
-    return f"{activity_name} has no hourly rate — set one in bexio (Business activities) or with {command}"
+    return _(
+        "{activity} has no hourly rate — set one in bexio (Business activities) or with {command}",
+        activity=activity_name,
+        command=command,
+    )
 
 
 def missing_person_rate(person_email: str | None) -> str:
     if person_email is None:
-        return (
+        return _(
             "This person has no e-mail address in bexio, so no per-employee rate can be set — "
             "add it in bexio, import again, then set `person_rate:<e-mail>`"
         )
     command = _settings_command(f"person_rate:{person_email}")
-    return f"{person_email} has no hourly rate (bexio keeps no per-employee rates) — set one with {command}"
+    return _(
+        "{email} has no hourly rate (bexio keeps no per-employee rates) — set one with {command}",
+        email=person_email,
+        command=command,
+    )
 
 
 def missing_project_rate(project_name: str | None) -> str:
-    subject = project_name or "The project"
-    return f"{subject} is billed per project but has no hourly rate — enter the project rate in bexio"
+    if project_name is None:
+        return _("The project is billed per project but has no hourly rate — enter the project rate in bexio")
+    return _(
+        "{project} is billed per project but has no hourly rate — enter the project rate in bexio",
+        project=project_name,
+    )
 
 
 def _settings_command(key: str) -> str:

@@ -155,6 +155,21 @@ async def wait_for_people(db: Database, tenant_id: int) -> None:
     raise AssertionError(f"tenant {tenant_id} imported nobody")
 
 
+async def wait_for_imports(db: Database, tenant_id: int) -> None:
+    """Until no import of the tenant is queued or running (the first one starts by itself)."""
+    from storage.models import SyncRun
+
+    for _ in range(1200):
+        async with db.session(tenant_id) as session:
+            busy = await session.scalar(
+                select(func.count()).select_from(SyncRun).where(SyncRun.status.in_(("queued", "running")))
+            )
+        if not busy:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"tenant {tenant_id}'s import did not finish")
+
+
 async def install_and_connect_both(stack: HostedStack, browser: Browser, db: Database) -> Connected:
     await install(stack, browser, ALPEN, ANDREA)
     await install(stack, browser, SEE, RETO)
@@ -165,4 +180,6 @@ async def install_and_connect_both(stack: HostedStack, browser: Browser, db: Dat
     alpen, see = await tenant_of(db, ALPEN), await tenant_of(db, SEE)
     await wait_for_people(db, alpen)
     await wait_for_people(db, see)
+    await wait_for_imports(db, alpen)
+    await wait_for_imports(db, see)
     return Connected(stack, browser, alpen, see)
