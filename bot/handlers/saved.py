@@ -17,21 +17,23 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from core.i18n import N_, _, current_language
+
 _PENDING = "bxhours_saving"
 
 WHAT = {
-    "time_entries": "your hours",
-    "expenses": "your expense",
-    "invoices": "the invoice",
-    "invoice_lines": "the invoice",
-    "customers": "the customer",
-    "projects": "the customer's project",
-    "tenant_settings": "the settings",
-    "activities": "the account mapping",
-    "expense_categories": "the account mapping",
-    "users": "the link",
-    "sync_runs": "the import request",
-    "jobs": "the request",
+    "time_entries": N_("your hours"),
+    "expenses": N_("your expense"),
+    "invoices": N_("the invoice"),
+    "invoice_lines": N_("the invoice"),
+    "customers": N_("the customer"),
+    "projects": N_("the customer's project"),
+    "tenant_settings": N_("the settings"),
+    "activities": N_("the account mapping"),
+    "expense_categories": N_("the account mapping"),
+    "users": N_("the link"),
+    "sync_runs": N_("the import request"),
+    "jobs": N_("the request"),
 }
 """The tables whose rows are someone's deliberate change, and how to name that change."""
 INCIDENTAL = frozenset({"audit_log"})
@@ -53,7 +55,18 @@ class Ledger:
             self.saved.append(what)
 
     def describe(self) -> str:
+        """In English, for the log."""
         return _joined(self.saved)
+
+    def said(self) -> str:
+        """In the person's language: "your hours and the invoice", "vos heures et la facture"."""
+        items = [_(what) for what in self.saved]
+        language = current_language.get()
+        if language == "en":
+            return _joined(items)
+        from babel.lists import format_list
+
+        return format_list(items, locale=language)
 
 
 LEDGER: ContextVar[Ledger | None] = ContextVar("bxhours_request_ledger", default=None)

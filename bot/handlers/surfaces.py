@@ -350,17 +350,19 @@ class Surfaces:
         await self._ack_blank(kind, args)
         if tell is not None:
             await tell(
-                text=saved_but_failed_text(ledger.describe(), reference),
+                text=saved_but_failed_text(ledger.said(), reference),
                 response_type="ephemeral",
                 replace_original=False,
             )
 
 
 def saved_but_failed_text(what: str, reference: str) -> str:
-    return (
-        f"✓ {what[:1].upper()}{what[1:]}: saved. Something went wrong after that, so you may not see "
-        "the usual confirmation or your App Home may be behind — there is no need to do it again. "
-        f"If something looks wrong, give an admin this reference: `{reference}`."
+    return _(
+        "✓ {what}: saved. Something went wrong after that, so you may not see the usual confirmation "
+        "or your App Home may be behind — there is no need to do it again. If something looks wrong, "
+        "give an admin this reference: `{reference}`.",
+        what=what[:1].upper() + what[1:],
+        reference=reference,
     )
 
 
