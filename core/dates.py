@@ -9,7 +9,7 @@ import re
 from datetime import date, timedelta
 
 from core.errors import DomainError, quote_input
-from core.i18n import N_, _
+from core.i18n import N_, SOURCE_LANGUAGE, _, current_language
 
 WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 Language = str
@@ -133,9 +133,18 @@ def parse_iso_date(text: str) -> date:
 
 
 def format_day(d: date) -> str:
-    """`Mon 23.11.` — short enough for a confirmation line, fixed English weekday names
-    (not the server locale's)."""
-    return f"{WEEKDAY_ABBREVIATIONS[d.weekday()]} {d.day:02d}.{d.month:02d}."
+    """`Mon 23.11.` in English (fixed names, not the server locale's); in the reader's language
+    otherwise, with Swiss CLDR names: `Mo 23.11.`, `lun. 23.11.`, `lun 23.11.` (issue 14 §3)."""
+    language = current_language.get()
+    if language == SOURCE_LANGUAGE:
+        weekday = WEEKDAY_ABBREVIATIONS[d.weekday()]
+    else:
+        from babel.dates import get_day_names
+
+        weekday = str(
+            get_day_names("abbreviated", context="stand-alone", locale=f"{language}_CH")[d.weekday()]
+        )
+    return f"{weekday} {d.day:02d}.{d.month:02d}."
 
 
 def week_bounds(d: date) -> tuple[date, date]:

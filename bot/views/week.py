@@ -11,8 +11,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from babel.dates import get_day_names
-
 from bot.views.blocks import (
     Block,
     actions,
@@ -31,7 +29,7 @@ from bot.views.payload import record_id
 from core.dates import format_day
 from core.durations import format_duration
 from core.entry_rules import EARLIEST_DAY
-from core.i18n import SOURCE_LANGUAGE, _, current_language
+from core.i18n import _
 from core.money import format_money
 from services.week import WeekItem, WeekView
 
@@ -112,11 +110,7 @@ def blocks(week: WeekView, *, budget: int) -> list[Block]:
 
 def day_label(day: date) -> str:
     """`Mon 23.11.` in English (as ``format_day``), `Mo 23.11.`, `lun. 23.11.`, `lun 23.11.`."""
-    language = current_language.get()
-    if language == SOURCE_LANGUAGE:
-        return format_day(day)
-    weekday = get_day_names("abbreviated", context="stand-alone", locale=f"{language}_CH")[day.weekday()]
-    return f"{weekday} {day.day:02d}.{day.month:02d}."
+    return format_day(day)
 
 
 def _navigation(week: WeekView) -> Block:

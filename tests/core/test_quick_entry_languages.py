@@ -92,3 +92,15 @@ def test_expenses_take_day_words_too() -> None:
 )
 def test_units_in_every_language(text: str, minutes: int) -> None:
     assert parse_duration(text) == minutes
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("en", "Sat 05.12."), ("de", "Sa 05.12."), ("fr", "sam. 05.12."), ("it", "sab 05.12.")],
+)
+def test_the_day_a_reply_shows_is_in_the_readers_language(language: str, shown: str) -> None:
+    from core.dates import format_day
+    from core.i18n import language_scope
+
+    with language_scope(language):
+        assert format_day(TODAY) == shown
