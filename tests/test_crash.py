@@ -25,12 +25,12 @@ from urllib.parse import urlencode
 import aiohttp
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bxhours.fakes.master_data import seed_master_data
 from bxhours.fakes.slack_api import FakeSlack
 from storage.db import Database
-from storage.models import TimeEntry, User
+from storage.models import SlackRequest, TimeEntry, User
 from storage.tenants import TenantRepository
 from tests.processes import BXHOURS, free_port, service_env
 
@@ -117,6 +117,17 @@ async def _healthy(port: int, process: asyncio.subprocess.Process, log: Path) ->
     raise AssertionError("serve did not become healthy")
 
 
+async def _open_requests(db: Database) -> int:
+    """Slack requests the inbox has not marked finished yet."""
+    async with db.system_session() as session:
+        return int(
+            await session.scalar(
+                select(func.count()).select_from(SlackRequest).where(SlackRequest.status == "pending")
+            )
+            or 0
+        )
+
+
 async def _notes(db: Database, tenant_id: int) -> Counter[str]:
     async with db.session(tenant_id) as session:
         return Counter(await session.scalars(select(TimeEntry.note)))
@@ -190,7 +201,9 @@ async def test_every_acknowledged_command_survives_kill_9(
             if all(notes[f"crash {n}"] == 1 and answered(n) for n in acknowledged):
                 break
             await asyncio.sleep(0.5)
-        await asyncio.sleep(1)  # anything that would run twice has had time to
+        # Anything that would run twice runs while requests are still open: wait until none is.
+        while time.monotonic() < deadline and await _open_requests(db):
+            await asyncio.sleep(0.2)
         second.send_signal(signal.SIGTERM)
         await asyncio.wait_for(second.wait(), 30)
 

@@ -36,9 +36,13 @@ class TryUp:
     app: int
     folder: Path
     output: list[str]
+    reader: threading.Thread | None = None
+    """Collects ``output`` until the process closes its output."""
 
 
-def _read_until(process: subprocess.Popen[str], marker: str, output: list[str], timeout: float) -> None:
+def _read_until(
+    process: subprocess.Popen[str], marker: str, output: list[str], timeout: float
+) -> threading.Thread:
     """Collect the output on a thread (a pipe read with select and readline loses buffered lines)."""
     assert process.stdout is not None
     stream = process.stdout
@@ -50,7 +54,8 @@ def _read_until(process: subprocess.Popen[str], marker: str, output: list[str], 
             if marker in line:
                 found.set()
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     deadline = time.monotonic() + timeout
     while not found.wait(0.1):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -58,6 +63,7 @@ def _read_until(process: subprocess.Popen[str], marker: str, output: list[str], 
             break
     if not found.is_set():
         raise AssertionError(f"no {marker!r} from `bxhours try up`:\n{''.join(output)}")
+    return reader
 
 
 def _listening(port: int) -> bool:
@@ -84,7 +90,7 @@ def try_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TryUp]:
     )
     running = TryUp(process, sandbox, slack, app, folder, [])
     try:
-        _read_until(process, READY, running.output, START_TIMEOUT)
+        running.reader = _read_until(process, READY, running.output, START_TIMEOUT)
         yield running
     finally:
         if process.poll() is None:
@@ -160,9 +166,8 @@ def test_ctrl_c_stops_all_three(try_up: TryUp) -> None:
         assert _listening(port)
     os.killpg(try_up.process.pid, signal.SIGINT)
     assert try_up.process.wait(timeout=30) == 0
-    deadline = time.monotonic() + 5
-    while not any("Stopped." in line for line in try_up.output) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert try_up.reader is not None
+    try_up.reader.join(timeout=5)  # the process exited: its output ends, and so does the reader
     assert any("Stopped." in line for line in try_up.output), "".join(try_up.output)
     for port in (try_up.sandbox, try_up.slack, try_up.app):
         assert not _listening(port)
