@@ -24,7 +24,7 @@ from bot.slack_oauth import (
     InstallFlow,
     SqlInstallationStore,
     SqlStateStore,
-    _saved_key,
+    saved_key,
 )
 from bot.views.pages import page
 from core.i18n import N_, _
@@ -131,7 +131,7 @@ class ConnectRoutes:
         """Bolt's success callback: the installation is stored; start the workspace's setup."""
         installation = args.installation
         assert self.install_store is not None and self.state_store is not None
-        tenant_id = self.install_store.saved.pop(_saved_key(installation), None)
+        tenant_id = self.install_store.saved.pop(saved_key(installation), None)
         if tenant_id is None:  # pragma: no cover - Bolt saves before it calls us
             return _html(
                 500, page(_("Something went wrong"), [_("The installation was not stored. Try again.")])

@@ -13,6 +13,7 @@ never spend the same single-use refresh token.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncF
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.request.internals import extract_enterprise_id, extract_is_enterprise_install, extract_team_id
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -116,7 +118,7 @@ class SqlInstallationStore(AsyncInstallationStore):
     async def async_save(self, installation: Installation) -> None:
         tenant_id = await self.repo.save(installation_record(installation))
         self.clients.forget(tenant_id)
-        self.saved[_saved_key(installation)] = tenant_id
+        self.saved[saved_key(installation)] = tenant_id
         log.info(
             "installed in Slack workspace %s%s (tenant %s)",
             installation.team_id or "-",
@@ -181,7 +183,7 @@ class SqlInstallationStore(AsyncInstallationStore):
             self.clients.forget(found.tenant_id)
 
 
-def _saved_key(installation: Installation) -> str:
+def saved_key(installation: Installation) -> str:
     return f"{installation.enterprise_id}:{installation.team_id}:{installation.user_id}"
 
 
@@ -234,8 +236,6 @@ class SlackClients:
         self.client_secret = client_secret
         self._clients: dict[int, tuple[str, AsyncWebClient, float]] = {}
         self._oauth = AsyncWebClient(base_url=api_url)
-        import time
-
         self._clock = clock or time.monotonic
 
     @property
@@ -394,3 +394,36 @@ def bolt_authorize(clients: SlackClients) -> Callable[..., Awaitable[Any]]:
         )
 
     return authorize
+
+
+class TenantResolver:
+    """Multi-workspace mode: which tenant a verified Slack request is for (cached for a few seconds)."""
+
+    TTL = 10.0
+
+    def __init__(self, installations: InstallationRepository) -> None:
+        self.installations = installations
+        self._cache: dict[tuple[str | None, str | None, bool], tuple[int, float]] = {}
+
+    async def tenant_of(self, body: dict[str, Any]) -> int | None:
+        key = (
+            extract_team_id(body),
+            extract_enterprise_id(body),
+            bool(extract_is_enterprise_install(body)),
+        )
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is not None and now - cached[1] < self.TTL:
+            return cached[0]
+        found = await self.installations.find(
+            team_id=key[0], enterprise_id=key[1], is_enterprise_install=key[2]
+        )
+        if found is None:
+            return None  # not cached: a workspace that installs now is served at its next request
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key] = (found.tenant_id, now)
+        return found.tenant_id
+
+    def forget(self) -> None:
+        self._cache.clear()

@@ -7,11 +7,7 @@ environment itself and tests can assemble the same graph around a fake Slack and
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +35,7 @@ from bot.slack_oauth import (
     SqlInstallationStore,
     SqlStateStore,
     TenantBoundClient,
+    TenantResolver,
     bolt_authorize,
     install_flow,
 )
@@ -76,7 +73,7 @@ from services.tenants import TenantService
 from services.time_entries import TimeEntryService
 from services.week import WeekService
 from services.workspaces import WORKSPACE_SETUP, WorkspaceService
-from storage.crypto import TokenCipher, load_or_create_sqlite_key
+from storage.crypto import TokenCipher, derive_key, load_or_create_sqlite_key
 from storage.db import Database
 from storage.inbox import InboxStore
 from storage.installations import InstallationRepository
@@ -525,51 +522,6 @@ def _warn_ignored_in_multi_workspace_mode(settings: Settings) -> None:
                 "each workspace has its own admins, webhook secret and bexio connection",
                 variable,
             )
-
-
-def derive_key(encryption_key: str, purpose: bytes) -> bytes:
-    """A Fernet key for one purpose, derived from BXHOURS_ENCRYPTION_KEY (keys are never reused)."""
-    digest = hmac.new(encryption_key.encode(), purpose, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest)
-
-
-class TenantResolver:
-    """Multi-workspace mode: which tenant a verified Slack request is for (cached for a few seconds)."""
-
-    TTL = 10.0
-
-    def __init__(self, installations: InstallationRepository) -> None:
-        self.installations = installations
-        self._cache: dict[tuple[str | None, str | None, bool], tuple[int, float]] = {}
-
-    async def tenant_of(self, body: dict[str, Any]) -> int | None:
-        from slack_bolt.request.internals import (
-            extract_enterprise_id,
-            extract_is_enterprise_install,
-            extract_team_id,
-        )
-
-        key = (
-            extract_team_id(body),
-            extract_enterprise_id(body),
-            bool(extract_is_enterprise_install(body)),
-        )
-        now = time.monotonic()
-        cached = self._cache.get(key)
-        if cached is not None and now - cached[1] < self.TTL:
-            return cached[0]
-        found = await self.installations.find(
-            team_id=key[0], enterprise_id=key[1], is_enterprise_install=key[2]
-        )
-        if found is None:
-            return None  # not cached: a workspace that installs now is served at its next request
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[key] = (found.tenant_id, now)
-        return found.tenant_id
-
-    def forget(self) -> None:
-        self._cache.clear()
 
 
 def bexio_config(settings: Settings) -> BexioConfig:

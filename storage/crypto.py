@@ -8,6 +8,9 @@ start so that a single-machine install needs no set-up.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import os
 from pathlib import Path
@@ -38,6 +41,13 @@ class TokenCipher:
             raise EncryptionKeyError(
                 "a stored token cannot be decrypted: BXHOURS_ENCRYPTION_KEY differs from the key it was saved with"
             ) from exc
+
+
+def derive_key(encryption_key: str, purpose: bytes) -> bytes:
+    """A Fernet key for one purpose (sealed buttons, connect links), derived from
+    BXHOURS_ENCRYPTION_KEY: one secret to manage, and no key used for two things."""
+    digest = hmac.new(encryption_key.encode(), purpose, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest)
 
 
 def generate_key() -> str:

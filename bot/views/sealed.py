@@ -12,9 +12,6 @@ rules (``core.entry_rules``) when it is stored, like everything else.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import zlib
 from typing import Any
@@ -22,6 +19,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 from bot.views.payload import PayloadError
+from storage.crypto import derive_key
 
 MAX_AGE_SECONDS = 24 * 3600
 """A choice is answered within minutes; a day leaves room for a lunch break, not for a replay."""
@@ -33,8 +31,7 @@ STALE = "That button is out of date or was not made for you, so nothing was logg
 
 class ChoiceSeal:
     def __init__(self, key: str) -> None:
-        derived = hmac.new(key.encode(), _CONTEXT, hashlib.sha256).digest()
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+        self._fernet = Fernet(derive_key(key, _CONTEXT))
 
     def seal(self, payload: dict[str, Any], *, user_id: str) -> str:
         plain = json.dumps({"u": user_id, "p": payload}, ensure_ascii=False, separators=(",", ":"))
