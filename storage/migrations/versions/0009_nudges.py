@@ -1,0 +1,23 @@
+"""reminders, timers and weekly summaries
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-05 10:10:00
+
+Reserved for issue 17.
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
