@@ -6,7 +6,7 @@ are never swallowed by accident; a token that has a date's form but no such day
 """
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from core.errors import DomainError, quote_input
 from core.i18n import N_, SOURCE_LANGUAGE, _, current_language
@@ -145,6 +145,17 @@ def format_day(d: date) -> str:
             get_day_names("abbreviated", context="stand-alone", locale=f"{language}_CH")[d.weekday()]
         )
     return f"{weekday} {d.day:02d}.{d.month:02d}."
+
+
+def format_date(d: date) -> str:
+    """`05.12.2026`: a date standing alone in what people read, in every language (issue 14 §3 —
+    bexio's Swiss convention, not Babel's locale default; by hand, as strftime is locale-bound)."""
+    return f"{d.day:02d}.{d.month:02d}.{d.year:04d}"
+
+
+def format_date_time(moment: datetime) -> str:
+    """`05.12.2026 14:30` for a local date and time (the caller converts to the company's zone)."""
+    return f"{format_date(moment.date())} {moment.hour:02d}:{moment.minute:02d}"
 
 
 def week_bounds(d: date) -> tuple[date, date]:

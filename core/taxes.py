@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from core.errors import DomainError
+from core.dates import format_date
+from core.errors import DomainError, quote_input
+from core.i18n import _
 
 SALES_TAX = "sales_tax"
 _KIND = re.compile(r"[A-Za-z]+")
@@ -59,7 +61,9 @@ def select_tax(kind: str, taxes: Sequence[Tax], day: date) -> Tax:
     try:
         wanted = tax_kind(kind)
     except ValueError as exc:
-        raise TaxSelectionError(f"{kind!r} is not a bexio tax code — use one like UN81 or UR26.") from exc
+        raise TaxSelectionError(
+            _("{typed} is not a bexio tax code — use one like UN81 or UR26.", typed=quote_input(kind))
+        ) from exc
     valid = [
         t for t in taxes if t.type == SALES_TAX and _kind_or_none(t.code) == wanted and is_valid_on(t, day)
     ]
@@ -72,16 +76,25 @@ def select_tax(kind: str, taxes: Sequence[Tax], day: date) -> Tax:
         return max(
             active, key=lambda t: (t.end_year is not None, t.start_year or 0, t.start_month or 0, t.bexio_id)
         )
-    shown_day = day.strftime("%d.%m.%Y")
+    shown_day = format_date(day)
     if valid:
         codes = ", ".join(sorted({t.code for t in valid}))
         raise TaxSelectionError(
-            f"The {wanted} sales tax valid on {shown_day} is {codes}, which is inactive in bexio — "
-            "bexio accepts only active sales taxes on invoice lines; activate it in bexio (Settings → Taxes)."
+            _(
+                "The {kind} sales tax valid on {day} is {codes}, which is inactive in bexio — bexio "
+                "accepts only active sales taxes on invoice lines; activate it in bexio (Settings → Taxes).",
+                kind=wanted,
+                day=shown_day,
+                codes=codes,
+            )
         )
     raise TaxSelectionError(
-        f"bexio has no {wanted} sales tax valid on {shown_day} — check the taxes in bexio "
-        "or the tax set for this activity or expense category."
+        _(
+            "bexio has no {kind} sales tax valid on {day} — check the taxes in bexio "
+            "or the tax set for this activity or expense category.",
+            kind=wanted,
+            day=shown_day,
+        )
     )
 
 

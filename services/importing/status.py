@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bexio.scopes import BXHOURS_SCOPES
+from core.dates import format_date
 from core.i18n import N_, _
 from services.bexio_access import BexioAccess
 from services.importing.summary import ImportSummary
@@ -147,7 +148,7 @@ class SyncStatusService:
                 ),
             )
         elif expires is not None and expires <= now:
-            expired_on = f"{expires:%Y-%m-%d}"
+            expired_on = format_date(expires.date())
             state, reason = "broken", _("the personal access token expired on {date}", date=expired_on)
         elif row is not None and row.status == BROKEN:
             state, reason = "broken", row.last_error

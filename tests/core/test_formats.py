@@ -1,0 +1,64 @@
+"""Swiss formats in every language (issue 14 §3): a full date is `05.12.2026`, an amount
+`CHF 1'234.50` with the ASCII apostrophe, a duration `2:30` (shown with `h`) — whatever language the
+reader speaks, unlike Babel's locale defaults ("1'234,50 CHF" for fr_CH)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from core.dates import format_date, format_date_time
+from core.durations import format_duration
+from core.i18n import LANGUAGES, language_scope
+from core.money import format_money
+from core.taxes import Tax, TaxSelectionError, select_tax
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_formats_are_the_same_in_every_language(language: str) -> None:
+    with language_scope(language):
+        assert format_date(date(2026, 12, 5)) == "05.12.2026"
+        assert format_date(date(987, 1, 9)) == "09.01.0987"
+        assert format_date_time(datetime(2026, 12, 5, 7, 3)) == "05.12.2026 07:03"
+        assert format_money(Decimal("1234.5")) == "CHF 1'234.50"
+        assert format_money(Decimal("-1234567.891")) == "CHF -1'234'567.89"
+        assert format_duration(150) == "2:30"
+
+
+def _tax(code: str, *, active: bool = True) -> Tax:
+    return Tax(
+        bexio_id=1,
+        code=code,
+        type="sales_tax",
+        value=Decimal("8.1"),
+        is_active=active,
+        start_year=2024,
+        start_month=1,
+        end_year=None,
+        end_month=None,
+    )
+
+
+EXPECTED_MISSING = {
+    "en": "bexio has no UN sales tax valid on 05.12.2026",
+    "de": "bexio hat keinen am 05.12.2026 gültigen MWST-Satz UN",
+    "fr": "bexio n’a aucun taux de TVA UN valable le 05.12.2026",
+    "it": "bexio non ha alcuna aliquota IVA UN valida il 05.12.2026",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_tax_that_cannot_be_chosen_is_told_in_the_language_with_a_swiss_date(language: str) -> None:
+    with language_scope(language), pytest.raises(TaxSelectionError) as missing:
+        select_tax("UN", [], date(2026, 12, 5))
+    assert missing.value.message.startswith(EXPECTED_MISSING[language])
+    with language_scope(language), pytest.raises(TaxSelectionError) as inactive:
+        select_tax("UN", [_tax("UN81", active=False)], date(2026, 12, 5))
+    assert "05.12.2026" in inactive.value.message and "UN81" in inactive.value.message
+    with language_scope(language), pytest.raises(TaxSelectionError) as typo:
+        select_tax("81", [], date(2026, 12, 5))
+    assert "“81”" in typo.value.message
+    if language != "en":
+        assert "sales tax" not in inactive.value.message + typo.value.message
