@@ -361,6 +361,10 @@ class TimeEntry(TenantScoped, Base):
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Write-back (issue 16): None (never to be written) | pending | written | failed | not_in_bexio
+    writeback_state: Mapped[str | None] = mapped_column(String(16))
+    writeback_reason: Mapped[str | None] = mapped_column(Text)  # why not in bexio / bexio's refusal
+    bexio_changed_minutes: Mapped[int | None]  # bexio's duration when someone edited it there
 
 
 class Expense(TenantScoped, Base):
@@ -394,6 +398,8 @@ class Invoice(TenantScoped, Base):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
     title: Mapped[str] = mapped_column(String(300))
     intro: Mapped[str | None] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(255))
+    """The customer's reference (e.g. their PO number), sent as bexio's ``reference``."""
     invoice_date: Mapped[date] = mapped_column(Date)
     payment_days: Mapped[int] = mapped_column(Integer, default=30)
     period_from: Mapped[date | None] = mapped_column(Date)
@@ -642,4 +648,36 @@ class PersonPreference(TenantScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slack_user_id: Mapped[str] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[datetime]
+    reminder_time: Mapped[str | None] = mapped_column(String(5))
+    """``HH:MM`` in the person's Slack time zone for the missing-hours reminder (NULL: 17:00)."""
+    reminders_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class Nudge(TenantScoped, Base):
+    """A reminder or weekly summary sent to one person (issue 17 §1, §5): at most one per person,
+    kind and day — the unique key is what keeps two workers from both sending it.
+
+    ``day`` is the reminded day (a summary: its week's Monday). The row is written before the DM is
+    posted (``state`` "sending") and names the message afterwards, so it can be updated in place.
+    """
+
+    __tablename__ = "nudges"
+    __table_args__ = (UniqueConstraint("tenant_id", "slack_user_id", "kind", "day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # reminder | summary
+    day: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default="sending")
+    """sending | open | snoozed | covered | day_off | sent (a summary)."""
+    extra_day: Mapped[date | None] = mapped_column(Date)
+    """A previous working day still short when the reminder went out (Monday's lists Friday)."""
+    channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    offers: Mapped[list[Any] | None] = mapped_column(JSON)
+    """The project/activity combinations its buttons offer, ``[[project_id, activity_id], …]``:
+    a click names an index, so what is logged is what was offered (kept here, not in the button)."""
+    snoozed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

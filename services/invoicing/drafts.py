@@ -105,6 +105,7 @@ def draft_payload(
     document_nr: str | None,
     lines: Iterable[DraftLine],
     hours_unit_id: int | None,
+    reference: str | None = None,
 ) -> InvoiceCreate:
     """The create body; ``None`` fields are left out so bexio fills its defaults (texts, bank
     account, currency), and ``document_nr`` is only sent with bxhours' own numbering."""
@@ -119,6 +120,7 @@ def draft_payload(
         is_valid_from=invoice_date,
         is_valid_to=invoice_date + timedelta(days=payment_days),
         api_reference=api_reference,
+        reference=plain_text(reference) if reference else None,
         document_nr=document_nr,
         positions=positions(lines, hours_unit_id=hours_unit_id),
     )

@@ -197,6 +197,7 @@ class Pusher:
                 for row in context.lines
             ],
             hours_unit_id=context.hours_unit_id,
+            reference=invoice.reference,
         )
         created = await client.invoices.create(payload)
         log.info("invoice %s: draft %s created in bexio (%s)", invoice.id, created.id, created.document_nr)

@@ -28,9 +28,10 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.dates import end_of_last_month
 from core.invoice_lines import BillableEntry, BillableExpense, Grouping
 from core.rates import InvoiceType
-from core.settings_schema import activity_tax_key
+from core.settings_schema import SettingError, activity_tax_key
 from core.taxes import Tax
 from services.settings import TenantSettings
 from storage.models import (
@@ -60,6 +61,32 @@ class Selection:
     period_from: date | None = None
     period_to: date | None = None
     grouping: Grouping = Grouping.BY_ACTIVITY
+
+
+def default_grouping(settings: TenantSettings) -> Grouping:
+    """The workspace setting ``invoice_grouping`` (default: by activity), which the modal and the
+    command line start with."""
+    try:
+        value = settings.get("invoice_grouping")
+    except SettingError:  # a workspace whose schema has no such setting yet
+        return Grouping.BY_ACTIVITY
+    try:
+        return Grouping(getattr(value, "value", value) or Grouping.BY_ACTIVITY.value)
+    except ValueError:
+        return Grouping.BY_ACTIVITY
+
+
+async def default_period(
+    session: AsyncSession, settings: TenantSettings, today: date
+) -> tuple[date | None, date]:
+    """The period an invoice starts with: last month, its first to its last day, when last month
+    has unbilled work; else everything unbilled up to today — so a first invoice on day one does
+    not open on "0 customers" (the modal and the command line share this rule)."""
+    last = end_of_last_month(today)
+    first = last.replace(day=1)
+    if await BillableReader(session, settings).has_billable(first, last):
+        return first, last
+    return None, today
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +223,19 @@ class BillableReader:
             if row.status == RESERVED and row.invoice_id is not None:
                 billable.held_expenses[row.id] = row.invoice_id
         return found
+
+    async def has_billable(self, period_from: date, period_to: date) -> bool:
+        """Whether any customer has unbilled billable work in the period (one row is enough)."""
+        in_projects = select(self._projects_query(None, None).subquery().c.id)
+        entry = await self.session.scalar(
+            self._entry_query((OPEN,), in_projects, period_from, period_to).limit(1)
+        )
+        if entry is not None:
+            return True
+        expense = await self.session.execute(
+            self._expense_query((OPEN,), in_projects, period_from, period_to).limit(1)
+        )
+        return expense.first() is not None
 
     async def taxes(self) -> list[Tax]:
         rows = await self.session.scalars(select(TaxRow).where(TaxRow.present.is_(True)))

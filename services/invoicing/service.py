@@ -14,6 +14,7 @@ from typing import Any
 
 from core.clock import to_local
 from core.dates import end_of_last_month
+from core.invoice_lines import Grouping
 from services.invoicing import accounts, customers
 from services.invoicing.bexio_customers import BexioCustomers
 from services.invoicing.document_language import document_language
@@ -21,7 +22,7 @@ from services.invoicing.numbering import bexio_numbers_automatically, next_own_n
 from services.invoicing.preview import CustomerRef, Preview, build_preview, customer_ref
 from services.invoicing.push import ClientFactory, Pusher, account_numbers, load_outcome
 from services.invoicing.reporting import DraftOutcome, InvoiceReporter
-from services.invoicing.selection import Selection
+from services.invoicing.selection import Selection, default_grouping, default_period
 from services.invoicing.submit import InvoiceRequest, Submitted, Submitter
 from services.people import PeopleService
 from services.settings import SettingsService
@@ -65,6 +66,16 @@ class InvoicingService:
     def default_period_end(self) -> date:
         """The modal's default: everything unbilled up to the end of last month."""
         return end_of_last_month(self.today())
+
+    async def default_period(self, tenant_id: int) -> tuple[date | None, date]:
+        """Last month when it has unbilled work, else everything unbilled up to today (issue 15 §6)."""
+        async with self.db.session(tenant_id) as session:
+            settings = await self.settings.load(tenant_id, session=session)
+            return await default_period(session, settings, self.today())
+
+    async def default_grouping(self, tenant_id: int) -> Grouping:
+        """The setting ``invoice_grouping``: what the modal and the command line start with."""
+        return default_grouping(await self.settings.load(tenant_id))
 
     async def can_invoice(self, tenant_id: int, slack_user_id: str) -> bool:
         """Admins and the Slack users in the setting ``billing_users``."""

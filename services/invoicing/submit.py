@@ -42,6 +42,9 @@ PUSH_MAX_ATTEMPTS = 12
 hours of bexio trouble before it is parked for an admin."""
 MAX_PAYMENT_DAYS = 365
 MAX_TITLE = 255
+MAX_REFERENCE = 255
+MAX_LINE_TEXT = 1000
+"""A position text the biller edited: bexio documents no limit (UNCONFIRMED), the sandbox enforces 1000."""
 _CHUNK = 500
 
 
@@ -56,6 +59,7 @@ class Field(StrEnum):
     INVOICE_DATE = "invoice_date"
     PAYMENT_DAYS = "payment_days"
     NUMBERING = "numbering"
+    REFERENCE = "reference"
 
 
 class InvoiceRefused(DomainError):
@@ -97,6 +101,10 @@ class InvoiceRequest:
     """None follows the setting ``use_bexio_numbering``."""
     fingerprint: str | None = None
     """The fingerprint of the preview the person saw; None skips the check (command line)."""
+    reference: str | None = None
+    """The customer's reference (e.g. their PO number): bexio's ``reference`` on the draft."""
+    line_texts: Mapping[str, str] | None = None
+    """Line key → the text the biller wrote instead of the proposed one."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,7 @@ class Submitter:
                     await document_language(session, settings, selection.customer_id),
                 ),
                 intro=(request.intro or "").strip() or None,
+                reference=(request.reference or "").strip() or None,
                 invoice_date=invoice_date,
                 payment_days=request.payment_days,
                 period_from=selection.period_from,
@@ -176,7 +185,7 @@ class Submitter:
             session.add(invoice)
             await session.flush()
             lines = preview.ticked_lines
-            session.add_all(_line_rows(invoice.id, lines))
+            session.add_all(_line_rows(invoice.id, lines, request.line_texts or {}))
             await self._reserve(session, invoice.id, lines, now)
             payload = {"invoice_id": invoice.id, **(notify or {})}
             job_id = await self.queue.enqueue(
@@ -250,6 +259,16 @@ class Submitter:
             errors[Field.PAYMENT_DAYS] = _("The payment term is 0 to {days} days.", days=MAX_PAYMENT_DAYS)
         if request.title is not None and len(request.title.strip()) > MAX_TITLE:
             errors[Field.TITLE] = _("The title can have at most {count} characters.", count=MAX_TITLE)
+        if request.reference is not None and len(request.reference.strip()) > MAX_REFERENCE:
+            errors[Field.REFERENCE] = _(
+                "The reference can have at most {count} characters.", count=MAX_REFERENCE
+            )
+        for key, text in (request.line_texts or {}).items():
+            if key in preview.ticked and len(text.strip()) > MAX_LINE_TEXT:
+                line_errors[key] = _(
+                    "A line's text can have at most {count} characters.", count=MAX_LINE_TEXT
+                )
+                errors.setdefault(Field.LINES, line_errors[key])
         if errors:
             raise InvoiceRefused(errors, line_errors)
 
@@ -333,13 +352,16 @@ def _person(created_by: str | None) -> str:
     return f"<@{created_by}>"
 
 
-def _line_rows(invoice_id: int, lines: Sequence[InvoiceLine]) -> list[InvoiceLineRow]:
+def _line_rows(
+    invoice_id: int, lines: Sequence[InvoiceLine], texts: Mapping[str, str]
+) -> list[InvoiceLineRow]:
+    """The lines as stored (and pushed): a text the biller edited replaces the proposed one."""
     return [
         InvoiceLineRow(
             invoice_id=invoice_id,
             position=position,
             kind=line.kind.value,
-            text=line.text,
+            text=(texts.get(line.key) or "").strip() or line.text,
             quantity=line.quantity,
             unit_price=line.unit_price,
             amount=line.amount,

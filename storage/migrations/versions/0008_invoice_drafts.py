@@ -9,6 +9,9 @@ Reserved for issue 15.
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
@@ -16,8 +19,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    # The customer's reference on a draft (issue 15 §7).
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reference", sa.String(length=255), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_column("reference")
