@@ -422,6 +422,11 @@ class Invoice(TenantScoped, Base):
     created_by: Mapped[str | None] = mapped_column(String(64))  # Slack user id or "cli"
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Issue 15 §1: the first and last service date of the lines invoiced (the header's period) and
+    # the language the draft is written in (its title, header, lines and the timesheet report).
+    service_from: Mapped[date | None] = mapped_column(Date)
+    service_to: Mapped[date | None] = mapped_column(Date)
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class InvoiceLine(TenantScoped, Base):
