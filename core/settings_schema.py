@@ -139,6 +139,27 @@ def parse_invoice_number_format(text: str) -> str:
     return validate_invoice_number_format(text.strip())
 
 
+def parse_hours_setting(text: str) -> Decimal:
+    """``1``, ``1.5`` or ``0.75`` hours (more than 0, at most 24), stored as written."""
+    raw = text.strip().replace(",", ".")
+    try:
+        hours = Decimal(raw)
+    except ArithmeticError:
+        hours = Decimal(-1)
+    if not hours.is_finite() or not (0 < hours <= 24) or raw.startswith(("+", "-")):
+        raise ValueError(_("expects hours like 1 or 1.5 (more than 0, at most 24)"))
+    return hours.normalize() if hours == hours.to_integral() else hours
+
+
+def parse_canton(text: str) -> str:
+    from core.reminder_rules import cantons
+
+    code = text.strip().upper()
+    if code not in cantons():
+        raise ValueError(_("expects a Swiss canton code such as ZH, BE or TI"))
+    return code
+
+
 SETTINGS: dict[str, SettingSpec] = {
     spec.key: spec
     for spec in (
@@ -219,6 +240,29 @@ SETTINGS: dict[str, SettingSpec] = {
             ),
             None,
             parse_language,
+        ),
+        SettingSpec(
+            "reminders_enabled",
+            N_("Whether people get a DM when they logged too few hours on a working day."),
+            "true",
+            parse_bool,
+            render_bool,
+        ),
+        SettingSpec(
+            "reminder_min_hours",
+            N_("Hours a person must have logged on a working day before no reminder is sent."),
+            "1",
+            parse_hours_setting,
+            lambda hours: format(hours, "f"),
+        ),
+        SettingSpec(
+            "holidays_canton",
+            N_(
+                "Canton whose public holidays are days off for reminders and summaries, e.g. ZH "
+                "(unset: national)."
+            ),
+            None,
+            parse_canton,
         ),
         SettingSpec(
             "poll_contacts_seconds",

@@ -686,3 +686,60 @@ class Nudge(TenantScoped, Base):
     snoozed_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class Absence(TenantScoped, Base):
+    """A day or days someone is away (issue 16 §6-8): kept in bxhours whatever bexio says, and sent
+    to bexio payroll as an absence of the person's payroll employee when it can be.
+
+    ``half`` keeps which half of a single day (bexio only knows ``half_day``). ``sync_state``:
+    pending (a job will send it) | sent | not_sent (bexio payroll cannot take it; ``sync_error``
+    says why) | failed (bexio refused it; ``sync_error`` has bexio's reason).
+    """
+
+    __tablename__ = "absences"
+    __table_args__ = (Index("ix_absences_tenant_user_days", "tenant_id", "user_id", "first_day", "last_day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    half: Mapped[str | None] = mapped_column(String(16))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    """The Slack user who logged it (an admin may log for someone else)."""
+    bexio_employee_id: Mapped[str | None] = mapped_column(String(64))
+    bexio_absence_id: Mapped[str | None] = mapped_column(String(64))
+    sync_state: Mapped[str] = mapped_column(String(16), default="pending")
+    sync_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PayrollEmployeeLink(TenantScoped, Base):
+    """A person's bexio payroll employee (matched by e-mail) and what the day's norm needs from it,
+    refreshed whenever bxhours reads the employees list (``services.absences``)."""
+
+    __tablename__ = "payroll_employee_links"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    employee_id: Mapped[str] = mapped_column(String(64))
+    hours_per_week: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    employment_level: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    fetched_at: Mapped[datetime]
+
+
+class PayrollAccess(TenantScoped, Base):
+    """Whether bexio payroll takes absences from this workspace, and whether people were told when it
+    does not (once per workspace, issue 16 §7)."""
+
+    __tablename__ = "payroll_access"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="unknown")  # unknown | ok | refused
+    detail: Mapped[str | None] = mapped_column(Text)
+    told_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
