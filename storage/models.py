@@ -743,3 +743,33 @@ class PayrollAccess(TenantScoped, Base):
     detail: Mapped[str | None] = mapped_column(Text)
     told_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class Timer(TenantScoped, Base):
+    """A person's timer (issue 17 §4): it runs until they stop it, then its real minutes are logged.
+
+    ``running`` is True while it runs and NULL once a timer left running past midnight asks how long
+    it really was: the unique constraint on (tenant, user, running) allows one running timer per
+    person, and since NULLs are distinct on SQLite and PostgreSQL alike, unanswered questions do not
+    count. ``day`` is the company's calendar day it started on, the day its hours are logged on.
+    """
+
+    __tablename__ = "timers"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", "running"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    running: Mapped[bool | None] = mapped_column(Boolean, default=True)
+    started_at: Mapped[datetime]
+    day: Mapped[date] = mapped_column(Date)
+    warned_at: Mapped[datetime | None]
+    """When the person was told it has run for 10 hours (once)."""
+    asked_at: Mapped[datetime | None]
+    """When it stopped at midnight and asked how long it really was."""
+    question_channel: Mapped[str | None] = mapped_column(String(32))
+    question_ts: Mapped[str | None] = mapped_column(String(32))
+    """Where that question was posted, so the answer updates it in place."""
