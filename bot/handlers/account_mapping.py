@@ -49,7 +49,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         view = body["view"]
         await _save(services, tenant_id, user_id, view)
         rows = await services.invoicing.mapping_rows(tenant_id)
-        page = payload.action_int(body, "the page") if payload.action_value(body) else 0
+        page = payload.action_int(body, N_("the page")) if payload.action_value(body) else 0
         await modal_flow.update_if_open(
             client,
             payload.view_id(body),

@@ -12,7 +12,7 @@ from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import bx_sync as views
 from bot.views import help as help_texts
 from bot.views import payload
-from core.i18n import _
+from core.i18n import N_, _
 from core.keywords import keyword
 from services.importing.people import LinkError, parse_link_request
 from services.importing.runs import AlreadyRunning
@@ -56,7 +56,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
     @surfaces.action(views.RETRY_JOB_ACTION, RETRY)
     async def retry(ack: AsyncAck, body: dict[str, Any], tell: Tell, tenant_id: int) -> None:
         await ack()
-        job_id = payload.action_int(body, "the job")
+        job_id = payload.action_int(body, N_("the job"))
         if await services.queue.retry(tenant_id, job_id):
             await tell(text=_("Job #{id} is queued again.", id=job_id), replace_original=False)
         else:

@@ -153,7 +153,7 @@ def register(surfaces: Surfaces, deps: BotDeps, spec: EntryCommand[Any, Any]) ->
     @surfaces.action(spec.undo_action, replies)
     async def undo(ack: AsyncAck, body: dict[str, Any], tell: Tell, tenant_id: int, user_id: str) -> None:
         await ack()
-        removed = await service.delete(tenant_id, user_id, payload.action_int(body, "the entry"))
+        removed = await service.delete(tenant_id, user_id, payload.action_int(body, N_("the entry")))
         if isinstance(removed, Refusal):
             await tell(**choices.refusal(removed, replace=True))
         else:

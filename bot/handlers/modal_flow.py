@@ -24,7 +24,7 @@ from bot.handlers.surfaces import Surface, Surfaces
 from bot.views import payload
 from bot.views.blocks import notice_modal, option
 from bot.views.form_state import ModalContext
-from core.i18n import _
+from core.i18n import N_, _
 from services.container import Services
 from services.entry_outcomes import FieldErrors, Refusal, Removed
 
@@ -199,7 +199,7 @@ def register_undo(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tell: Tell, tenant_id: int, user_id: str
     ) -> None:
         await ack()
-        removed = await delete(tenant_id, user_id, payload.action_int(body, "the entry"))
+        removed = await delete(tenant_id, user_id, payload.action_int(body, N_("the entry")))
         text = (
             removed.message
             if isinstance(removed, Refusal)

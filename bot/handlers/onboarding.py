@@ -58,7 +58,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         if onboarding is None:
             await tell.direct(text=_(views.NOT_AVAILABLE))
             return
-        person_id = payload.action_int(body, "the person")
+        person_id = payload.action_int(body, N_("the person"))
         # The picker of that person's own row; a pick in another row links nobody else.
         slack_user = _chosen(body, views.person_block_id(person_id), views.PERSON_ACTION, "selected_user")
         try:

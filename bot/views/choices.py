@@ -87,7 +87,7 @@ def picked(
         if pick is None:
             raise ValueError("no pick")
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
-        raise damaged("the choice") from None
+        raise damaged(N_("the choice")) from None
     return dataclasses.replace(request, **{f"{what}_id": pick, f"{what}_query": None})
 
 
@@ -100,7 +100,7 @@ def carried(
     try:
         return request_from_dict(payload["request"])
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
-        raise damaged("the form button") from None
+        raise damaged(N_("the form button")) from None
 
 
 def reply(text: str, blocks: list[Block] | None = None, *, replace: bool = False) -> dict[str, Any]:

@@ -11,6 +11,8 @@ what its button or menu was given.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core.i18n import N_, _
@@ -28,6 +30,25 @@ DAMAGED = N_(
 )
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """A text inside another (what arrived damaged), translated when the outer one is read, so
+    that a German sentence does not carry an English detail; ``str()`` gives it in the current
+    language, ``english`` for the log."""
+
+    text: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return _(self.text, **{key: str(value) for key, value in self.params.items()})
+
+    @property
+    def english(self) -> str:
+        return self.text.format(
+            **{key: v.english if isinstance(v, Phrase) else v for key, v in self.params.items()}
+        )
+
+
 class PayloadError(Exception):
     """A request that cannot be acted on; ``message`` is for the person (in the language spoken
     when it is read), ``detail`` for the log."""
@@ -43,8 +64,11 @@ class PayloadError(Exception):
         return _(self.text, **self.params)
 
 
-def damaged(what: str) -> PayloadError:
-    return PayloadError(DAMAGED, what, what=what)
+def damaged(what: str, /, **params: object) -> PayloadError:
+    """``what`` arrived damaged: an English phrase marked for the catalogs (``N_``), with its own
+    ``{placeholders}``; told in the reader's language, logged in English."""
+    detail = Phrase(what, params)
+    return PayloadError(DAMAGED, detail.english, what=detail)
 
 
 def normalize(body: dict[str, Any], kind: Kind) -> str | None:
@@ -53,10 +77,10 @@ def normalize(body: dict[str, Any], kind: Kind) -> str | None:
     if kind == "event":
         event = body.get("event")
         if not isinstance(event, dict):
-            raise damaged("no event")
+            raise damaged(N_("no event"))
         user = event.get("user")
         if user is not None and not _word(user):
-            raise damaged("the event's user")
+            raise damaged(N_("the event's user"))
         return user if isinstance(user, str) else None
     if kind == "command":
         for key in ("text", "command", "trigger_id", "response_url", "channel_id"):
@@ -81,13 +105,13 @@ def normalize(body: dict[str, Any], kind: Kind) -> str | None:
     if kind == "action":
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
-            raise damaged("a click without its action")
+            raise damaged(N_("a click without its action"))
         body["actions"] = [_action(actions[0])]
     elif kind == "options":
         body["value"] = body["value"] if isinstance(body.get("value"), str) else ""
         _no_nul(body["value"])
         if not isinstance(body.get("action_id"), str):
-            raise damaged("an options request without its action")
+            raise damaged(N_("an options request without its action"))
     return str(user)
 
 
@@ -171,11 +195,12 @@ def action_value(body: dict[str, Any]) -> str:
 
 
 def action_int(body: dict[str, Any], what: str) -> int:
-    """A button value that names a record by its id (an undo button's entry)."""
+    """A button value that names a record by its id (an undo button's entry); ``what`` is marked
+    for the catalogs (``N_("the entry")``)."""
     value = action_value(body)
     found = record_id(value)
     if found is None:
-        raise damaged(f"{what} {_shown(value)} is not an id")
+        raise damaged(N_("{what} {value} is not an id"), what=Phrase(what), value=_shown(value))
     return found
 
 
@@ -189,14 +214,14 @@ def view_id(body: dict[str, Any]) -> str:
     """The id of the view an action came from (a modal to update)."""
     found = (body.get("view") or {}).get("id")
     if not found:
-        raise damaged("no view to update")
+        raise damaged(N_("no view to update"))
     return str(found)
 
 
 def trigger_id(body: dict[str, Any]) -> str:
     found = body.get("trigger_id")
     if not found:
-        raise damaged("no trigger to open a form with")
+        raise damaged(N_("no trigger to open a form with"))
     return str(found)
 
 
@@ -211,7 +236,7 @@ def _shown(value: str) -> str:
 
 def _view(view: object) -> dict[str, Any]:
     if not isinstance(view, dict):
-        raise damaged("a view that is not an object")
+        raise damaged(N_("a view that is not an object"))
     for key in ("id", "callback_id", "type", "private_metadata"):
         if not isinstance(view.get(key), str):
             view[key] = ""
@@ -276,7 +301,7 @@ def _no_nul(text: object) -> None:
 def _action(action: dict[str, Any]) -> dict[str, Any]:
     action_id = action.get("action_id")
     if not isinstance(action_id, str):
-        raise damaged("a click without its action id")
+        raise damaged(N_("a click without its action id"))
     out = _element(action)
     out["action_id"] = action_id
     out["block_id"] = action.get("block_id") if isinstance(action.get("block_id"), str) else ""

@@ -33,7 +33,8 @@ def test_a_damaged_request_is_told_in_the_readers_language(language: str) -> Non
     with language_scope(language):
         shown = error.message
     assert english.startswith("That request arrived damaged (no view to update)")
-    assert "no view to update" in shown and shown != english
+    assert shown != english and "no view to update" not in shown, "the detail is told in the language too"
+    assert error.detail == "no view to update", "the log stays English"
     with language_scope(language):
         assert PayloadError(
             "Slack did not say who sent this, so bxhours did nothing. Please try again."
@@ -60,3 +61,24 @@ def test_the_customer_rules_reason(language: str) -> None:
     with language_scope(language):
         few = decide_customer_rule([GroupRef(3, "Kunden")], contacts, "Kunden").reason
     assert few != "" and "“Kunden”" in few and not few.startswith("Only")
+
+
+EXPECTED_NOT_AN_ID = {"de": "der Eintrag “x7” ist keine ID", "fr": "l’entrée “x7” n’est pas un identifiant"}
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "it", "en"])
+def test_a_damaged_button_value_is_named_in_the_readers_language(language: str) -> None:
+    from bot.views.payload import action_int
+
+    with pytest.raises(PayloadError) as caught:
+        action_int({"actions": [{"value": "x7"}]}, "the entry")
+    assert caught.value.detail == "the entry “x7” is not an id"
+    with language_scope(language):
+        shown = caught.value.message
+    assert "“x7”" in shown
+    if language == "en":
+        assert "(the entry “x7” is not an id)" in shown
+    else:
+        assert "is not an id" not in shown and "the entry" not in shown
+    if language in EXPECTED_NOT_AN_ID:
+        assert EXPECTED_NOT_AN_ID[language] in shown
