@@ -20,6 +20,8 @@ from bexio.sandbox.routing import Routes, state_of
 from bexio.sandbox.state import SandboxState
 
 MALFORMED: Final = "Malformed content (missing or invalid parameters)"
+MALFORMED_REQUEST: Final = "Malformed request (missing or invalid parameters)"
+"""bexio's title for a bad path or query parameter (``date``, ``businessYear``), as documented."""
 
 EMPLOYEE_FIELDS: Final = (
     Field("first_name", "str", required=True, nullable=False, max_length=255),
@@ -49,12 +51,19 @@ ABSENCE_FIELDS: Final = (
         choices=("Injury", "Sickness", "MaternityLeave", "MilitaryLeave", "Vacation", "InterruptionOfWork"),
     ),
     Field("start_date", "date", required=True, nullable=False),
-    Field("end_date", "date", required=True, nullable=False),
+    Field("end_date", "date"),
     Field("half_day", "bool"),
-    Field("continued_pay", "bool"),
+    Field("continued_pay", "number"),
     Field("disability", "number"),
     Field("paid_hours", "number"),
 )
+"""A create (documented: only ``reason`` and ``start_date`` are required; the three figures are
+numbers — ``continued_pay`` a percentage, not a flag)."""
+ABSENCE_REPLACE_FIELDS: Final = tuple(
+    Field(field.name, field.kind, required=True, nullable=False, choices=field.choices)
+    for field in ABSENCE_FIELDS
+)
+"""``PUT …/absences/{id}`` replaces the whole absence: bexio documents every field as required."""
 ADDRESS_KEYS: Final = (
     "complementary_line",
     "street",
@@ -159,9 +168,9 @@ async def get_employee(request: web.Request) -> web.StreamResponse:
     employee = _employee(state, request)
     raw_date = request.query.get("date")
     try:
-        on = parse_date(raw_date) if raw_date else state.today()
+        on = parse_date(raw_date)  # documented as required
     except Invalid:
-        raise ApiError(400, MALFORMED, errors=["date: expected YYYY-MM-DD"]) from None
+        raise ApiError(400, MALFORMED_REQUEST, errors=["date: expected YYYY-MM-DD"]) from None
     used = _vacation_days_used(state, employee["id"], on.year)
     total = float(employee.get("annual_vacation_days_total") or 0)
     level = float(employee.get("employment_level") or 0)
@@ -184,7 +193,7 @@ async def edit_employee(request: web.Request) -> web.StreamResponse:
 
 
 def _absence_dates_valid(clean: dict[str, Any]) -> None:
-    if parse_date(clean["end_date"]) < parse_date(clean["start_date"]):
+    if clean.get("end_date") is not None and parse_date(clean["end_date"]) < parse_date(clean["start_date"]):
         raise ApiError(400, MALFORMED, errors=["end_date: must not be before start_date"])
 
 
@@ -193,12 +202,12 @@ async def list_absences(request: web.Request) -> web.StreamResponse:
     _ensure_enabled(state)
     employee = _employee(state, request)
     year = request.query.get("businessYear")
-    if year is not None and not year.isdigit():
-        raise ApiError(400, MALFORMED, errors=["businessYear: expected a year like 2026"])
+    if year is None or not year.isdigit():  # documented as required
+        raise ApiError(400, MALFORMED_REQUEST, errors=["businessYear: expected a year like 2026"])
     absences = [
         absence
         for absence in state.payroll_absences.get(employee["id"], {}).values()
-        if year is None or absence["start_date"].startswith(year)
+        if absence["start_date"].startswith(year)
     ]
     return json_response({"data": absences})
 
@@ -210,12 +219,16 @@ async def create_absence(request: web.Request) -> web.StreamResponse:
     clean = _form(state, await read_object(request), ABSENCE_FIELDS, creating=True)
     _absence_dates_valid(clean)
     absence: Record = {
+        "reason": clean["reason"],
+        "start_date": clean["start_date"],
+        # UNCONFIRMED: what bexio stores for an absence created without an end date (its one day).
+        "end_date": clean.get("end_date") or clean["start_date"],
+        "half_day": bool(clean.get("half_day", False)),  # documented default
+        # UNCONFIRMED: bexio's values for figures it was not sent (its samples show 0).
+        "continued_pay": clean.get("continued_pay"),
+        "disability": clean.get("disability"),
+        "paid_hours": clean.get("paid_hours"),
         "id": str(uuid.uuid4()),
-        "half_day": False,
-        "continued_pay": True,
-        "disability": None,
-        "paid_hours": None,
-        **clean,
     }
     state.payroll_absences.setdefault(employee["id"], {})[absence["id"]] = absence
     return json_response(absence, status=201)
@@ -239,7 +252,7 @@ async def replace_absence(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
     _ensure_enabled(state)
     _, absence = _absence(state, request)
-    clean = _form(state, await read_object(request), ABSENCE_FIELDS, creating=True)
+    clean = _form(state, await read_object(request), ABSENCE_REPLACE_FIELDS, creating=True)
     _absence_dates_valid(clean)
     absence.update(clean)
     return web.Response(status=204)
