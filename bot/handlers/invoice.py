@@ -4,6 +4,7 @@ are the service's; this module parses, calls and renders."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from decimal import Decimal
@@ -15,13 +16,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import BotDeps
 from bot.handlers.surfaces import Permission, Surface, Surfaces
+from bot.views import account_mapping, invoice_modal, payload
 from bot.views import help as help_texts
-from bot.views import invoice_modal, payload
-from bot.views.invoice_modal import ModalData, ModalState
+from bot.views.invoice_modal import Defaults, ModalData, ModalState
+from bot.views.payload import damaged, record_id
 from core.i18n import N_, _
+from core.invoice_lines import Grouping
 from core.keywords import keyword
 from services.container import Services
 from services.invoicing import InvoiceRefused, InvoiceRequest, PreviewChanged, Selection
+from services.invoicing.accounts import MissingAccount, ProposalChanged, RowKind
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +67,9 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
 
     @surfaces.options(invoice_modal.CUSTOMER_ACTION, MODAL)
     async def customer_options(ack: AsyncAck, body: dict[str, Any], tenant_id: int) -> None:
-        state = invoice_modal.read_state(body.get("view") or {})
-        period_to = state.period_end(services.invoicing.default_period_end())
+        state = await _resolved(services, tenant_id, invoice_modal.read_state(body.get("view") or {}))
         choices = await services.invoicing.customer_choices(
-            tenant_id, body["value"][:200], period_from=state.period_from, period_to=period_to
+            tenant_id, body["value"][:200], period_from=state.period_from, period_to=state.period_to
         )
         await ack(option_groups=invoice_modal.customer_option_groups(choices))
 
@@ -78,14 +81,49 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         view = body["view"]
         state = invoice_modal.read_state(view)
         if body["actions"][0]["action_id"] == invoice_modal.CUSTOMER_ACTION:
-            state = dataclasses.replace(state, project_id=None, ticked=None)
+            state = dataclasses.replace(state, project_id=None, ticked=None, line_texts=())
         rendered = await render(services, tenant_id, user_id, state)
         await _update(client, payload.view_id(body), view.get("hash"), rendered)
+
+    @surfaces.options(invoice_modal.ACCOUNT_ACTION, MODAL)
+    async def account_options(ack: AsyncAck, body: dict[str, Any], tenant_id: int, user_id: str) -> None:
+        if not await services.people.is_admin(tenant_id, user_id):
+            await ack(options=[])  # choosing an account is an admin's (the account mapping's rule)
+            return
+        found = await services.invoicing.income_accounts(tenant_id, body["value"][:200])
+        await ack(options=[account_mapping.account_option(account) for account in found])
+
+    @surfaces.action(invoice_modal.ACCOUNT_ACTION, MODAL)
+    async def account_chosen(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
+    ) -> None:
+        """An admin chose the account of a line's activity or category right in the preview."""
+        await ack()
+        action = body["actions"][0]
+        row = _account_row(action.get("block_id"))
+        account = record_id((action.get("selected_option") or {}).get("value"))
+        if row is None or account is None:
+            raise damaged(N_("the account"))
+        if await services.people.is_admin(tenant_id, user_id):
+            await services.invoicing.save_mapping(tenant_id, {row: account}, actor=user_id)
+        await _rerender(services, client, body, tenant_id, user_id)
+
+    @surfaces.action(invoice_modal.PROPOSAL_ACTION, MODAL)
+    async def proposal_confirmed(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
+    ) -> None:
+        """One click: the proposed account becomes the expense categories' account."""
+        await ack()
+        account = payload.action_int(body, N_("the proposed account"))
+        if await services.people.is_admin(tenant_id, user_id):
+            with contextlib.suppress(ProposalChanged):  # the re-rendered preview shows today's
+                await services.invoicing.confirm_proposal(tenant_id, account, actor=user_id)
+        await _rerender(services, client, body, tenant_id, user_id)
 
     @surfaces.view(invoice_modal.CALLBACK_ID, MODAL)
     async def submit(ack: AsyncAck, body: dict[str, Any], tenant_id: int, user_id: str) -> None:
         view = body["view"]
-        state = invoice_modal.read_state(view)
+        state = await _resolved(services, tenant_id, invoice_modal.read_state(view))
         if state.customer_id is None:
             await ack(
                 response_action="errors", errors={invoice_modal.CUSTOMER_BLOCK: _("Choose a customer.")}
@@ -99,7 +137,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
             )
             return
         request = InvoiceRequest(
-            selection=selection_of(services, state),
+            selection=selection_of(state),
             actor=user_id,
             ticked=state.ticked,
             title=state.title,
@@ -108,14 +146,22 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
             intro=state.intro,
             use_bexio_numbering=state.use_bexio,
             fingerprint=state.fingerprint,
+            reference=state.reference,
+            line_texts={key: text for key, text in state.line_texts if text.strip()},
         )
         try:
             await services.invoicing.submit(
                 tenant_id, request, notify={"view_id": payload.view_id(body)}, delay=SUBMIT_DELAY_SECONDS
             )
-        except PreviewChanged as changed:
-            fresh = await render(services, tenant_id, user_id, dataclasses.replace(state, ticked=None))
-            fresh["blocks"] = [invoice_modal.notice(changed.message), *fresh["blocks"]][:100]
+        except PreviewChanged:
+            # The new preview, with what changed; its fingerprint is the one the next click submits.
+            fresh = await render(
+                services,
+                tenant_id,
+                user_id,
+                dataclasses.replace(state, ticked=None),
+                seen=invoice_modal.shown_lines(view),
+            )
             await ack(response_action="update", view=fresh)
             return
         except InvoiceRefused as refused:
@@ -124,40 +170,100 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         await ack(response_action="update", view=invoice_modal.progress_view())
 
 
-def selection_of(services: Services, state: ModalState) -> Selection:
-    assert state.customer_id is not None
-    period_to = state.period_end(services.invoicing.default_period_end())
-    return Selection(state.customer_id, state.project_id, state.period_from, period_to, state.grouping)
+def _account_row(block_id: object) -> tuple[RowKind, int] | None:
+    """`invoice_account:<activity|category>:<id>` → the row whose account was chosen."""
+    if not isinstance(block_id, str) or not block_id.startswith(invoice_modal.ACCOUNT_BLOCK_PREFIX):
+        return None
+    kind, _sep, raw = block_id.removeprefix(invoice_modal.ACCOUNT_BLOCK_PREFIX).partition(":")
+    row_id = record_id(raw)
+    if row_id is None:
+        return None
+    if kind == "activity":
+        return ("activity", row_id)
+    if kind == "category":
+        return ("category", row_id)
+    return None
 
 
-async def render(services: Services, tenant_id: int, user_id: str, state: ModalState) -> dict[str, Any]:
-    """The modal for the person's current choices, loaded fresh from the invoicing service."""
+async def _rerender(
+    services: Services, client: AsyncWebClient, body: dict[str, Any], tenant_id: int, user_id: str
+) -> None:
+    view = body["view"]
+    rendered = await render(services, tenant_id, user_id, invoice_modal.read_state(view))
+    await _update(client, payload.view_id(body), None, rendered)
+
+
+async def _resolved(services: Services, tenant_id: int, state: ModalState) -> ModalState:
+    """The person's choices with the workspace's defaults where they chose nothing yet."""
     invoicing = services.invoicing
+    period_from, period_to = await invoicing.default_period(tenant_id)
+    grouping = await invoicing.default_grouping(tenant_id)
+    return state.with_defaults(Defaults(period_from, period_to, grouping))
+
+
+def selection_of(state: ModalState) -> Selection:
+    """The selection of a state with its defaults filled in (`_resolved`)."""
+    assert state.customer_id is not None
+    return Selection(
+        state.customer_id,
+        state.project_id,
+        state.period_from,
+        state.period_to,
+        state.grouping or Grouping.BY_ACTIVITY,
+    )
+
+
+async def render(
+    services: Services,
+    tenant_id: int,
+    user_id: str,
+    state: ModalState,
+    *,
+    seen: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The modal for the person's current choices, loaded fresh from the invoicing service.
+    ``seen``: the lines of a preview whose submit was refused because they changed since."""
+    invoicing = services.invoicing
+    state = await _resolved(services, tenant_id, state)
     today = invoicing.today()
     preview = None
     accounts: dict[int, str] = {}
     unbilled = None
+    missing: tuple[MissingAccount, ...] = ()
+    proposal = None
+    is_admin = await services.people.is_admin(tenant_id, user_id)
     if state.customer_id is not None:
-        preview = await invoicing.preview(tenant_id, selection_of(services, state), ticked=state.ticked)
+        preview = await invoicing.preview(tenant_id, selection_of(state), ticked=state.ticked)
     if preview is not None:
         accounts = await invoicing.account_numbers(
             tenant_id, {line.account_id for line in preview.lines if line.account_id is not None}
         )
+        missing = tuple(await invoicing.missing_accounts(tenant_id, preview.ticked_lines))
+        if any(item.kind == "category" for item in missing):
+            proposal = await invoicing.proposed_account(tenant_id)
     else:
-        period_to = state.period_end(invoicing.default_period_end())
-        amounts = await invoicing.unbilled(tenant_id, period_from=state.period_from, period_to=period_to)
+        amounts = await invoicing.unbilled(
+            tenant_id, period_from=state.period_from, period_to=state.period_to
+        )
         unbilled = (len(amounts), sum(amounts.values(), Decimal("0.00")))
+    invoice_date = state.invoice_date or today
+    numbering = await invoicing.numbering(tenant_id, invoice_date)
+    use_bexio = numbering.use_bexio_default if state.use_bexio is None else state.use_bexio
     return invoice_modal.build(
         ModalData(
             state=state,
-            default_period_to=invoicing.default_period_end(),
             today=today,
-            numbering=await invoicing.numbering(tenant_id, state.invoice_date or today),
+            numbering=numbering,
             preview=preview,
             accounts=accounts,
             unbilled=unbilled,
-            can_add_customer=await services.people.is_admin(tenant_id, user_id),
+            can_add_customer=is_admin,
             document_language=await invoicing.document_language(tenant_id, state.customer_id),
+            missing=missing,
+            proposal=proposal,
+            admins=() if is_admin else tuple(await services.people.admins(tenant_id)),
+            numbering_problem=await invoicing.numbering_problem(tenant_id, use_bexio, invoice_date),
+            changes=invoice_modal.changes_since(seen, preview, accounts) if seen is not None else (),
         )
     )
 

@@ -6,7 +6,7 @@ customers, account mapping) and opens the unit of work for each call; the rules 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,11 +14,11 @@ from typing import Any
 
 from core.clock import to_local
 from core.dates import end_of_last_month
-from core.invoice_lines import Grouping
+from core.invoice_lines import Grouping, InvoiceLine
 from services.invoicing import accounts, customers
 from services.invoicing.bexio_customers import BexioCustomers
 from services.invoicing.document_language import document_language
-from services.invoicing.numbering import bexio_numbers_automatically, next_own_number
+from services.invoicing.numbering import bexio_numbers_automatically, next_own_number, numbering_problem
 from services.invoicing.preview import CustomerRef, Preview, build_preview, customer_ref
 from services.invoicing.push import ClientFactory, Pusher, account_numbers, load_outcome
 from services.invoicing.reporting import DraftOutcome, InvoiceReporter
@@ -109,6 +109,13 @@ class InvoicingService:
                 next_own_number=own.number,
             )
 
+    async def numbering_problem(self, tenant_id: int, use_bexio: bool, invoice_date: date) -> str | None:
+        """Why the submit would refuse this numbering (shown in the preview before anyone submits)."""
+        async with self.db.session(tenant_id) as session:
+            settings = await self.settings.load(tenant_id, session=session)
+            example = await next_own_number(session, settings.get("invoice_number_format"), invoice_date)
+            return numbering_problem(use_bexio, await bexio_numbers_automatically(session), example.number)
+
     async def customer_choices(
         self, tenant_id: int, query: str, *, period_from: date | None, period_to: date | None
     ) -> list[customers.CustomerChoice]:
@@ -171,6 +178,24 @@ class InvoicingService:
     async def income_accounts(self, tenant_id: int, query: str = "") -> list[accounts.AccountChoice]:
         async with self.db.session(tenant_id) as session:
             return await accounts.income_accounts(session, query)
+
+    async def missing_accounts(
+        self, tenant_id: int, lines: Sequence[InvoiceLine]
+    ) -> list[accounts.MissingAccount]:
+        async with self.db.session(tenant_id) as session:
+            return await accounts.missing_accounts(session, lines)
+
+    async def proposed_account(self, tenant_id: int) -> accounts.AccountChoice | None:
+        """The proposal for expense categories without an account; None when none lacks one."""
+        async with self.db.session(tenant_id) as session:
+            if not await accounts.categories_without_account(session):
+                return None
+            return await accounts.proposed_account(session)
+
+    async def confirm_proposal(self, tenant_id: int, account_id: int, *, actor: str) -> int:
+        """Raises `accounts.ProposalChanged` when the admin confirmed another proposal than today's."""
+        async with self.db.session(tenant_id) as session:
+            return await accounts.confirm_proposal(session, account_id, actor=actor, now=self.now)
 
     async def mapping_rows(self, tenant_id: int) -> list[accounts.MappingRow]:
         async with self.db.session(tenant_id) as session:

@@ -39,7 +39,7 @@ def test_success_names_the_draft_links_it_and_shows_the_totals() -> None:
         ":white_check_mark: Draft RE-00042 created — "
         "<https://office.bexio.com/index.php/kb_invoice/show/id/42|Open in bexio>"
     )
-    assert "Net CHF 1'875.00 · VAT UN81 CHF 151.88 · rounding CHF 0.02 · *total CHF 2'026.90*" in lines[1]
+    assert "Net CHF 1'875.00 · VAT 8.1 % CHF 151.88 · rounding CHF 0.02 · *total CHF 2'026.90*" in lines[1]
     assert len(lines) == 2
     assert invoice_modal.dm_text(_outcome()).startswith("✓ Draft RE-00042 created — Open in bexio: https://")
 
