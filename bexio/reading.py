@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -27,6 +27,46 @@ T = TypeVar("T")
 
 REASON_LIMIT = 200
 """Characters of a reason kept: enough to name the field and the value, no more."""
+VALUE_LIMIT = 60
+"""Characters of an offending value kept in a ``Problem``."""
+
+ProblemKind = Literal[
+    "missing", "integer", "number", "text", "boolean", "date", "range", "length", "shape", "value"
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a record could not be read, in parts rather than pydantic's English sentence, so the
+    import summary can say it in its reader's language (issue 14 §1): the field, what kind of
+    value it should have held, the value it held (``repr``, None when it was an object or list)
+    and how many other problems the record had."""
+
+    field: str
+    """Dotted path of the field (``postcode``, ``contact_group_ids.2``); "" for the whole record."""
+    kind: ProblemKind
+    value: str | None = None
+    more: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "kind": self.kind, "value": self.value, "more": self.more}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Problem | None:
+        """A stored problem, None when it is not one (an older summary, a damaged row)."""
+        if not isinstance(data, dict) or data.get("kind") not in PROBLEM_KINDS:
+            return None
+        value = data.get("value")
+        more = data.get("more")
+        return cls(
+            str(data.get("field") or ""),
+            data["kind"],
+            str(value)[:VALUE_LIMIT] if value is not None else None,
+            more if isinstance(more, int) and more > 0 else 0,
+        )
+
+
+PROBLEM_KINDS: frozenset[str] = frozenset(get_args(ProblemKind))
 
 
 @dataclass(frozen=True)
@@ -36,6 +76,9 @@ class Unreadable:
     id: int | None
     """The record's id, when it had a usable one (None: the record cannot be told apart)."""
     reason: str
+    """In English, for the log and `bxhours sync --json`."""
+    problem: Problem | None = None
+    """The same in parts, for people (``services.importing.summary``)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "reason": self.reason}
@@ -75,7 +118,7 @@ class PageReader(Generic[T]):
             try:
                 readable.append(self.one.validate_python(record))
             except ValidationError as exc:
-                unreadable.append(Unreadable(record_id(record), describe(exc)))
+                unreadable.append(Unreadable(record_id(record), describe(exc), problem_of(exc)))
         return readable, unreadable
 
 
@@ -130,3 +173,36 @@ def describe(exc: ValidationError) -> str:
     shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
     more = f"; {exc.error_count() - 1} more" if exc.error_count() > 1 else ""
     return f"{where}: {first['msg']}{shown}{more}"[:REASON_LIMIT]
+
+
+_KIND_BY_PREFIX: tuple[tuple[str, ProblemKind], ...] = (
+    ("missing", "missing"),
+    ("int_", "integer"),
+    ("float_", "number"),
+    ("decimal_max", "range"),
+    ("decimal_", "number"),
+    ("string_too", "length"),
+    ("string_", "text"),
+    ("bool_", "boolean"),
+    ("date", "date"),
+    ("time", "date"),
+    ("greater_than", "range"),
+    ("less_than", "range"),
+    ("finite_number", "range"),
+    ("too_", "length"),
+    ("model_", "shape"),
+    ("dict_", "shape"),
+    ("list_", "shape"),
+    ("tuple_", "shape"),
+)
+
+
+def problem_of(exc: ValidationError) -> Problem:
+    """The first problem of a validation error in parts (see ``Problem``)."""
+    first = exc.errors(include_url=False)[0]
+    kind: ProblemKind = next(
+        (kind for prefix, kind in _KIND_BY_PREFIX if first["type"].startswith(prefix)), "value"
+    )
+    value = first.get("input")
+    shown = None if kind == "missing" or isinstance(value, dict | list) else repr(value)[:VALUE_LIMIT]
+    return Problem(".".join(str(part) for part in first["loc"]), kind, shown, exc.error_count() - 1)

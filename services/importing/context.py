@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from bexio.client import BexioClient
-from bexio.reading import PageReader, Unreadable, record_id
+from bexio.reading import PageReader, Problem, Unreadable, record_id
 from services.importing.staging import ImportWorkspace, Stage
 from services.importing.summary import SkippedRecord
 from services.settings import TenantSettings
@@ -124,7 +124,7 @@ class ImportContext:
 
         def unreadable(records: list[Unreadable]) -> None:
             for record in records:
-                self.skip(resource, record.id, record.reason, stage)
+                self.skip(resource, record.id, record.reason, stage, problem=record.problem)
 
         waiting = self.prefetched.pop((path, by_id), None)
         if waiting is not None:
@@ -140,10 +140,19 @@ class ImportContext:
             ahead=PAGES_AHEAD,
         )
 
-    def skip(self, resource: str, record_id: int | None, reason: str, stage: Stage | None = None) -> None:
-        """Name a record that could not be read; its local row (if any) stays as it was."""
+    def skip(
+        self,
+        resource: str,
+        record_id: int | None,
+        reason: str,
+        stage: Stage | None = None,
+        *,
+        problem: Problem | None = None,
+    ) -> None:
+        """Name a record that could not be read; its local row (if any) stays as it was. ``reason``
+        is English (the log); ``problem``, when known, tells people in their language."""
         log.warning("bexio %s record %s could not be read: %s", resource, record_id, reason)
-        self.skipped.append(SkippedRecord(resource, record_id, reason))
+        self.skipped.append(SkippedRecord(resource, record_id, reason, problem))
         if stage is not None:
             stage.keep(record_id)
 

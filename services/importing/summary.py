@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bexio.reading import Problem
 from core.customers_rule import RuleMode
 from core.i18n import N_, _, ngettext
 
@@ -195,9 +196,19 @@ class SkippedRecord:
     id: int | None
     """bexio's id, None when the record had no usable one."""
     reason: str
+    """In English: the log, the command line and `bxhours sync --json`."""
+    problem: Problem | None = field(default=None, compare=False)
+    """The reason in parts, told to people in their language (``reason`` when there is none);
+    the same record whether or not its parts are known."""
 
     def to_json(self) -> dict[str, Any]:
         return {"resource": self.resource, "id": self.id, "reason": self.reason}
+
+    def to_record(self) -> dict[str, Any]:
+        found = self.to_json()
+        if self.problem is not None:
+            found["problem"] = self.problem.to_json()
+        return found
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SkippedRecord:
@@ -206,7 +217,40 @@ class SkippedRecord:
             str(data.get("resource") or ""),
             record_id if isinstance(record_id, int) else None,
             str(data.get("reason") or ""),
+            Problem.from_json(data.get("problem")),
         )
+
+    @property
+    def said(self) -> str:
+        """Why it could not be read, in the current language when its parts are known."""
+        return self.reason if self.problem is None else problem_text(self.problem)
+
+
+_PROBLEMS: Mapping[str, str] = {
+    "missing": N_("{field}: missing"),
+    "integer": N_("{field}: not a whole number"),
+    "number": N_("{field}: not a number"),
+    "text": N_("{field}: not text"),
+    "boolean": N_("{field}: not true or false"),
+    "date": N_("{field}: not a date"),
+    "range": N_("{field}: out of range"),
+    "length": N_("{field}: wrong length"),
+    "shape": N_("{field}: not in the expected form"),
+    "value": N_("{field}: a value bxhours cannot read"),
+}
+
+
+def problem_text(problem: Problem) -> str:
+    """ "postcode: not a whole number (got 'abc')", in the current language; the field keeps
+    bexio's name (it is what an admin finds in bexio's API and support answers)."""
+    said = _(_PROBLEMS[problem.kind], field=problem.field or _("the record"))
+    if problem.value is not None:
+        said = _("{problem} (got {value})", problem=said, value=problem.value)
+    if problem.more:
+        said = ngettext(
+            "{problem}; {n} more problem", "{problem}; {n} more problems", problem.more, problem=said
+        )
+    return said
 
 
 SKIPPED_SHOWN = 3
@@ -221,9 +265,9 @@ def skipped_lines(skipped: list[SkippedRecord]) -> list[str]:
     lines = []
     for resource, records in by_resource.items():
         shown = "; ".join(
-            _("id {id} — {reason}", id=record.id, reason=record.reason)
+            _("id {id} — {reason}", id=record.id, reason=record.said)
             if record.id is not None
-            else _("a record without an id — {reason}", reason=record.reason)
+            else _("a record without an id — {reason}", reason=record.said)
             for record in records[:SKIPPED_SHOWN]
         )
         if len(records) > SKIPPED_SHOWN:
@@ -282,7 +326,7 @@ class ImportSummary:
             "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
             "bexio_calls": self.bexio_calls,
-            "skipped": [record.to_json() for record in self.skipped],
+            "skipped": [record.to_record() for record in self.skipped],
         }
 
     @classmethod

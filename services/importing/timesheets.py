@@ -2,7 +2,9 @@
 
 An entry is unique by its bexio timesheet id, so hours bxhours wrote back to bexio (their entries
 carry that id) are recognised and never imported twice — nor changed or removed by the import:
-bexio may only change entries it is the source of, and only while they are not on an invoice.
+bexio may only change entries it is the source of, and only while they are not on an invoice. A
+timesheet whose text ends with bxhours' marker is never imported either, even when its entry lost
+the id (issue 16 §3); the full re-read only notes on the entry what was changed in bexio.
 Each new entry gets the rate ``services.rates.rate_for`` gives (the same as for a new entry logged
 in Slack), stored once: later rate changes never re-price stored work. Whether imported hours are
 offered for invoicing is decided by ``services.importing.invoicing``.
@@ -17,17 +19,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple, Required
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import TypedDict
 
 from bexio.errors import BexioNotFound, BexioUnexpectedResponse
 from bexio.fields import as_flag, as_id, as_text, parse_minutes
 from bexio.reading import PageReader, Unreadable
 from services.importing.context import ImportContext
-from services.importing.staging import Mirror, Stage, memoized
+from services.importing.staging import AfterApply, Mirror, Stage, memoized
 from services.importing.summary import ResourceChanges
 from services.rates import rate_depends_on, rate_for, rate_key
 from services.settings import TenantSettings
+from services.writeback.marker import marked_entry, without_marker
+from services.writeback.remarks import WRITTEN
 from storage.models import Activity, Project, TimeEntry, User
 
 BEXIO_SOURCE = "bexio"
@@ -168,7 +173,7 @@ async def import_timesheets(ctx: ImportContext) -> tuple[ResourceChanges, int]:
         async for page in pages:
             await stage.add_values([entry for sheet in page if (entry := to_entry(sheet, stage)) is not None])
             ctx.on_read(resource, len(page))
-        return await stage.apply(ctx.now), undated[0]
+        return await stage.apply(ctx.now, after=_notice_bexio_edits(stage)), undated[0]
 
 
 async def import_timesheet(ctx: ImportContext, timesheet_id: int) -> ResourceChanges:
@@ -226,7 +231,7 @@ async def import_new_timesheets(
 
         def unreadable(records: list[Unreadable]) -> None:
             for record in records:
-                ctx.skip(TIME_ENTRIES.resource, record.id, record.reason, stage)
+                ctx.skip(TIME_ENTRIES.resource, record.id, record.reason, stage, problem=record.problem)
 
         pages = ctx.client.pages(
             ctx.client.timesheets.path,
@@ -293,6 +298,10 @@ async def _entry_builder(ctx: ImportContext) -> tuple[EntryBuilder, list[int]]:
         else:
             rate, source = rates.rate(project_id, activity_id, user_id)
         text, bill = timesheet.get("text"), timesheet.get("allowable_bill")
+        note = text if type(text) is str else (as_text(text) or "")
+        # Written by bxhours (its marker ends the text): staged to be compared with its entry, never
+        # inserted as a second one — even when the entry lost the timesheet's id (issue 16 §3).
+        ours = marked_entry(note) is not None
         return StagedEntry(
             timesheet["id"],
             user_id,
@@ -300,15 +309,47 @@ async def _entry_builder(ctx: ImportContext) -> tuple[EntryBuilder, list[int]]:
             activity_id,
             day,
             minutes_of(timesheet.get("duration")),
-            text if type(text) is str else (as_text(text) or ""),
+            without_marker(note) if ours else note,
             bill is True or (bill is not False and as_flag(bill)),
             _id(timesheet.get("status_id")),
             rate,
             source,
-            True,
+            not ours,
         )
 
     return to_entry, undated
+
+
+def _notice_bexio_edits(stage: Stage) -> AfterApply:
+    """After a full re-read: an entry bxhours wrote whose timesheet someone changed in bexio shows
+    bexio's duration ("changed in bexio: 2:15 h"); one that agrees again shows nothing. Only
+    entries whose last write went through are compared — a pending one differs because bxhours
+    changed it, and its write will overwrite bexio anyway (bxhours leads)."""
+    sheet, entry = stage.table.c, TimeEntry.__table__.c
+    same_sheet = sheet.bexio_timesheet_id == entry.bexio_timesheet_id
+    differs = or_(
+        *(
+            sheet[name].is_distinct_from(entry[name])
+            for name in ("user_id", "project_id", "activity_id", "day", "minutes", "note")
+        )
+    )
+    written = and_(
+        entry.tenant_id == stage.workspace.tenant_id,
+        entry.source != BEXIO_SOURCE,
+        entry.writeback_state == WRITTEN,
+        entry.bexio_timesheet_id.is_not(None),
+    )
+
+    async def notice(session: AsyncSession) -> None:
+        changed = select(sheet.minutes).where(same_sheet, differs).scalar_subquery()
+        await session.execute(
+            update(TimeEntry)
+            .where(written, exists().where(same_sheet))
+            .values(bexio_changed_minutes=changed)
+            .execution_options(synchronize_session=False)
+        )
+
+    return notice
 
 
 def _id(value: Any) -> int | None:

@@ -14,6 +14,7 @@ from core.durations import format_duration
 from core.i18n import LANGUAGES, language_scope
 from core.money import format_money
 from core.taxes import Tax, TaxSelectionError, select_tax
+from services.importing.summary import ImportSummary, SkippedRecord, skipped_lines
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -62,3 +63,58 @@ def test_a_tax_that_cannot_be_chosen_is_told_in_the_language_with_a_swiss_date(l
     assert "“81”" in typo.value.message
     if language != "en":
         assert "sales tax" not in inactive.value.message + typo.value.message
+
+
+# --- why a bexio record could not be read, in the reader's language (issue 14 §1) ------------------
+
+
+def _unreadable_customer() -> SkippedRecord:
+    from pydantic import BaseModel
+
+    from bexio.reading import PageReader
+
+    class Contact(BaseModel):
+        id: int
+        contact_type_id: int
+        name_1: str
+
+    _read, unreadable = PageReader(Contact).read(b'[{"id": 17, "contact_type_id": "Firma"}]')
+    [record] = unreadable
+    return SkippedRecord("customers", record.id, record.reason, record.problem)
+
+
+EXPECTED_REASON = {
+    "en": "1 customer could not be read: id 17 — contact_type_id: not a whole number (got 'Firma'); 1 more problem",
+    "de": "1 Kunde konnte nicht gelesen werden: ID 17 — contact_type_id: keine ganze Zahl (erhalten: 'Firma'); "
+    "1 weiteres Problem",
+    "fr": "contact_type_id : pas un nombre entier (reçu : 'Firma') ; 1 autre problème",
+    "it": "contact_type_id: non è un numero intero (ricevuto: 'Firma'); 1 altro problema",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_unreadable_record_is_explained_in_the_language(language: str) -> None:
+    skipped = _unreadable_customer()
+    assert skipped.reason.startswith("contact_type_id: Input should be a valid integer"), (
+        "the log stays English"
+    )
+    stored = ImportSummary.from_record(ImportSummary(skipped=[skipped]).to_record()).skipped
+    assert ImportSummary(skipped=[skipped]).to_json()["skipped"] == [skipped.to_json()], "the JSON contract"
+    with language_scope(language):
+        [line] = skipped_lines(stored)
+    assert EXPECTED_REASON[language] in line
+    if language != "en":
+        assert "Input should" not in line and "more problem" not in line
+
+
+def test_a_summary_stored_before_the_parts_were_kept_still_reads() -> None:
+    old = {
+        "skipped": [{"resource": "customers", "id": 3, "reason": "postcode: Input should be a valid string"}]
+    }
+    with language_scope("de"):
+        [line] = skipped_lines(ImportSummary.from_record(old).skipped)
+    assert line.endswith("ID 3 — postcode: Input should be a valid string")
+    damaged = {
+        "skipped": [{"resource": "customers", "id": 3, "reason": "r", "problem": {"kind": "nonsense"}}]
+    }
+    assert ImportSummary.from_record(damaged).skipped[0].problem is None
