@@ -42,12 +42,16 @@ from bot.slack_oauth import (
 from bot.views.bexio_connection import reconnect_message
 from bot.views.bx_sync import SlackImportMessages
 from bot.views.payload import envelope_problem
+from bot.views.reminder import SlackReminderMessages
 from bot.views.sealed import ChoiceSeal
+from bot.views.timers import TimerMessages
+from bot.views.write_back import SlackWriteBackMessages
 from bot.workspace_setup import WorkspaceSetup
 from bxhours.commands import CommandError
 from bxhours.logs import register_secret
 from bxhours.settings import ConfigError, Settings
 from core.i18n import current_language, language_scope
+from services.absences import ABSENCE_DELETE, ABSENCE_SYNC, AbsenceService, AbsenceSyncRefused
 from services.bexio_access import BexioAccess, BexioConfig
 from services.bexio_connect import RECONNECT_REASON, BexioConnectService, TicketSeal
 from services.changes import ChangeProcessor, ChangeRefused, InvoiceChanges
@@ -68,11 +72,21 @@ from services.invoicing.recent import RecentInvoices
 from services.languages import LanguageService
 from services.onboarding import OnboardingService
 from services.people import PeopleService
+from services.recents import RecentsService
+from services.reminders import (
+    NUDGES_TICK,
+    REMINDER_REFRESH,
+    REMINDER_WAKE,
+    RemindersService,
+    schedule_nudges,
+)
 from services.settings import SettingsService
 from services.tenants import TenantService
 from services.time_entries import TimeEntryService
+from services.timers import TIMER_MIDNIGHT, TIMER_WARNING, TimerService
 from services.week import WeekService
 from services.workspaces import WORKSPACE_SETUP, WorkspaceService
+from services.writeback import BACKFILL_JOB, DELETE_JOB, ENTRY_JOB, WriteBack, WriteRefused
 from storage.crypto import TokenCipher, derive_key, load_or_create_sqlite_key
 from storage.db import Database
 from storage.inbox import InboxStore
@@ -263,9 +277,38 @@ class Runtime:
                 connect=connect,
                 languages=languages,
             )
+            writeback = WriteBack(
+                db,
+                queue,
+                tenant_settings,
+                bexio.client,
+                notifier,
+                people,
+                now,
+                messages=SlackWriteBackMessages(),
+                languages=languages,
+            )
+            tenant_settings.listeners.append(writeback.setting_changed)
+            sync_status.writeback_counts = writeback.counts
+            services.writeback = services.time_entries.writeback = writeback
+            services.absences = AbsenceService(
+                db, queue, bexio, people, notifier, now, settings.bxhours_timezone, settings.admin_ids
+            )
             services.home.connect = connect
             services.home.languages = services.languages
+            services.timers = services.home.timers = TimerService(
+                db,
+                services.time_entries,
+                queue,
+                notifier,
+                TimerMessages(),
+                now,
+                settings.bxhours_timezone,
+                languages,
+            )
+            services.recents = services.home.recents = RecentsService(db, services.time_entries)
             services.home.onboarding = OnboardingService(db, sync_status, now)
+            services.reminders = _reminders(services, slack, languages, settings.bxhours_timezone)
             if multi:
                 services.home.webhook_secret = installations.webhook_secret
                 services.home.public_url = settings.base_url
@@ -359,8 +402,10 @@ class Runtime:
         if self.multi_workspace:
             for tenant_id in await self.installations.active_tenant_ids():
                 await schedule_polls(self.queue, tenant_id)
+                await schedule_nudges(self.queue, tenant_id)
         elif self.default_tenant is not None:
             await schedule_polls(self.queue, self.default_tenant)
+            await schedule_nudges(self.queue, self.default_tenant)
 
     async def housekeeping(self) -> None:
         """Delete the data of workspaces uninstalled more than DELETE_AFTER_UNINSTALL_DAYS ago."""
@@ -400,6 +445,7 @@ def job_handlers(services: Services, setup: WorkspaceSetup | None = None) -> dic
     handlers = _job_handlers(services)
     if setup is not None:
         handlers[WORKSPACE_SETUP] = setup.run_job
+    handlers.update(_nudge_handlers(services, handlers))
     return {kind: _as_tenant(services, handler) for kind, handler in handlers.items()}
 
 
@@ -461,14 +507,44 @@ def _job_handlers(services: Services) -> dict[str, JobHandler]:
         except ChangeRefused as exc:  # a bad payload or a broken connection: retrying cannot help
             raise PermanentJobError(exc.message) from None
 
+    def refusals_park(run: JobHandler) -> JobHandler:
+        async def parked_on_refusal(job: ClaimedJob) -> dict[str, Any] | None:
+            try:
+                return await run(job)
+            except WriteRefused as exc:  # bexio's definite answer, shown to admins in /bx-sync status
+                raise PermanentJobError(exc.message) from None
+
+        return parked_on_refusal
+
+    writeback: dict[str, JobHandler] = {}
+    if services.writeback is not None:
+        writeback = {
+            ENTRY_JOB: refusals_park(services.writeback.run_entry_job),
+            DELETE_JOB: refusals_park(services.writeback.run_delete_job),
+            BACKFILL_JOB: refusals_park(services.writeback.run_backfill_job),
+        }
+    absence_jobs: dict[str, JobHandler] = {}
+    if services.absences is not None:
+        absences = services.absences
+
+        async def run_absence_sync(job: ClaimedJob) -> dict[str, Any] | None:
+            try:
+                return await absences.run_sync_job(job)
+            except AbsenceSyncRefused as exc:  # bexio's definite 400: the absence shows why
+                raise PermanentJobError(str(exc)) from None
+
+        absence_jobs = {ABSENCE_SYNC: run_absence_sync, ABSENCE_DELETE: absences.run_delete_job}
     poller = ChangePoller(services.importer, services.queue)
     return {
+        **absence_jobs,
+        **writeback,
         PING: diagnostics.run_ping,
         IMPORT_JOB: run_import,
         INVOICE_PUSH: services.invoicing.run_push_job,
         CHANGE_JOB: run_change,
         POLL_CHANGES: poller.run_changes_job,
         POLL_FULL: poller.run_full_job,
+        **_timer_handlers(services),
     }
 
 
@@ -547,3 +623,79 @@ def resolve_encryption_key(settings: Settings) -> str:
             "BXHOURS_ENCRYPTION_KEY", "is required with PostgreSQL (every process must share it)"
         )
     return load_or_create_sqlite_key(settings.database_url)
+
+
+def _reminders(
+    services: Services, slack: AsyncWebClient, languages: LanguageService, timezone: str
+) -> RemindersService:
+    """Missing-hours reminders (issue 17 §1): people's time zones from Slack (``users.info`` tz),
+    told by the time entries whenever hours are stored."""
+
+    async def slack_zone(tenant_id: int, user_id: str) -> str | None:
+        with working_for(tenant_id):
+            answer = await slack.users_info(user=user_id)
+        found = (answer.get("user") or {}).get("tz")
+        return found if isinstance(found, str) else None
+
+    reminders = RemindersService(
+        services.db,
+        services.queue,
+        services.settings,
+        services.notifier,
+        services.time_entries,
+        services.now,
+        timezone,
+        messages=SlackReminderMessages(),
+        zones=slack_zone,
+        language_of=languages.for_person,
+    )
+    services.time_entries.hours_stored = reminders.hours_stored
+    return reminders
+
+
+def _nudge_handlers(services: Services, handlers: dict[str, JobHandler]) -> dict[str, JobHandler]:
+    """Reminder jobs, the periodic tick, and a refresh of open reminders after every job that may
+    have imported hours from bexio (imports, polls, webhook changes)."""
+    reminders = services.reminders
+    if reminders is None:
+        return {}
+
+    async def refresh(job: ClaimedJob) -> dict[str, Any] | None:
+        return await reminders.run_refresh_job(job.tenant_id, job.payload)
+
+    async def wake(job: ClaimedJob) -> dict[str, Any] | None:
+        nudge = job.payload.get("nudge")
+        if not isinstance(nudge, int):
+            raise PermanentJobError(f"a reminder wake-up without a reminder id: {nudge!r}")
+        return await reminders.wake(job.tenant_id, nudge)
+
+    async def tick(job: ClaimedJob) -> dict[str, Any] | None:
+        try:
+            due = await reminders.run(job.tenant_id, due_only=True)
+            covered = await reminders.refresh(job.tenant_id)
+            return {"sent": len(due.sent), "failed": len(due.failed), "covered": covered}
+        finally:
+            await schedule_nudges(services.queue, job.tenant_id, delay=None)
+
+    def then_refresh(run: JobHandler) -> JobHandler:
+        async def run_then_refresh(job: ClaimedJob) -> dict[str, Any] | None:
+            result = await run(job)
+            try:
+                await reminders.refresh_all_soon(job.tenant_id)
+            except Exception:  # the tick catches up; the import itself succeeded
+                log.warning("could not queue the refresh of open reminders", exc_info=True)
+            return result
+
+        return run_then_refresh
+
+    wrapped = {
+        kind: then_refresh(handlers[kind]) for kind in (IMPORT_JOB, POLL_FULL, CHANGE_JOB) if kind in handlers
+    }
+    return {**wrapped, REMINDER_REFRESH: refresh, REMINDER_WAKE: wake, NUDGES_TICK: tick}
+
+
+def _timer_handlers(services: Services) -> dict[str, JobHandler]:
+    """The 10-hour warning and the midnight question of timers (issue 17 §4)."""
+    if services.timers is None:
+        return {}
+    return {TIMER_WARNING: services.timers.run_warning_job, TIMER_MIDNIGHT: services.timers.run_midnight_job}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.absences import AbsenceService
 from services.bexio_access import BexioAccess
 from services.bexio_connect import BexioConnectService
 from services.changes import ChangeProcessor
@@ -20,11 +21,15 @@ from services.invoicing import InvoicingService
 from services.languages import LanguageService
 from services.notifier import Notifier
 from services.people import PeopleService
+from services.recents import RecentsService
+from services.reminders import RemindersService
 from services.settings import SettingsService
 from services.tenants import TenantService
 from services.time_entries import TimeEntryService
+from services.timers import TimerService
 from services.week import WeekService
 from services.workspaces import WorkspaceService
+from services.writeback import WriteBack
 from storage.db import Database
 from storage.jobs import JobQueue
 
@@ -57,3 +62,13 @@ class Services:
     """Which language each person reads bxhours in (``services.languages``)."""
     connect: BexioConnectService | None = None
     """bexio's OAuth connect flow (``/bexio/connect``, the App Home's Connect button)."""
+    writeback: WriteBack | None = None
+    """Hours written to bexio as timesheets when ``write_back_hours`` is on (issue 16)."""
+    reminders: RemindersService | None = None
+    """Missing-hours reminders (``services.reminders``, issue 17 §1)."""
+    absences: AbsenceService | None = None
+    """Absences, sent to bexio payroll (``services.absences``, issue 16 §6-8)."""
+    timers: TimerService | None = None
+    """Timers: start, stop, the 10-hour warning and the midnight question (issue 17 §4)."""
+    recents: RecentsService | None = None
+    """The person's recent project/activity combinations and `/log-hours again` (issue 17 §3)."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,12 +34,17 @@ from services.entry_outcomes import (
     ChooseOne,
     FieldErrors,
     Refusal,
+    Removed,
 )
 from services.entry_service import EntryService, Started
 from services.owned_records import RecordKind
 from services.rates import rate_for
 from services.settings import TenantSettings
+from storage.db import TENANT_KEY
 from storage.models import Activity, Project, TimeEntry, User
+
+if TYPE_CHECKING:
+    from services.writeback import WriteBack
 
 IMPORTED = "bexio"
 MAX_PROJECT_OPTIONS = 100
@@ -173,10 +178,29 @@ TIME_ENTRIES_KIND = RecordKind(
 
 class TimeEntryService(EntryService[TimeEntry]):
     kind = TIME_ENTRIES_KIND
+    hours_stored: Callable[[AsyncSession, int | None, date], Awaitable[None]] | None = None
+    """Told (inside the unit of work) that a person's hours of a day changed: their open
+    missing-hours reminder is updated in place (``services.reminders``, issue 17 §1)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._day_locks: dict[tuple[int, str], asyncio.Lock] = {}
+        self.writeback: WriteBack | None = None
+        """Queues the write of each change to bexio when ``write_back_hours`` is on (issue 16)."""
+
+    async def _queue_write(self, session: AsyncSession, entry: TimeEntry, settings: TenantSettings) -> None:
+        """In the entry's own unit of work: the change and its write-back job are stored together."""
+        if self.writeback is not None:
+            await self.writeback.entry_saved(session, session.info[TENANT_KEY], entry, settings)
+
+    async def delete(self, tenant_id: int, slack_user_id: str, record_id: int) -> Removed | Refusal:
+        """As for every record; a written entry's timesheet is deleted in bexio too (a job)."""
+        async with self.db.session(tenant_id) as session:
+            if self.writeback is not None:
+                record = await self.owned.open(session, slack_user_id, record_id)
+                if not isinstance(record, Refusal):
+                    await self.writeback.entry_deleted(session, tenant_id, record)
+            return await self.owned.delete(session, slack_user_id, record_id)
 
     @contextlib.asynccontextmanager
     async def _person_unit(self, tenant_id: int, slack_user_id: str) -> AsyncIterator[AsyncSession]:
@@ -308,6 +332,9 @@ class TimeEntryService(EntryService[TimeEntry]):
                     entry.note, entry.billable = form.note, form.billable
                     entry.updated_at = self.now()
                     missing = rate_for(settings, project=project, activity=activity, user=person).missing
+                    await self._queue_write(session, entry, settings)
+                    if self.hours_stored is not None:
+                        await self.hours_stored(session, entry.user_id, entry.day)
                     return self._stored(entry, project, activity, missing=missing)
             entry.project_id, entry.activity_id = project.id, activity.id
             entry.day, entry.minutes, entry.note, entry.billable = form.day, minutes, form.note, form.billable
@@ -329,6 +356,9 @@ class TimeEntryService(EntryService[TimeEntry]):
         if entry.id is None:
             session.add(entry)
         await session.flush()
+        await self._queue_write(session, entry, settings)
+        if self.hours_stored is not None:
+            await self.hours_stored(session, entry.user_id, entry.day)
         return self._stored(entry, project, activity, missing=resolution.missing)
 
     def _stored(

@@ -27,7 +27,9 @@ from bot.views import (
     log_expense,
     log_hours,
     new_customer,
+    reminder,
     settings_modal,
+    timers,
     week,
 )
 from bot.views.sealed import ChoiceSeal
@@ -42,7 +44,9 @@ _VIEW_MODULES: tuple[ModuleType, ...] = (
     log_expense,
     log_hours,
     new_customer,
+    reminder,
     settings_modal,
+    timers,
     week,
 )
 
@@ -74,7 +78,11 @@ def _known_ids() -> set[str]:
             if name.endswith(("_ACTION", "_ACTIONS", "CALLBACK_ID")):
                 values = value if isinstance(value, tuple) else (value,)
                 ids |= {v for v in values if isinstance(v, str)}
-    for stem in (*log_hours.CHOICE_ACTIONS.pick.values(), *log_expense.CHOICE_ACTIONS.pick.values()):
+    for stem in (
+        *log_hours.CHOICE_ACTIONS.pick.values(),
+        *log_expense.CHOICE_ACTIONS.pick.values(),
+        *timers.PICK_ACTIONS.values(),
+    ):
         ids |= {choices.pick_action_id(stem, n) for n in range(3)}
     return ids
 

@@ -20,14 +20,18 @@ from bot.handlers import (
     hours_modal,
     invoice,
     language,
+    log_absence,
     log_expense,
     log_hours,
     new_customer,
     onboarding,
+    reminders,
     settings_modal,
+    timers,
     unknown_command,
     week,
     workspace,
+    write_back,
 )
 from bot.handlers.surfaces import Surfaces
 
@@ -38,18 +42,22 @@ def register_all(app: AsyncApp, deps: BotDeps) -> Surfaces:
     for module in (
         log_hours,
         log_expense,
+        log_absence,
         invoice,
         bx_sync,
         app_home,
         language,
         settings_modal,
         hours_modal,
+        timers,
         expense_modal,
         week,
         account_mapping,
         new_customer,
         workspace,
         onboarding,
+        reminders,
+        write_back,
     ):
         module.register(surfaces, deps)
     unknown_command.register(surfaces, deps)  # last: it matches every command

@@ -10,12 +10,15 @@ from datetime import date
 from typing import Any
 
 from bot.views import (
+    absence,
     account_mapping,
     bexio_connection,
     bx_sync,
     new_customer,
     onboarding,
+    reminder,
     settings_modal,
+    timers,
     week,
 )
 from bot.views.blocks import (
@@ -46,7 +49,10 @@ async def build(
 ) -> dict[str, Any]:
     data = await services.home.load(tenant_id, user_id, week_of)
     with language_scope(data.language):  # the person's, whoever asked for the refresh
-        return render(data)
+        view = render(data)
+        if data.person_name and services.reminders is not None:  # issue 17 §1: time and opt-out
+            reminder.add_to_home(view, *await services.reminders.preference(tenant_id, user_id))
+        return view
 
 
 def render(data: HomeData) -> dict[str, Any]:
@@ -60,6 +66,9 @@ def render(data: HomeData) -> dict[str, Any]:
                 )
             )
         )
+        blocks.append(  # issue 16 §6
+            actions(button(_("Log absence"), absence.OPEN_FORM_ACTION, "open"), block_id="home_absence")
+        )
     else:
         blocks.append(
             section(
@@ -69,6 +78,9 @@ def render(data: HomeData) -> dict[str, Any]:
                 )
             )
         )
+    if data.timers or data.recents:  # issue 17 §3-4: the running timer and recent combinations first
+        blocks += [divider(), *timers.home_blocks(data.timer, list(data.timer_questions), list(data.recents))]
+    week_at = len(blocks)
     if data.invoices:
         blocks += [divider(), *invoice_blocks(data)]
     blocks += [divider(), language_block(data)]
@@ -93,7 +105,7 @@ def render(data: HomeData) -> dict[str, Any]:
         blocks.append(context(data.connection_line))
     if data.week is not None:
         budget = week.HOME_BLOCK_LIMIT - len(blocks) - 1
-        blocks[2:2] = [divider(), *week.blocks(data.week, budget=budget)]
+        blocks[week_at:week_at] = [divider(), *week.blocks(data.week, budget=budget)]
     view: dict[str, Any] = {"type": "home", "blocks": blocks[:100]}
     if data.week is not None:
         view["private_metadata"] = data.week.monday.isoformat()
