@@ -30,7 +30,7 @@ from core.i18n import _
 from services.expense_categories import ensure_default_categories
 from services.importing.people import LINKED_BY_ADMIN
 from services.importing.status import ConnectionView, SyncStatusService
-from services.invoicing.accounts import mapping_rows
+from services.invoicing.accounts import AccountChoice, mapping_rows, proposed_account
 from storage.db import Database
 from storage.models import AuditLog, SyncRun, User
 
@@ -78,6 +78,9 @@ class Checklist:
     """An admin said the people not linked do not use Slack."""
     invited_channel: str | None
     """Where the how-to was posted (None: not yet)."""
+    proposed_account: AccountChoice | None = None
+    """The income account proposed for the expense categories without one (issue 15 §5): an
+    admin confirms it in one click; until then it is only a proposal, not their account."""
 
     @property
     def connected(self) -> bool:
@@ -131,6 +134,8 @@ class OnboardingService:
             people = await _unlinked(session)
             invite = await _latest(session, INVITED)
             skipped = await _latest(session, PEOPLE_SKIPPED)
+            unmapped_categories = sum(1 for r in rows if r.kind == "category" and r.account is None)
+            proposal = await proposed_account(session) if imported and unmapped_categories else None
         return Checklist(
             connection_state=view.state,
             connection_reason=view.reason,
@@ -139,11 +144,12 @@ class OnboardingService:
             imported=imported,
             last_import=LastImport(last.status, last.error) if last is not None else None,
             unmapped_activities=sum(1 for r in rows if r.kind == "activity" and r.account is None),
-            unmapped_categories=sum(1 for r in rows if r.kind == "category" and r.account is None),
+            unmapped_categories=unmapped_categories,
             unlinked=tuple(UnlinkedPerson(p.id, p.display_name, p.email) for p in people[:PEOPLE_SHOWN]),
             unlinked_total=len(people),
             people_skipped=skipped is not None,
             invited_channel=str(invite.details.get("channel")) if invite is not None else None,
+            proposed_account=proposal,
         )
 
     async def link(self, tenant_id: int, person_id: int, slack_user_id: str, *, actor: str) -> Linked:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
@@ -13,13 +14,16 @@ from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import account_mapping, payload
 from core.i18n import N_
 from services.container import Services
-from services.invoicing.accounts import RowKind
+from services.invoicing.accounts import ProposalChanged, RowKind
 
 ONLY_ADMINS = N_("Only admins can change the account mapping.")
 
 
-async def _mapping_modal(services: Services, tenant_id: int) -> dict[str, Any]:
-    return account_mapping.build(await services.invoicing.mapping_rows(tenant_id))
+async def _mapping_modal(services: Services, tenant_id: int, page: int = 0) -> dict[str, Any]:
+    invoicing = services.invoicing
+    return account_mapping.build(
+        await invoicing.mapping_rows(tenant_id), page, await invoicing.proposed_account(tenant_id)
+    )
 
 
 MAPPING = Surface(
@@ -31,6 +35,29 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
     services = deps.services
 
     admin_modal.register_opener(surfaces, deps, account_mapping.OPEN_ACTION, _mapping_modal)
+
+    @surfaces.action(account_mapping.HOME_PROPOSAL_ACTION, admin_modal.HOME_ADMIN)
+    async def confirm_from_home(ack: AsyncAck, body: dict[str, Any], tenant_id: int, user_id: str) -> None:
+        """The setup checklist's one click: the proposed account for the expense categories."""
+        await ack()
+        account = payload.action_int(body, N_("the proposed account"))
+        with contextlib.suppress(ProposalChanged):  # the refreshed App Home shows today's proposal
+            await services.invoicing.confirm_proposal(tenant_id, account, actor=user_id)
+        await services.notifier.refresh_home(tenant_id, user_id)
+
+    @surfaces.action(account_mapping.PROPOSAL_ACTION, MAPPING)
+    async def confirm_in_mapping(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
+    ) -> None:
+        await ack()
+        view = body["view"]
+        account = payload.action_int(body, N_("the proposed account"))
+        await _save(services, tenant_id, user_id, view)  # what was chosen on the page stays chosen
+        with contextlib.suppress(ProposalChanged):
+            await services.invoicing.confirm_proposal(tenant_id, account, actor=user_id)
+        await modal_flow.update_if_open(
+            client, payload.view_id(body), await _mapping_modal(services, tenant_id), "account mapping"
+        )
 
     @surfaces.options(account_mapping.ACCOUNT_ACTION, MAPPING)
     async def account_options(ack: AsyncAck, body: dict[str, Any], tenant_id: int) -> None:
@@ -48,12 +75,11 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         await ack()
         view = body["view"]
         await _save(services, tenant_id, user_id, view)
-        rows = await services.invoicing.mapping_rows(tenant_id)
         page = payload.action_int(body, N_("the page")) if payload.action_value(body) else 0
         await modal_flow.update_if_open(
             client,
             payload.view_id(body),
-            account_mapping.build(rows, page),
+            await _mapping_modal(services, tenant_id, page),
             "account mapping",
             view.get("hash"),
         )

@@ -15,6 +15,11 @@ CALLBACK_ID = "account_mapping"
 OPEN_ACTION = "home_account_mapping"
 ACCOUNT_ACTION = "mapping_account"
 PAGE_ACTION = "mapping_page"
+PROPOSAL_ACTION = "mapping_proposal"
+"""The account mapping's one click: the proposed account for the expense categories without one."""
+HOME_PROPOSAL_ACTION = "home_account_proposal"
+"""The same click in the App Home's setup checklist."""
+PROPOSAL_BLOCK = "mapping_proposal"
 ROW_PREFIX = "map:"
 PAGE_SIZE = 40
 """Rows per page: 40 inputs and a few blocks around them stay under Slack's 100 blocks."""
@@ -29,7 +34,23 @@ def account_option(account: AccountChoice) -> dict[str, Any]:
     return option(account.label, str(account.bexio_id))
 
 
-def build(rows: Sequence[MappingRow], page: int = 0) -> dict[str, Any]:
+def proposal_block(proposal: AccountChoice, action_id: str) -> Block:
+    """The proposed income account for the expense categories that have none, confirmed in one
+    click — until then nothing is booked to it (issue 15 §5)."""
+    return section(
+        _(
+            "Proposed for the expense categories without an account: *{account}* — the income account "
+            "your activities use most.",
+            account=proposal.label,
+        ),
+        block_id=PROPOSAL_BLOCK,
+        accessory=button(
+            _("Use {account}", account=proposal.label), action_id, str(proposal.bexio_id), style="primary"
+        ),
+    )
+
+
+def build(rows: Sequence[MappingRow], page: int = 0, proposal: AccountChoice | None = None) -> dict[str, Any]:
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -41,6 +62,8 @@ def build(rows: Sequence[MappingRow], page: int = 0) -> dict[str, Any]:
             )
         )
     ]
+    if proposal is not None and any(row.kind == "category" and row.account is None for row in rows):
+        blocks.append(proposal_block(proposal, PROPOSAL_ACTION))
     for row in shown:
         element: dict[str, Any] = {
             "type": "external_select",

@@ -102,6 +102,10 @@ def blocks(checklist: Checklist | None, *, can_connect: bool = False) -> list[Bl
             accessory=button(_("Account mapping"), account_mapping.OPEN_ACTION, "open"),
         )
     )
+    if checklist.imported and checklist.unmapped_categories and checklist.proposed_account is not None:
+        out.append(
+            account_mapping.proposal_block(checklist.proposed_account, account_mapping.HOME_PROPOSAL_ACTION)
+        )
     skip = None
     if checklist.imported and not steps[3]:
         skip = button(_("The others don't use Slack"), PEOPLE_DONE_ACTION, "skip")

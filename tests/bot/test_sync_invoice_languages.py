@@ -34,16 +34,16 @@ from storage.jobs import JobCounts
 
 LANGUAGES = ("de", "fr", "it")
 KNOWN = {
-    "de": ("Abgleich mit bexio", "Rechnung", "Gesamttotal", "Verrechenbare Leistungen", "Entwurf"),
-    "fr": ("Importation depuis bexio", "Facture", "Total général", "Prestations facturables", "Brouillon"),
-    "it": ("Importazione da bexio", "Fattura", "Totale complessivo", "Prestazioni fatturabili", "Bozza"),
+    "de": ("Abgleich mit bexio", "Rechnung", "MWST 8.1 %", "Verrechenbare Leistungen", "Entwurf"),
+    "fr": ("Importation depuis bexio", "Facture", "TVA 8.1 %", "Prestations facturables", "Brouillon"),
+    "it": ("Importazione da bexio", "Fattura", "IVA 8.1 %", "Prestazioni fatturabili", "Bozza"),
 }
 ENGLISH_ONLY = (
     "Invoice",
     "Customer",
     "Import",
     "could not be read",
-    "Grand total",
+    "VAT",
     "Billable services",
     "draft",
     "Draft",
@@ -113,7 +113,6 @@ def _modal(preview: Preview | None, *, use_bexio: bool | None = None) -> dict[st
     return invoice_modal.build(
         invoice_modal.ModalData(
             state=state,
-            default_period_to=date(2026, 11, 30),
             today=date(2026, 12, 4),
             numbering=Numbering(True, True, "2026-001"),
             preview=preview,
@@ -212,7 +211,7 @@ def test_no_english_word_leaks_into_the_german_screens() -> None:
 
 def test_english_stays_as_it_was() -> None:
     shown = _everything()
-    assert "*Grand total: CHF" in shown and "Import from bexio finished" in shown
+    assert "*Total: CHF" in shown and "VAT 8.1 % on" in shown and "Import from bexio finished" in shown
     assert "1 customer could not be read: id 17 — postcode" in shown
 
 
