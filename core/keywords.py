@@ -13,6 +13,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "language": ("sprache", "langue", "lingua"),
     "status": ("statut", "stato"),
     "link": ("verknüpfen", "verknuepfen", "lier", "collega"),
+    # Issue 17 §3-4: `/log-hours again`, `/log-hours start Website / Umsetzung`, `/log-hours stop`.
+    "again": ("nochmal", "nochmals", "encore", "ancora"),
+    "start": ("starten", "démarrer", "demarrer", "avvia"),
+    "stop": ("stopp", "stoppen", "arrêter", "arreter", "ferma"),
 }
 _CANONICAL: dict[str, str] = {
     **{word: word for word in _ALIASES},

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from core.i18n import _, current_language, language_scope
 from services.bexio_connect import BexioConnectService
@@ -14,6 +15,8 @@ from services.invoicing.recent import RecentInvoice, RecentInvoices
 from services.languages import LanguageService
 from services.onboarding import Checklist, OnboardingService
 from services.people import PeopleService
+from services.recents import RecentCombination, RecentsService
+from services.timers import TimerService, TimerView
 from services.week import WeekService, WeekView
 
 
@@ -42,6 +45,14 @@ class HomeData:
     """What "automatic" means for them: their Slack account's language, else the workspace's."""
     slack_language: bool = False
     """Whether ``automatic_language`` is their Slack account's (not the workspace's)."""
+    timers: bool = False
+    """Whether timers are offered (issue 17 §4): then ``timer`` and ``timer_questions`` apply."""
+    timer: TimerView | None = None
+    """The person's running timer, shown with its start time and Stop."""
+    timer_questions: tuple[TimerView, ...] = ()
+    """Timers stopped at midnight that still wait for "how long was it really?"."""
+    recents: tuple[RecentCombination, ...] = ()
+    """The person's last 7 days' project/activity combinations, most recent first (issue 17 §3)."""
 
 
 class HomeService:
@@ -65,6 +76,10 @@ class HomeService:
     """Set by the composition root: the setup checklist shown to admins until it is done."""
     languages: LanguageService | None = None
     """Set by the composition root: the person's language, and the choice the App Home offers."""
+    timers: TimerService | None = None
+    """Set by the composition root: the person's running timer and open midnight questions."""
+    recents: RecentsService | None = None
+    """Set by the composition root: the person's recent combinations."""
 
     async def load(self, tenant_id: int, slack_user_id: str, week_of: date | None = None) -> HomeData:
         """The person's App Home, its texts in their language (whoever asks for the refresh)."""
@@ -97,7 +112,15 @@ class HomeService:
         checklist = None
         if is_admin and self.onboarding is not None:
             checklist = await self.onboarding.checklist(tenant_id, connection)
+        timer_data: dict[str, Any] = {}
+        if person is not None and self.timers is not None:
+            timer_data["timers"] = True
+            timer_data["timer"] = await self.timers.running(tenant_id, slack_user_id)
+            timer_data["timer_questions"] = tuple(await self.timers.waiting(tenant_id, slack_user_id))
+        if person is not None and self.recents is not None:
+            timer_data["recents"] = tuple(await self.recents.of(tenant_id, slack_user_id))
         return HomeData(
+            **timer_data,
             onboarding=checklist,
             connect_url=connect_url,
             webhook_url=webhook_url,

@@ -15,13 +15,16 @@ from bot.views import hours_modal, log_hours, payload
 from bot.views.blocks import notice_modal
 from bot.views.form_state import ModalContext
 from bot.views.hours_modal import HoursModal
+from bot.views.payload import PayloadError
 from core.durations import format_duration
 from core.i18n import N_, _
+from services import recents
 from services.container import Services
 from services.entry_outcomes import FieldErrors, Refusal
 from services.time_entries import HoursForm, HoursRequest, StoredEntry
 
 TITLE = N_("Log hours")
+DAMAGED_RECENT = N_("That choice is out of date or damaged, so nothing was filled in. Open the form again.")
 
 
 async def open_modal(
@@ -33,8 +36,10 @@ async def open_modal(
     *,
     request: HoursRequest | None = None,
     ctx: ModalContext | None = None,
+    combination: tuple[int, int] | None = None,
 ) -> None:
-    """Open at once with what needs no database (the trigger dies after 3 s), then fill it."""
+    """Open at once with what needs no database (the trigger dies after 3 s), then fill it —
+    with a recent ``combination`` (project id, activity id) when one was clicked."""
     ctx = ctx or ModalContext()
     entries = services.time_entries
     first = HoursModal(day=entries.today(), context=ctx)
@@ -66,6 +71,12 @@ async def open_modal(
             state = dataclasses.replace(
                 state, project=await entries.project_choice(tenant_id, request.project_id)
             )
+        elif combination is not None and services.recents is not None:
+            picked = await services.recents.combination(tenant_id, *combination)
+            if not isinstance(picked, Refusal):
+                state = dataclasses.replace(state, project=picked[0], activity_id=picked[1])
+        if ctx.entry_id is None and services.recents is not None:
+            state = dataclasses.replace(state, recents=tuple(await services.recents.of(tenant_id, user_id)))
         project_id = state.project.id if state.project else None
         defaults = await entries.form_defaults(tenant_id, user_id, project_id, state.activity_id)
         if isinstance(defaults, Refusal):
@@ -106,6 +117,40 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
     services = deps.services
     modal_flow.register_project_options(surfaces, deps, hours_modal.PROJECT_ACTION, FORM)
 
+    @surfaces.action(hours_modal.RECENT_ACTION, FORM)
+    async def recent_picked(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
+    ) -> None:
+        """A recent combination was picked (issue 17 §3): its project and activity, looked up again,
+        fill in the form with their defaults; what else the person typed stays."""
+        await ack()
+        pair = recents.chosen(payload.selected_value(body))
+        if pair is None or services.recents is None:
+            raise PayloadError(_(DAMAGED_RECENT), "a recent combination value that names none")
+        state = hours_modal.current(body["view"], services.time_entries.today())
+        picked = await services.recents.combination(tenant_id, *pair)
+        if isinstance(picked, Refusal):
+            new_view = notice_modal(_(TITLE), picked.message)
+        else:
+            project, activity_id = picked
+            defaults = await services.time_entries.form_defaults(tenant_id, user_id, project.id, activity_id)
+            if isinstance(defaults, Refusal):
+                new_view = notice_modal(_(TITLE), defaults.message)
+            else:
+                new_view = hours_modal.build(
+                    dataclasses.replace(
+                        state,
+                        project=project,
+                        activities=defaults.activities,
+                        activity_id=defaults.activity_id,
+                        billable=defaults.billable,
+                        recents=tuple(await services.recents.of(tenant_id, user_id)),
+                        project_picked=True,
+                        context=modal_flow.next_version(state.context),
+                    )
+                )
+        await modal_flow.update_if_open(client, payload.view_id(body), new_view, "hours")
+
     @surfaces.action(hours_modal.PROJECT_ACTION, FORM)
     @surfaces.action(hours_modal.ACTIVITY_ACTION, FORM)
     async def refresh_defaults(
@@ -126,12 +171,16 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         if isinstance(defaults, Refusal):
             new_view = notice_modal(_(TITLE), defaults.message)
         else:
+            shown = services.recents is not None and state.context.entry_id is None
             new_view = hours_modal.build(
                 dataclasses.replace(
                     state,
                     activities=defaults.activities,
                     activity_id=defaults.activity_id,
                     billable=defaults.billable,
+                    recents=tuple(await services.recents.of(tenant_id, user_id))
+                    if shown and services.recents is not None
+                    else (),
                     context=modal_flow.next_version(state.context),
                 )
             )

@@ -12,7 +12,8 @@ LOG_HOURS = N_("""*`/log-hours` — log time*
 DURATION: `2h`, `2h30`, `2.5h`, `2,5h`, `90m`, `1:30` · `nb` = not billable
 DATE: `today`/`heute`, `yesterday`/`gestern`, `mon`…`sun`/`mo`…`so`, `2026-11-20`, `20.11.2026`, `20.11.`
 PROJECT: number (`42`) or name; a unique prefix is enough; quote names containing ` / ` or `:`
-`/log-hours` alone opens a form · `/log-hours week` shows this week""")
+`/log-hours` alone opens a form · `/log-hours week` shows this week
+`/log-hours again` repeats your last entry for today · `/log-hours start PROJECT [/ ACTIVITY]` starts a timer, `/log-hours stop` stops it and logs its minutes""")
 
 LOG_EXPENSE = N_("""*`/log-expense` — log an expense*
 `/log-expense AMOUNT [DATE] PROJECT [/ CATEGORY] [: NOTE]`

@@ -12,10 +12,11 @@ from datetime import date
 from typing import Any
 
 from bot.views import entry_form, form_state
-from bot.views.blocks import Block, text_input
-from bot.views.form_state import ModalContext
+from bot.views.blocks import Block, option, section, static_select, text_input
+from bot.views.form_state import ModalContext, versioned
 from core.i18n import _
 from services.entry_outcomes import Choice
+from services.recents import RecentCombination
 from services.time_entries import HoursForm
 
 # The ids shared with the other entry form: contracts, the handlers and tests find fields by them.
@@ -30,6 +31,9 @@ PROJECT_ACTION = "log_hours_project"
 ACTIVITY_BLOCK, ACTIVITY_ACTION = "activity", "log_hours_activity"
 DURATION_BLOCK, DURATION_ACTION = "duration", "duration"
 UNDO_ACTION = "log_hours_modal_undo"
+RECENT_BLOCK, RECENT_ACTION = "recent", "log_hours_recent"
+"""Issue 17 §3: the person's recent project/activity combinations, offered first; picking one
+fills in project and activity (value ``"<project id>:<activity id>"``, looked up again)."""
 FIELD_BLOCKS = {
     "day": DAY_BLOCK,
     "project": PROJECT_BLOCK,
@@ -50,13 +54,30 @@ class HoursModal:
     note: str = ""
     billable: bool = True
     context: ModalContext = field(default_factory=ModalContext)
+    recents: tuple[RecentCombination, ...] = ()
+    """Offered first when there are any (issue 17 §3)."""
+    project_picked: bool = False
+    """The project was just set from a recent combination: a new block id makes Slack show it."""
+
+
+def recent_block(recents: tuple[RecentCombination, ...]) -> Block:
+    select = static_select(
+        RECENT_ACTION,
+        [option(recent.label, recent.value) for recent in recents],
+        placeholder=_("Pick a recent one"),
+    )
+    return section(_("*Recent* — the last 7 days:"), block_id=RECENT_BLOCK, accessory=select)
 
 
 def build(state: HoursModal) -> dict[str, Any]:
     version = state.context.version
+    project = entry_form.project_block(PROJECT_ACTION, state.project, dispatch_action=True)
+    if state.project_picked:
+        project["block_id"] = versioned(PROJECT_BLOCK, version)
     blocks: list[Block] = [
+        *([recent_block(state.recents)] if state.recents else []),
         entry_form.day_block(_("Date"), state.day),
-        entry_form.project_block(PROJECT_ACTION, state.project, dispatch_action=True),
+        project,
         entry_form.choice_block(
             state.activities,
             state.activity_id,
