@@ -10,7 +10,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, cast
 
 import aiohttp
@@ -18,6 +19,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import create_bolt_app
 from bot.connect_routes import ConnectRoutes
@@ -44,6 +46,7 @@ from bot.views.bx_sync import SlackImportMessages
 from bot.views.payload import envelope_problem
 from bot.views.reminder import SlackReminderMessages
 from bot.views.sealed import ChoiceSeal
+from bot.views.summary import SlackSummaryMessages
 from bot.views.timers import TimerMessages
 from bot.views.write_back import SlackWriteBackMessages
 from bot.workspace_setup import WorkspaceSetup
@@ -68,6 +71,7 @@ from services.importing.runs import IMPORT_JOB, SyncRunService
 from services.importing.service import ImportService
 from services.importing.status import SyncStatusService
 from services.invoicing import INVOICE_PUSH, InvoicingService
+from services.invoicing.customers import unbilled_by_customer
 from services.invoicing.recent import RecentInvoices
 from services.languages import LanguageService
 from services.onboarding import OnboardingService
@@ -80,7 +84,8 @@ from services.reminders import (
     RemindersService,
     schedule_nudges,
 )
-from services.settings import SettingsService
+from services.settings import SettingsService, TenantSettings
+from services.summaries import SummaryService
 from services.tenants import TenantService
 from services.time_entries import TimeEntryService
 from services.timers import TIMER_MIDNIGHT, TIMER_WARNING, TimerService
@@ -309,6 +314,7 @@ class Runtime:
             services.recents = services.home.recents = RecentsService(db, services.time_entries)
             services.home.onboarding = OnboardingService(db, sync_status, now)
             services.reminders = _reminders(services, slack, languages, settings.bxhours_timezone)
+            services.summaries = _summaries(services, slack, languages, settings.bxhours_timezone)
             if multi:
                 services.home.webhook_secret = installations.webhook_secret
                 services.home.public_url = settings.base_url
@@ -653,6 +659,34 @@ def _reminders(
     return reminders
 
 
+def _summaries(
+    services: Services, slack: AsyncWebClient, languages: LanguageService, timezone: str
+) -> SummaryService:
+    """Weekly summaries (issue 17 §5): the chart goes into the DM with ``files_upload_v2``."""
+
+    async def upload(channel: str, filename: str, content: bytes, title: str) -> None:
+        await slack.files_upload_v2(channel=channel, content=content, filename=filename, title=title)
+
+    async def unbilled(session: AsyncSession, settings: TenantSettings, until: date) -> dict[int, Decimal]:
+        return await unbilled_by_customer(session, settings, period_from=None, period_to=until)
+
+    reminders = services.reminders
+    return SummaryService(
+        services.db,
+        services.settings,
+        services.week,
+        services.people,
+        services.notifier,
+        services.now,
+        timezone,
+        messages=SlackSummaryMessages(),
+        upload=upload,
+        zones=reminders.zones if reminders is not None else None,
+        language_of=languages.for_person,
+        unbilled=unbilled,
+    )
+
+
 def _nudge_handlers(services: Services, handlers: dict[str, JobHandler]) -> dict[str, JobHandler]:
     """Reminder jobs, the periodic tick, and a refresh of open reminders after every job that may
     have imported hours from bexio (imports, polls, webhook changes)."""
@@ -673,7 +707,14 @@ def _nudge_handlers(services: Services, handlers: dict[str, JobHandler]) -> dict
         try:
             due = await reminders.run(job.tenant_id, due_only=True)
             covered = await reminders.refresh(job.tenant_id)
-            return {"sent": len(due.sent), "failed": len(due.failed), "covered": covered}
+            summaries = services.summaries
+            weekly = await summaries.run(job.tenant_id, due_only=True) if summaries else None
+            return {
+                "sent": len(due.sent),
+                "failed": len(due.failed),
+                "covered": covered,
+                "summaries": len(weekly.sent) if weekly else 0,
+            }
         finally:
             await schedule_nudges(services.queue, job.tenant_id, delay=None)
 

@@ -227,10 +227,23 @@ SETTINGS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "write_back_hours",
-            N_("Whether hours logged in bxhours are written back to bexio as timesheets."),
+            N_(
+                "Write hours logged in bxhours to bexio as timesheets, never billable there. Advice: "
+                "keep one leading system — bxhours for hours, invoices through bxhours' drafts."
+            ),
             "false",
             parse_bool,
             render_bool,
+        ),
+        SettingSpec(
+            "daily_norm_hours",
+            N_(
+                "Hours of a full working day for people bexio payroll does not know (payroll's "
+                "hours_per_week × employment_level / 100 / 5 otherwise)."
+            ),
+            "8.4",
+            parse_hours_setting,
+            lambda hours: format(hours, "f"),
         ),
         SettingSpec(
             "language",

@@ -24,6 +24,7 @@ from services.people import PeopleService
 from services.recents import RecentsService
 from services.reminders import RemindersService
 from services.settings import SettingsService
+from services.summaries import SummaryService
 from services.tenants import TenantService
 from services.time_entries import TimeEntryService
 from services.timers import TimerService
@@ -66,6 +67,8 @@ class Services:
     """Hours written to bexio as timesheets when ``write_back_hours`` is on (issue 16)."""
     reminders: RemindersService | None = None
     """Missing-hours reminders (``services.reminders``, issue 17 §1)."""
+    summaries: SummaryService | None = None
+    """Weekly summaries with their chart (``services.summaries``, issue 17 §5)."""
     absences: AbsenceService | None = None
     """Absences, sent to bexio payroll (``services.absences``, issue 16 §6-8)."""
     timers: TimerService | None = None

@@ -6,7 +6,8 @@ Used by `bxhours settings`, the Settings modal of the App Home and every service
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.settings_schema import SETTINGS, SettingError, normalise_setting_key, spec_for, validate_setting
 from storage.db import Database
 from storage.models import AuditLog, TenantSetting
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,26 @@ class TenantSettings:
         raise AttributeError(key)
 
 
+SettingListener = Callable[[int, str, str | None, str | None, str], Awaitable[None]]
+"""Told after a setting changed: (tenant_id, key, old value, new value — None when unset —, actor)."""
+
+
 class SettingsService:
     def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
         self.db = db
         self.now = now
+        self.listeners: list[SettingListener] = []
+        """Who reacts to a change, whichever surface made it (the CLI, the Settings modal): the
+        write-back offers its back-fill when ``write_back_hours`` is turned on (issue 16 §4)."""
+
+    async def _changed(self, tenant_id: int, key: str, old: str | None, new: str | None, actor: str) -> None:
+        if old == new:
+            return
+        for listener in self.listeners:
+            try:
+                await listener(tenant_id, key, old, new, actor)
+            except Exception:  # the setting is stored; a listener's failure must not undo that
+                log.warning("a listener of setting %s failed", key, exc_info=True)
 
     async def load(self, tenant_id: int, session: AsyncSession | None = None) -> TenantSettings:
         if session is not None:
@@ -81,6 +100,7 @@ class SettingsService:
         now = self.now()
         async with self.db.session(tenant_id) as session:
             row = await session.scalar(select(TenantSetting).where(TenantSetting.key == key))
+            old = row.value if row is not None else _default(key)
             if row is None:
                 session.add(TenantSetting(key=key, value=normalised, updated_by=actor, updated_at=now))
             else:
@@ -95,6 +115,7 @@ class SettingsService:
                     created_at=now,
                 )
             )
+        await self._changed(tenant_id, key, old, normalised, actor)
         return normalised
 
     async def unset(self, tenant_id: int, key: str, *, actor: str) -> None:
@@ -102,6 +123,7 @@ class SettingsService:
         spec_for(key)  # unknown keys are an error, not a silent no-op
         now = self.now()
         async with self.db.session(tenant_id) as session:
+            old = await session.scalar(select(TenantSetting.value).where(TenantSetting.key == key))
             await session.execute(delete(TenantSetting).where(TenantSetting.key == key))
             session.add(
                 AuditLog(
@@ -113,6 +135,15 @@ class SettingsService:
                     created_at=now,
                 )
             )
+        await self._changed(tenant_id, key, old if old is not None else _default(key), _default(key), actor)
+
+
+def _default(key: str) -> str | None:
+    """The schema's default of a known key (what an unset key reads as); None for per-name keys."""
+    try:
+        return spec_for(key).default
+    except SettingError:
+        return None
 
 
 async def _values(session: AsyncSession) -> dict[str, str]:

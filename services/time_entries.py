@@ -37,6 +37,7 @@ from services.entry_outcomes import (
     Removed,
 )
 from services.entry_service import EntryService, Started
+from services.norm import absence_warning
 from services.owned_records import RecordKind
 from services.rates import rate_for
 from services.settings import TenantSettings
@@ -91,6 +92,8 @@ class StoredEntry:
     fixed_price: bool
     missing_rate: str | None
     """For a billable entry without a rate: which rate is missing and where to set it."""
+    absence_warning: str | None = None
+    """The person is absent that day and now has more hours than the day's norm leaves (issue 16 §8)."""
 
     @property
     def summary(self) -> str:
@@ -359,7 +362,9 @@ class TimeEntryService(EntryService[TimeEntry]):
         await self._queue_write(session, entry, settings)
         if self.hours_stored is not None:
             await self.hours_stored(session, entry.user_id, entry.day)
-        return self._stored(entry, project, activity, missing=resolution.missing)
+        stored = self._stored(entry, project, activity, missing=resolution.missing)
+        warning = await absence_warning(session, person.id, entry.day)
+        return replace(stored, absence_warning=warning) if warning else stored
 
     def _stored(
         self, entry: TimeEntry, project: Project, activity: Activity, *, missing: str | None

@@ -14,10 +14,13 @@ from typing import Literal
 
 from sqlalchemy import select
 
+from core.absences import WORKING_DAYS_PER_WEEK, AbsenceDay, is_full_day
 from core.clock import to_local
 from core.dates import week_bounds
 from core.i18n import N_, _
+from services.absences import absence_days
 from services.entry_lookup import invoice_numbers, linked_person, lock_reason
+from services.writeback.remarks import remark
 from storage.db import Database
 from storage.models import Activity, Expense, ExpenseCategory, Project, TimeEntry
 
@@ -38,12 +41,20 @@ class WeekItem:
     note: str
     locked: str | None
     """Why it can no longer be changed (its invoice, or imported from bexio); None: it can."""
+    bexio: str | None = None
+    """What the write-back says about it: "not in bexio: …", "changed in bexio: 2:15 h" (issue 16)."""
 
 
 @dataclass(frozen=True, slots=True)
 class WeekDay:
     day: date
     items: tuple[WeekItem, ...]
+    absences: tuple[AbsenceDay, ...] = ()
+    """The person's absences that day (issue 16 §8): a full-day one makes it no working day."""
+
+    @property
+    def working(self) -> bool:
+        return self.day.weekday() < WORKING_DAYS_PER_WEEK and not is_full_day(self.absences)
 
     @property
     def minutes(self) -> int:
@@ -67,6 +78,15 @@ class WeekView:
     @property
     def expenses_total(self) -> Decimal:
         return sum((i.amount or Decimal(0) for day in self.days for i in day.items), Decimal("0.00"))
+
+    @property
+    def absent_days(self) -> Decimal:
+        """Working days (Monday to Friday) away: 1 for a full-day absence, 0.5 for a half day."""
+        total = Decimal(0)
+        for day in self.days:
+            if day.absences and day.day.weekday() < WORKING_DAYS_PER_WEEK:
+                total += Decimal(1) if is_full_day(day.absences) else Decimal("0.5")
+        return total
 
     @property
     def is_current(self) -> bool:
@@ -111,6 +131,7 @@ class WeekService:
             numbers = await invoice_numbers(
                 session, [e.invoice_id for e, _p, _a in entries] + [x.invoice_id for x, _p, _c in expenses]
             )
+            away = await absence_days(session, person.id, monday, sunday)
         items: list[WeekItem] = []
         for entry, project, activity in entries:
             locked = lock_reason(entry.status, entry.invoice_id, numbers)
@@ -126,6 +147,7 @@ class WeekService:
                     billable=entry.billable,
                     note=entry.note,
                     locked=locked or (_(IMPORTED_NOTE) if entry.source == "bexio" else None),
+                    bexio=remark(entry.writeback_state, entry.writeback_reason, entry.bexio_changed_minutes),
                 )
             )
         for expense, project, category in expenses:
@@ -147,6 +169,7 @@ class WeekService:
             WeekDay(
                 monday + timedelta(days=offset),
                 tuple(i for i in items if i.day == monday + timedelta(days=offset)),
+                tuple(away.get(monday + timedelta(days=offset), ())),
             )
             for offset in range(7)
         )

@@ -12,12 +12,18 @@ from services.importing.people import LinkResult
 from services.importing.runs import AlreadyRunning, Message, Started
 from services.importing.status import ConnectionView, RunView, SyncStatus
 from services.importing.summary import RESOURCE_LABELS, ImportProgress, ImportSummary, skipped_lines
+from services.writeback import WriteBackCounts
 
 SYNC_NOW_ACTION = "bx_sync_now"
 RETRY_JOB_ACTION = "bx_sync_retry_job"
 FOOTER_BLOCK = "bx_connection"
 
-JOB_NAMES = {"import.full": N_("Import from bexio")}
+JOB_NAMES = {
+    "import.full": N_("Import from bexio"),
+    "writeback.entry": N_("Write an entry to bexio"),
+    "writeback.delete": N_("Delete a timesheet in bexio"),
+    "writeback.backfill": N_("Write earlier hours to bexio"),
+}
 UNMATCHED_SHOWN = 15
 
 
@@ -350,6 +356,8 @@ def status_blocks(status: SyncStatus, *, is_admin: bool) -> list[Block]:
             failed=number(status.jobs.failed),
         )
     )
+    if status.writeback is not None:
+        facts.append(write_back_line(status.writeback))
     blocks.append(section("\n".join(facts)))
     if status.parked:
         blocks.append(divider())
@@ -377,6 +385,23 @@ def status_blocks(status: SyncStatus, *, is_admin: bool) -> list[Block]:
             accessory = button(_("Retry"), RETRY_JOB_ACTION, str(job.id)) if is_admin else None
             blocks.append(section(text, accessory=accessory))
     return blocks
+
+
+def write_back_line(counts: WriteBackCounts) -> str:
+    """``/bx-sync status``: how many entries are written, pending and failed."""
+    if not counts.enabled and not (counts.written or counts.pending or counts.failed):
+        return _("*Write-back to bexio:* off")
+    line = _(
+        "*Write-back to bexio:* {written} written · {pending} pending · {failed} failed",
+        written=number(counts.written),
+        pending=number(counts.pending),
+        failed=number(counts.failed),
+    )
+    if counts.not_in_bexio:
+        line += " · " + _("{count} not in bexio", count=number(counts.not_in_bexio))
+    if not counts.enabled:
+        line += " · " + _("off")
+    return line
 
 
 def status_text(status: SyncStatus) -> str:

@@ -26,12 +26,13 @@ from bot.views.blocks import (
 )
 from bot.views.form_state import ModalContext
 from bot.views.payload import record_id
+from core.absences import HALF_LABELS, WORKING_DAYS_PER_WEEK, kind_label
 from core.dates import format_day
 from core.durations import format_duration
 from core.entry_rules import EARLIEST_DAY
 from core.i18n import _
 from core.money import format_money
-from services.week import WeekItem, WeekView
+from services.week import WeekDay, WeekItem, WeekView
 
 # Slack refuses a block whose elements share an action_id, so each navigation button has its own;
 # all three do the same (show the week their value names).
@@ -82,7 +83,7 @@ def blocks(week: WeekView, *, budget: int) -> list[Block]:
     shown = f"{week.monday:%d.%m.}–{sunday:%d.%m.%Y}"
     title = _("Week {number} · {range}", number=week.monday.isocalendar().week, range=shown)
     out: list[Block] = [header(title), _navigation(week)]
-    days = [day for day in week.days if day.items]
+    days = [day for day in week.days if day.items or day.absences]
     items = sum(len(day.items) for day in days)
     detailed = len(out) + len(days) + items + 1 <= budget
     if not days:
@@ -91,6 +92,8 @@ def blocks(week: WeekView, *, budget: int) -> list[Block]:
         heading = f"*{day_label(day.day)}* — {format_duration(day.minutes)} h"
         if day.day == week.today:
             heading += " · " + _("today")
+        if day.absences:  # issue 16 §8: absences count, a full-day one makes no working day
+            heading += " · " + absence_note(day)
         if detailed:
             out.append(context(heading))
             for item in day.items:
@@ -104,8 +107,23 @@ def blocks(week: WeekView, *, budget: int) -> list[Block]:
     )
     if week.expenses_total:
         totals += " · " + _("expenses {amount}", amount=format_money(week.expenses_total))
+    if week.absent_days:
+        totals += " · " + _("absent {days} working days", days=format(week.absent_days.normalize(), "f"))
     out.append(context(totals))
     return out[:budget]
+
+
+def absence_note(day: WeekDay) -> str:
+    """`🌴 Vacation · no working day`, `🌴 Sick (afternoon)`."""
+    kinds = ", ".join(
+        dict.fromkeys(
+            f"{kind_label(a.kind)} ({_(HALF_LABELS[a.half])})" if a.half else kind_label(a.kind)
+            for a in day.absences
+        )
+    )
+    if not day.working and day.day.weekday() < WORKING_DAYS_PER_WEEK:
+        return "🌴 " + _("{kinds} · no working day", kinds=kinds)
+    return f"🌴 {kinds}"
 
 
 def day_label(day: date) -> str:
@@ -138,6 +156,8 @@ def _item_block(item: WeekItem, block_id: str) -> Block:
     text = item_line(item)
     if item.note:
         text += f"\n_{escape(_preview(item.note))}_"
+    if item.bexio:
+        text += f"\n⚠️ {escape(item.bexio)}"
     if item.locked:
         return section(f"{text}\n🔒 {escape(item.locked)}", block_id=block_id)
     menu = overflow(
@@ -152,7 +172,11 @@ def _day_block(heading: str, items: tuple[WeekItem, ...], block_id: str) -> Bloc
     options = []
     for item in items:
         line = item_line(item)
-        lines.append(f"• {line}" + (f" · 🔒 {escape(item.locked)}" if item.locked else ""))
+        lines.append(
+            f"• {line}"
+            + (f" · 🔒 {escape(item.locked)}" if item.locked else "")
+            + (f" · ⚠️ {escape(item.bexio)}" if item.bexio else "")
+        )
         if item.locked is None:
             label = _plain(item)
             options += [option(_("Edit · {entry}", entry=label), menu_value("edit", item))]

@@ -8,10 +8,10 @@ days ahead (bexio's tokens die after 60 days).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,6 +99,8 @@ class SyncStatus:
     connection: ConnectionView
     jobs: JobCounts
     parked: list[ParkedJob]
+    writeback: Any = None
+    """``services.writeback.WriteBackCounts``: entries written, pending, failed (issue 16 §5)."""
 
 
 class SyncStatusService:
@@ -117,6 +119,8 @@ class SyncStatusService:
         self.tenants = tenants
         self.now = now
         self.timezone = timezone
+        self.writeback_counts: Callable[[int], Awaitable[Any]] | None = None
+        """Set by the runtime: the write-back's counts for the status (``WriteBack.counts``)."""
 
     async def connection(self, tenant_id: int) -> ConnectionView:
         tenant = await self.tenants.get(tenant_id)
@@ -176,7 +180,8 @@ class SyncStatusService:
             ParkedJob(job.id, job.kind, job.last_error, job.attempts, job.finished_at)
             for job in await self.queue.parked(tenant_id)
         ]
-        return SyncStatus(await self.connection(tenant_id), jobs, parked)
+        writeback = await self.writeback_counts(tenant_id) if self.writeback_counts is not None else None
+        return SyncStatus(await self.connection(tenant_id), jobs, parked, writeback)
 
     async def record(self, tenant_id: int, *, ok: bool, reason: str | None = None) -> None:
         """What the last contact with bexio showed: connected, or broken and why."""
