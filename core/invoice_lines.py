@@ -11,6 +11,12 @@ The money rules (issue 6 §6), in the order they apply:
 * fixed-price projects: one line with the fixed amount on the first draft that includes the
   project, and the project's hours as text lines (amount 0) on that draft and later ones.
 
+What a line says is what the customer reads in bexio (issue 15 §2), so it is written in the
+document's language: grouped by day or per entry, the date and the notes of its entries (joined,
+shortened with "…"); by activity, the period of its services; an expense its notes and, as
+receipts are logged with VAT, the gross amount "incl. 8.1 % VAT" that explains the net price.
+A line's text never exceeds `MAX_TEXT` characters.
+
 A line that cannot be invoiced yet (no rate, no account, no usable tax) is still built, so the
 person sees it, and comes with a `LineProblem` that says what to fix and where.
 """
@@ -22,8 +28,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from core.durations import hours_decimal
-from core.i18n import _
-from core.money import format_amount, quantize_money
+from core.i18n import _, in_language
+from core.money import format_amount, format_money, quantize_money
 from core.rates import InvoiceType, missing_activity_rate, missing_person_rate, missing_project_rate
 from core.taxes import Tax, TaxSelectionError, select_tax
 from core.time_rounding import TimeRounding
@@ -31,6 +37,10 @@ from core.time_rounding import TimeRounding
 HOURS_UNIT = "h"
 FIXED_PRICE_TEXT = "Pauschalpreis"
 MAX_INVOICE_LINES = 150
+MAX_TEXT = 1000
+"""The longest line text sent to bexio: bexio documents no limit (UNCONFIRMED); the sandbox refuses
+longer position texts, so a line never needs more."""
+ELLIPSIS = "…"
 """More lines than this make a draft nobody reads; the modal suggests a coarser grouping."""
 _ZERO = Decimal("0.00")
 
@@ -101,6 +111,9 @@ class InvoiceLine:
     minutes: int
     project_id: int | None = None
     """The project a fixed-price line bills (and the project of any line that has one)."""
+    first_day: date | None = None
+    """The first service date of the line's entries or expenses (None: a fixed price)."""
+    last_day: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +140,12 @@ def build_lines(
     grouping: Grouping,
     time_rounding: TimeRounding,
     fixed_price_billed: frozenset[int],
+    language: str | None = None,
+    currency: str = "CHF",
 ) -> LineBuild:
-    """All lines of an invoice for the given selection (see the module docstring)."""
-    builder = _Builder(_TaxBook(taxes), grouping, time_rounding)
+    """All lines of an invoice for the given selection (see the module docstring); texts in
+    ``language`` (the customer's), else in the current one."""
+    builder = _Builder(_TaxBook(taxes), grouping, time_rounding, language, currency)
     fixed: dict[int, list[BillableEntry]] = {}
     for entry in entries:
         if entry.invoice_type is InvoiceType.FIXED_PRICE:
@@ -212,10 +228,19 @@ class _Builder:
     dicts by identity (problems only for the few groups that have some), and key, order and
     line are made once the group is complete."""
 
-    def __init__(self, taxes: _TaxBook, grouping: Grouping, rounding: TimeRounding) -> None:
+    def __init__(
+        self,
+        taxes: _TaxBook,
+        grouping: Grouping,
+        rounding: TimeRounding,
+        language: str | None = None,
+        currency: str = "CHF",
+    ) -> None:
         self._taxes = taxes
         self._grouping = grouping
         self._rounding = rounding
+        self._language = language
+        self._currency = currency
         self._hours: dict[_Identity, list[BillableEntry]] = {}
         self._fixed: dict[_Identity, list[BillableEntry]] = {}
         self._texts: dict[_Identity, list[BillableEntry]] = {}
@@ -255,7 +280,7 @@ class _Builder:
 
     def _hours_line(self, identity: _Identity, entries: list[BillableEntry]) -> tuple[_Order, InvoiceLine]:
         first = entries[0]
-        minutes, entry_ids, first_day = self._gather(entries)
+        minutes, entry_ids, first_day, last_day = self._gather(entries)
         quantity = self._quantity(minutes)
         rate = self._rate[identity]
         price = rate if rate is not None else _ZERO
@@ -263,7 +288,9 @@ class _Builder:
         line = InvoiceLine(
             key=key,
             kind=LineKind.HOURS,
-            text=self._entry_text(first, f"{first.project_name} · {first.activity_name}"),
+            text=self._entry_text(
+                entries, f"{first.project_name} · {first.activity_name}", first_day, last_day
+            ),
             quantity=quantity,
             unit=HOURS_UNIT,
             unit_price=price,
@@ -274,6 +301,8 @@ class _Builder:
             expense_ids=(),
             minutes=minutes,
             project_id=first.project_id,
+            first_day=first_day,
+            last_day=last_day,
         )
         return self._project_order(first, 0, first_day, key), line
 
@@ -329,14 +358,14 @@ class _Builder:
 
     def _text_line(self, identity: _Identity, entries: list[BillableEntry]) -> tuple[_Order, InvoiceLine]:
         first = entries[0]
-        minutes, entry_ids, first_day = self._gather(entries)
+        minutes, entry_ids, first_day, last_day = self._gather(entries)
         quantity = self._quantity(minutes)
         text = f"{first.project_name} · {first.activity_name}"
         if self._grouping is not Grouping.BY_ACTIVITY:
             text = f"{text} · {_swiss_date(first.day)}"
         text = f"{text}: {quantity} {HOURS_UNIT}"
         if self._grouping is Grouping.PER_ENTRY and first.note:
-            text = f"{text} — {first.note}"
+            text = _shorten(f"{text} — {_one_line(first.note)}")
         key = self._key(identity)
         line = InvoiceLine(
             key=key,
@@ -352,6 +381,8 @@ class _Builder:
             expense_ids=(),
             minutes=minutes,
             project_id=first.project_id,
+            first_day=first_day,
+            last_day=last_day,
         )
         return self._project_order(first, 2, first_day, key), line
 
@@ -381,11 +412,14 @@ class _Builder:
         tax = self._tax.get(identity)
         gross = sum((e.gross_amount for e in expenses), Decimal(0))
         net = quantize_money(gross if tax is None else gross / (1 + tax.value / 100))
-        text = first.category_name
-        if self._grouping is not Grouping.BY_ACTIVITY:
-            text = f"{text} · {_swiss_date(first.day)}"
-        if self._grouping is Grouping.PER_ENTRY and first.note:
-            text = f"{text}: {first.note}"
+        first_day = min([e.day for e in expenses])
+        last_day = max([e.day for e in expenses])
+        suffix = ""
+        if tax is not None and tax.value > 0:
+            suffix = f" ({self._gross_text(gross, tax.value)})"
+        text = self._text(
+            f"{first.category_name} · {_period(first_day, last_day)}", [e.note for e in expenses], suffix
+        )
         projects = {e.project_id for e in expenses}
         key = self._key(identity)
         line = InvoiceLine(
@@ -402,6 +436,8 @@ class _Builder:
             expense_ids=tuple(sorted([e.expense_id for e in expenses])),
             minutes=0,
             project_id=projects.pop() if len(projects) == 1 else None,
+            first_day=first_day,
+            last_day=last_day,
         )
         order = (
             1,
@@ -409,7 +445,7 @@ class _Builder:
             first.category_name.casefold(),
             first.category_id,
             *self._item_order(first.expense_id),
-            min([e.day for e in expenses]),
+            first_day,
             key,
         )
         return order, line
@@ -487,16 +523,18 @@ class _Builder:
             quantity = self._quantities[minutes] = hours_decimal(minutes)
         return quantity
 
-    def _gather(self, entries: list[BillableEntry]) -> tuple[int, tuple[int, ...], date]:
-        """The line's minutes (rounded per entry, then summed), its entry ids and its first day."""
+    def _gather(self, entries: list[BillableEntry]) -> tuple[int, tuple[int, ...], date, date]:
+        """The line's minutes (rounded per entry, then summed), its entry ids, first and last day."""
         apply = self._rounding.apply
         minutes = 0
-        first_day = entries[0].day
+        first_day = last_day = entries[0].day
         for entry in entries:
             minutes += apply(entry.minutes)
             if entry.day < first_day:
                 first_day = entry.day
-        return minutes, tuple(sorted([e.entry_id for e in entries])), first_day
+            elif entry.day > last_day:
+                last_day = entry.day
+        return minutes, tuple(sorted([e.entry_id for e in entries])), first_day, last_day
 
     def _project_order(self, entry: BillableEntry, section: int, first_day: date, key: str) -> _Order:
         """Projects by name, then expenses; within a project: hours, the fixed price, the hours
@@ -523,18 +561,66 @@ class _Builder:
     def _item_order(self, item_id: int) -> tuple[int, ...]:
         return (item_id,) if self._grouping is Grouping.PER_ENTRY else ()
 
-    def _entry_text(self, entry: BillableEntry, label: str) -> str:
+    def _entry_text(self, entries: list[BillableEntry], label: str, first_day: date, last_day: date) -> str:
+        """By activity `label · 03.11.2026 – 27.11.2026` (the period of the line's services); by day
+        or per entry `label · 23.11.2026: note; other note`."""
         if self._grouping is Grouping.BY_ACTIVITY:
-            return label
-        text = f"{label} · {_swiss_date(entry.day)}"
-        if self._grouping is Grouping.PER_ENTRY and entry.note:
-            text = f"{text}: {entry.note}"
-        return text
+            return f"{label} · {_period(first_day, last_day)}"
+        return self._text(f"{label} · {_swiss_date(first_day)}", [e.note for e in entries], "")
+
+    def _text(self, head: str, notes: Iterable[str], suffix: str) -> str:
+        """`head: notes suffix`, the notes (distinct, in order, each on one line) shortened with "…"
+        so the whole text fits `MAX_TEXT`; by activity only hours carry no notes, expenses do."""
+        joined = "; ".join(dict.fromkeys(n for n in map(_one_line, notes) if n))
+        if not joined:
+            return _shorten(head + suffix)
+        room = MAX_TEXT - len(head) - len(suffix) - 2
+        if len(joined) > room:
+            joined = joined[: max(room - 1, 0)].rstrip() + ELLIPSIS
+        return _shorten(f"{head}: {joined}{suffix}")
+
+    def _gross_text(self, gross: Decimal, rate: Decimal) -> str:
+        """`CHF 1'234.50 incl. 8.1 % VAT` in the document's language: why a receipt shows another
+        amount than the net price of the line."""
+        amount = format_money(gross, self._currency)
+        shown = format_rate(rate)
+        if self._language is None:
+            return _("{amount} incl. {rate} % VAT", amount=amount, rate=shown)
+        return in_language(self._language, "{amount} incl. {rate} % VAT", amount=amount, rate=shown)
 
 
-def _swiss_date(day: date) -> str:
+def format_rate(rate: Decimal) -> str:
+    """`8.1`, `2.6`, `8`: a VAT rate as people write it (no trailing zeros)."""
+    text = f"{rate:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def swiss_date(day: date) -> str:
     """`23.11.2026` as on Swiss invoices (by hand: strftime is locale-bound and slow)."""
     return f"{day.day:02d}.{day.month:02d}.{day.year}"
+
+
+_swiss_date = swiss_date
+
+
+def service_period(first: date, last: date) -> str:
+    """`01.11.2026 – 30.11.2026`, or the one date when both are the same day."""
+    if first == last:
+        return swiss_date(first)
+    return f"{swiss_date(first)} – {swiss_date(last)}"
+
+
+_period = service_period
+
+
+def _one_line(note: str) -> str:
+    return " ".join(note.split())
+
+
+def _shorten(text: str, limit: int = MAX_TEXT) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + ELLIPSIS
 
 
 def _missing_rate(entry: BillableEntry) -> str:

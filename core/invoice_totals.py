@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from core.dates import month_name
 from core.i18n import LANGUAGES, in_language, normalise_language
-from core.invoice_lines import InvoiceLine
+from core.invoice_lines import InvoiceLine, service_period
 from core.money import quantize_money, round_to_factor
 
 _ZERO = Decimal("0.00")
@@ -72,16 +72,45 @@ def compute_totals(lines: Iterable[InvoiceLine], round_factor: Decimal) -> Invoi
     )
 
 
-def is_default_title(title: str, period_end: date) -> bool:
+def is_default_title(title: str, period_end: date, *, start: date | None = None) -> bool:
     """Whether a title is the proposed one for this period in any language: the modal proposes it
-    before a customer (and so the customer's language) is chosen, and Slack sends it back as typed."""
-    return title.strip() in {default_title(period_end, language) for language in LANGUAGES}
+    before a customer (and so the customer's language) is chosen, and Slack sends it back as typed.
+    With ``start``, the title of the dates (`Leistungen 15.11.–04.12.2026`) counts too."""
+    proposed = {default_title(period_end, language) for language in LANGUAGES}
+    if start is not None:
+        proposed |= {default_title(period_end, language, start=start) for language in LANGUAGES}
+    return title.strip() in proposed
 
 
-def default_title(period_end: date, language: str | None = "de") -> str:
+def default_title(period_end: date, language: str | None = "de", *, start: date | None = None) -> str:
     """`Leistungen November 2026` / `Prestations novembre 2026` / `Prestazioni novembre 2026` /
     `Services November 2026`: the month the invoiced period ends in, in the customer's language
-    (issue 14 §5; month names from Babel)."""
+    (issue 14 §5; month names from Babel). With the period's ``start`` in another month (issue 15
+    §1) the dates instead: `Leistungen 15.11.–04.12.2026` (`15.12.2026–04.01.2027` across a year)."""
     chosen = normalise_language(language) or "de"
+    if start is not None and (start.year, start.month) != (period_end.year, period_end.month):
+        return in_language(chosen, "Services {period}", period=_title_period(start, period_end))
     month = month_name(period_end.month, chosen)
     return in_language(chosen, "Services {month} {year}", month=month, year=period_end.year)
+
+
+def _title_period(start: date, end: date) -> str:
+    if start.year == end.year:
+        return f"{start.day:02d}.{start.month:02d}.–{end.day:02d}.{end.month:02d}.{end.year}"
+    return f"{start.day:02d}.{start.month:02d}.{start.year}–{end.day:02d}.{end.month:02d}.{end.year}"
+
+
+def service_period_text(first: date, last: date, language: str | None) -> str:
+    """The first line of a draft's header (issue 15 §1, MWSTG Art. 26: the date or period of the
+    service): `Leistungszeitraum: 01.11.2026 – 30.11.2026`, one date when first and last are equal."""
+    return in_language(language, "Service period: {period}", period=service_period(first, last))
+
+
+def service_dates(lines: Iterable[InvoiceLine]) -> tuple[date, date] | None:
+    """The first and last service date of the lines invoiced (None when no line has one)."""
+    dated = list(lines)
+    firsts = [line.first_day for line in dated if line.first_day is not None]
+    lasts = [line.last_day for line in dated if line.last_day is not None]
+    if not firsts or not lasts:
+        return None
+    return min(firsts), max(lasts)

@@ -5,6 +5,12 @@ bexio numbers position ids per type (a text and a custom position may both have 
 counts `pos` over the numbered types only, and accepts on a line only an active *sales* tax
 and an active *income* account (`account_type` 1) — anything else is refused as
 `positions: 0 [account_id [Diese Eingabe ist nicht korrekt.]]`.
+
+A position's `text` is refused above `MAX_POSITION_TEXT` (1000) characters, as sent (escaped
+HTML counts in full): bexio documents no limit — UNCONFIRMED; the sandbox enforces the limit
+bxhours keeps (issue 15 §2), so a text that grows past it fails here rather than in a customer's
+account. `unit_id` must name a unit of the account's units list; the stored position answers
+its `unit_name`.
 """
 
 from __future__ import annotations
@@ -19,13 +25,16 @@ from bexio.sandbox.invoice_math import Discount, Line, position_total
 from bexio.sandbox.json_cache import Record
 from bexio.sandbox.state import SandboxState
 
+MAX_POSITION_TEXT: Final = 1000
+"""UNCONFIRMED in bexio (see the module docstring)."""
+
 _ITEM_FIELDS: Final = (
     Field("type", "str", required=True, nullable=False),
     Field("amount", "decimal", required=True, nullable=False),
     Field("unit_id", "int", ref="unit"),
     Field("account_id", "int", ref="income_account"),
     Field("tax_id", "int", required=True, nullable=False, ref="sales_tax"),
-    Field("text", "str"),
+    Field("text", "str", max_length=MAX_POSITION_TEXT),
     Field("unit_price", "decimal", required=True, nullable=False),
     Field("discount_in_percent", "decimal"),
     Field("is_optional", "bool"),
@@ -35,7 +44,7 @@ POSITION_FIELDS: Final[dict[str, tuple[Field, ...]]] = {
     "KbPositionArticle": (*_ITEM_FIELDS, Field("article_id", "int", required=True, nullable=False)),
     "KbPositionText": (
         Field("type", "str", required=True, nullable=False),
-        Field("text", "str", required=True, nullable=False),
+        Field("text", "str", required=True, nullable=False, max_length=MAX_POSITION_TEXT),
         Field("show_pos_nr", "bool"),
     ),
     "KbPositionSubtotal": (Field("type", "str", required=True, nullable=False), Field("text", "str")),

@@ -3,7 +3,13 @@
 Positions are sent net with VAT added (``mwst_type`` 0, ``mwst_is_net`` true — bexio's own default;
 the recorded invoices show that ``mwst_type`` 1 charges no VAT at all). Every priced line is a
 ``KbPositionCustom`` with the mapped income account and the line's sales tax; hours carry bexio's
-``h`` unit. Lines that only list hours (fixed-price projects) are ``KbPositionText``.
+``h`` unit, expenses and fixed prices its piece unit (``services.invoicing.units``). Lines that only
+list hours (fixed-price projects) are ``KbPositionText``.
+
+The header starts with the period of the services invoiced, in the customer's language (issue 15
+§1; MWSTG Art. 26 asks for the date or period of the service), followed by the person's intro.
+Everything people typed is escaped, and a position text is kept within ``MAX_TEXT`` characters
+as bexio receives it — escaping makes ``<`` four characters long.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bexio.payloads import InvoiceCreate, KbPositionCustomCreate, KbPositionTextCreate, PositionCreate
-from core.invoice_lines import InvoiceLine, LineKind
+from core.invoice_lines import ELLIPSIS, MAX_TEXT, InvoiceLine, LineKind
+from core.invoice_totals import service_period_text
+from services.invoicing.units import DraftUnits
 
 BEXIO_INVOICE_URL = "https://office.bexio.com/index.php/kb_invoice/show/id/{id}"
 VAT_ADDED_TO_NET = 0
@@ -50,23 +58,39 @@ class DraftLine:
         )
 
 
-def positions(lines: Iterable[DraftLine], *, hours_unit_id: int | None) -> tuple[PositionCreate, ...]:
+def positions(lines: Iterable[DraftLine], *, units: DraftUnits) -> tuple[PositionCreate, ...]:
     found: list[PositionCreate] = []
     for line in lines:
         if line.kind == LineKind.TEXT.value:
-            found.append(KbPositionTextCreate(text=text_html(line.text), show_pos_nr=False))
+            found.append(KbPositionTextCreate(text=position_html(line.text), show_pos_nr=False))
             continue
         found.append(
             KbPositionCustomCreate(
                 amount=line.quantity,
                 unit_price=line.unit_price,
-                text=text_html(line.text),
-                unit_id=hours_unit_id if line.kind == LineKind.HOURS.value else None,
+                text=position_html(line.text),
+                unit_id=units.of(line.kind),
                 account_id=line.account_id,
                 tax_id=line.tax_id,
             )
         )
     return tuple(found)
+
+
+def position_html(text: str, limit: int = MAX_TEXT) -> str:
+    """``text_html`` kept within ``limit`` characters as sent: the text is shortened with "…"
+    (never cutting an escape in half) until its escaped form fits."""
+    shown = text_html(text)
+    if len(shown) <= limit:
+        return shown
+    plain = text.strip()
+    cut = min(len(plain), limit)
+    while cut > 0:
+        shown = text_html(plain[:cut].rstrip() + ELLIPSIS)
+        if len(shown) <= limit:
+            return shown
+        cut -= max(1, (len(shown) - limit) // 5)
+    return ELLIPSIS
 
 
 def text_html(text: str) -> str:
@@ -92,6 +116,17 @@ def intro_html(intro: str | None) -> str | None:
     return text_html(intro)
 
 
+def header_html(intro: str | None, service: tuple[date, date] | None, language: str | None) -> str | None:
+    """`Leistungszeitraum: 01.11.2026 – 30.11.2026`, then the intro after an empty line (issue 15
+    §1). Without a period (nothing dated) the intro alone, and without either nothing: bexio fills
+    its default header."""
+    body = intro_html(intro)
+    if service is None:
+        return body
+    period = html.escape(service_period_text(*service, language), quote=False)
+    return period if body is None else f"{period}<br/><br/>{body}"
+
+
 def draft_payload(
     *,
     api_reference: str,
@@ -104,8 +139,10 @@ def draft_payload(
     project_bexio_id: int | None,
     document_nr: str | None,
     lines: Iterable[DraftLine],
-    hours_unit_id: int | None,
+    units: DraftUnits,
     reference: str | None = None,
+    service: tuple[date, date] | None = None,
+    language: str | None = None,
 ) -> InvoiceCreate:
     """The create body; ``None`` fields are left out so bexio fills its defaults (texts, bank
     account, currency), and ``document_nr`` is only sent with bxhours' own numbering."""
@@ -114,7 +151,7 @@ def draft_payload(
         contact_id=contact_id,
         user_id=user_id,
         pr_project_id=project_bexio_id,
-        header=intro_html(intro),
+        header=header_html(intro, service, language),
         mwst_type=VAT_ADDED_TO_NET,
         mwst_is_net=True,
         is_valid_from=invoice_date,
@@ -122,5 +159,5 @@ def draft_payload(
         api_reference=api_reference,
         reference=plain_text(reference) if reference else None,
         document_nr=document_nr,
-        positions=positions(lines, hours_unit_id=hours_unit_id),
+        positions=positions(lines, units=units),
     )

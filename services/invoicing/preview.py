@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.invoice_lines import InvoiceLine, LineBuild, build_lines, too_many_lines
-from core.invoice_totals import InvoiceTotals, compute_totals
+from core.i18n import _
+from core.invoice_lines import Grouping, InvoiceLine, LineBuild, LineProblem, build_lines, too_many_lines
+from core.invoice_totals import InvoiceTotals, compute_totals, service_dates
 from core.rates import InvoiceType
 from core.time_rounding import NO_ROUNDING, TimeRounding
+from services.invoicing.document_language import document_language
 from services.invoicing.numbering import INVOICE_CLASS
 from services.invoicing.selection import Billable, BillableReader, Selection
+from services.invoicing.units import draft_units, missing_units
 from services.settings import TenantSettings
 from storage.models import Currency as CurrencyRow
 from storage.models import Customer, DocumentSetting, Project
@@ -69,10 +73,43 @@ class Preview:
     """The customer's projects with billable work in the period, for the project filter."""
     held: dict[str, frozenset[int]]
     """Line key → the pending invoices holding some of its items (only with ``include_reserved``)."""
+    language: str = "de"
+    """The language the draft is written in (the customer's): its title, header and line texts."""
 
     @property
     def lines(self) -> tuple[InvoiceLine, ...]:
         return self.build.lines
+
+    @property
+    def service_period(self) -> tuple[date, date] | None:
+        """The first and last service date of the ticked lines (the draft header's period)."""
+        return service_dates(self.ticked_lines)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What blocks the draft, one sentence each, in the reader's language; empty when it can
+        be created (issue 15 §4). The same sentences the submit step refuses with, so nothing is
+        refused at submit that the preview did not show (the numbering is checked apart:
+        ``services.invoicing.problems``)."""
+        found: list[str] = []
+        if not self.lines:
+            found.append(
+                _(
+                    "Nothing to invoice for {customer} in this period: its billable work is "
+                    "invoiced already, or none was logged.",
+                    customer=self.customer.name,
+                )
+            )
+        elif not self.ticked:
+            found.append(_("Tick at least one line to invoice."))
+        else:
+            too_many = too_many_lines(len(self.ticked_lines), self.selection.grouping)
+            if too_many is not None:
+                if self.selection.grouping is Grouping.BY_ACTIVITY:
+                    too_many = too_many.rstrip(".") + " — choose a project or a shorter period."
+                found.append(too_many)
+            found.extend(m for messages in self.problems_by_line().values() for m in messages)
+        return tuple(dict.fromkeys(found))
 
     @property
     def ticked_lines(self) -> tuple[InvoiceLine, ...]:
@@ -159,6 +196,8 @@ async def build_preview(
     projects = await _project_choices(session, everything)
     billable = _only_project(everything, selection.project_id)
     fixed_projects = {e.project_id for e in billable.entries if e.invoice_type is InvoiceType.FIXED_PRICE}
+    language = await document_language(session, settings, customer.id)
+    currency = await invoice_currency(session)
     build = build_lines(
         billable.entries,
         billable.expenses,
@@ -166,10 +205,14 @@ async def build_preview(
         grouping=selection.grouping,
         time_rounding=time_rounding_of(settings),
         fixed_price_billed=await reader.fixed_price_billed(fixed_projects),
+        language=language,
+        currency=currency.name,
     )
+    unit_problems = missing_units(build.lines, await draft_units(session))
+    if unit_problems:
+        build = LineBuild(build.lines, _by_line(build, unit_problems))
     keys = frozenset(line.key for line in build.lines)
     chosen = keys if ticked is None else keys & ticked
-    currency = await invoice_currency(session)
     lines = tuple(line for line in build.lines if line.key in chosen)
     return Preview(
         selection=selection,
@@ -180,7 +223,15 @@ async def build_preview(
         currency=currency,
         projects=projects,
         held=_held_lines(build, billable),
+        language=language,
     )
+
+
+def _by_line(build: LineBuild, extra: tuple[LineProblem, ...]) -> tuple[LineProblem, ...]:
+    """The build's problems and ``extra`` ones, each line's together, in line order."""
+    order = {line.key: position for position, line in enumerate(build.lines)}
+    merged = [*build.problems, *extra]
+    return tuple(sorted(merged, key=lambda problem: order.get(problem.line_key, len(order))))
 
 
 def _only_project(billable: Billable, project_id: int | None) -> Billable:

@@ -46,23 +46,24 @@ from core.invoice_totals import compute_totals
 from core.money import quantize_money
 from core.taxes import Tax
 from services.invoicing.bexio_customers import BexioCustomers
+from services.invoicing.document_language import document_language
 from services.invoicing.drafts import DraftLine, draft_payload, invoice_url
 from services.invoicing.items import move_items
 from services.invoicing.numbering import assign_own_number, release_own_number
 from services.invoicing.preview import customer_ref, invoice_currency
 from services.invoicing.reporting import DraftOutcome, InvoiceReporter, LineSummary
 from services.invoicing.selection import BILLED, OPEN, RESERVED
+from services.invoicing.units import DraftUnits, draft_units
 from services.settings import SettingsService, TenantSettings
 from storage.db import Database
 from storage.jobs import ClaimedJob
-from storage.models import Account, AuditLog, Customer, Invoice, Project, Unit, User
+from storage.models import Account, AuditLog, Customer, Invoice, Project, User
 from storage.models import InvoiceLine as InvoiceLineRow
 from storage.models import Tax as TaxRow
 
 log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[int], AbstractAsyncContextManager[BexioClient]]
-HOURS_UNIT = "h"
 
 
 class NoBexioUser(Exception):
@@ -78,7 +79,10 @@ class _Context:
     customer: Customer
     project_bexio_id: int | None
     bexio_user_id: int | None
-    hours_unit_id: int | None
+    units: DraftUnits
+    language: str
+    """The draft's language: the one its lines were written in at submit (older invoices: the
+    customer's now)."""
     number_format: str
     settings: TenantSettings
 
@@ -196,8 +200,14 @@ class Pusher:
                 DraftLine(row.kind, row.text, row.quantity, row.unit_price, row.tax_bexio_id, row.account_id)
                 for row in context.lines
             ],
-            hours_unit_id=context.hours_unit_id,
+            units=context.units,
             reference=invoice.reference,
+            service=(
+                (invoice.service_from, invoice.service_to)
+                if invoice.service_from is not None and invoice.service_to is not None
+                else None
+            ),
+            language=context.language,
         )
         created = await client.invoices.create(payload)
         log.info("invoice %s: draft %s created in bexio (%s)", invoice.id, created.id, created.document_nr)
@@ -224,9 +234,8 @@ class Pusher:
                 customer=customer,
                 project_bexio_id=await _project_bexio_id(session, invoice, lines),
                 bexio_user_id=await _bexio_user_id(session, invoice.created_by),
-                hours_unit_id=await session.scalar(
-                    select(Unit.bexio_id).where(Unit.name == HOURS_UNIT, Unit.active.is_(True)).limit(1)
-                ),
+                units=await draft_units(session),
+                language=invoice.language or await document_language(session, settings, customer.id),
                 number_format=settings.get("invoice_number_format"),
                 settings=settings,
             )

@@ -26,7 +26,6 @@ from core.errors import DomainError
 from core.i18n import _
 from core.invoice_lines import Grouping, InvoiceLine, too_many_lines
 from core.invoice_totals import default_title, is_default_title
-from services.invoicing.document_language import document_language
 from services.invoicing.numbering import bexio_numbers_automatically, next_own_number, numbering_problem
 from services.invoicing.preview import Preview, build_preview
 from services.invoicing.selection import OPEN, RESERVED, Selection
@@ -158,15 +157,22 @@ class Submitter:
             assert preview is not None
             now = self.now()
             selection = request.selection
+            # The title and header name the first..last service date of the lines invoiced (§1).
+            served = preview.service_period
             invoice = Invoice(
                 uuid=str(uuid.uuid4()),
                 customer_id=selection.customer_id,
                 project_id=selection.project_id,
                 title=_title(
                     request.title,
-                    selection.period_to or invoice_date,
-                    await document_language(session, settings, selection.customer_id),
+                    served[1] if served else selection.period_to or invoice_date,
+                    preview.language,
+                    start=served[0] if served else None,
+                    period_end=selection.period_to,
                 ),
+                service_from=served[0] if served else None,
+                service_to=served[1] if served else None,
+                language=preview.language,
                 intro=(request.intro or "").strip() or None,
                 reference=(request.reference or "").strip() or None,
                 invoice_date=invoice_date,
@@ -335,12 +341,24 @@ class Submitter:
             )
 
 
-def _title(typed: str | None, period_end: date, language: str) -> str:
+def _title(
+    typed: str | None,
+    last: date,
+    language: str,
+    *,
+    start: date | None = None,
+    period_end: date | None = None,
+) -> str:
     """What was typed, else the proposed title in the customer's language — also when what came
-    back is a proposal made in another language before the customer was chosen."""
+    back is a proposal made in another language before the customer was chosen (or one for the
+    chosen period's end rather than the services' dates). The proposal names the month of the
+    services (``last``), or their dates when ``start`` is in another month (issue 15 §1)."""
     title = (typed or "").strip()
-    if not title or is_default_title(title, period_end):
-        return default_title(period_end, language)
+    proposals = is_default_title(title, last, start=start)
+    if period_end is not None:
+        proposals = proposals or is_default_title(title, period_end)
+    if not title or proposals:
+        return default_title(last, language, start=start)
     return title
 
 

@@ -142,13 +142,13 @@ def test_one_line_per_project_and_activity_with_the_issue_example() -> None:
         D("1875.00"),
     )
     assert (line.text, line.minutes, line.entry_ids, line.expense_ids) == (
-        "Website Relaunch · Umsetzung",
+        "Website Relaunch · Umsetzung · 23.11.2026",
         750,
         (1, 2),
         (),
     )
     assert (line.tax, line.account_id, line.project_id) == (UN81, 3400, 42)
-    assert describe_line(line) == "Website Relaunch · Umsetzung · 12.50 h × 150.00 = 1'875.00"
+    assert describe_line(line) == "Website Relaunch · Umsetzung · 23.11.2026 · 12.50 h × 150.00 = 1'875.00"
     assert result.problems == ()
 
 
@@ -173,9 +173,9 @@ def test_different_activities_and_projects_are_separate_lines_in_name_order() ->
     other = (43, "App")
     result = build([entry(1), entry(2, activity=MEETING), entry(3, project=other)])
     assert [line.text for line in result.lines] == [
-        "App · Umsetzung",
-        "Website Relaunch · Meeting",
-        "Website Relaunch · Umsetzung",
+        "App · Umsetzung · 23.11.2026",
+        "Website Relaunch · Meeting · 23.11.2026",
+        "Website Relaunch · Umsetzung · 23.11.2026",
     ]
 
 
@@ -253,7 +253,7 @@ def test_missing_rate_keeps_the_line_and_names_the_activity() -> None:
     result = build([entry(1, rate=None, activity=MEETING)])
     line = only(result.lines)
     assert (line.unit_price, line.amount, line.quantity) == (D("0.00"), D("0.00"), D("1.00"))
-    assert describe_line(line) == "Website Relaunch · Meeting · 1.00 h · no hourly rate"
+    assert describe_line(line) == "Website Relaunch · Meeting · 23.11.2026 · 1.00 h · no hourly rate"
     assert [p.line_key for p in result.problems] == [line.key]
     assert result.problems[0].message == (
         "Meeting has no hourly rate — set one in bexio (Business activities) or with "
@@ -364,22 +364,26 @@ def test_expenses_one_line_per_category_net_of_vat() -> None:
     assert travel.kind is LineKind.EXPENSE
     # (84.50 + 10.00) / 1.081 = 87.419… → 87.42
     assert (travel.text, travel.quantity, travel.unit, travel.unit_price, travel.amount) == (
-        "Reisekosten",
+        "Reisekosten · 23.11.2026 (CHF 94.50 incl. 8.1 % VAT)",
         D(1),
         "",
         D("87.42"),
         D("87.42"),
     )
     assert (travel.expense_ids, travel.entry_ids, travel.tax, travel.account_id) == ((1, 2), (), UN81, 6500)
-    assert describe_line(travel) == "Reisekosten · 87.42"
-    assert (material.text, material.amount) == ("Material", D("18.50"))  # 20 / 1.081 = 18.501…
+    assert describe_line(travel) == "Reisekosten · 23.11.2026 (CHF 94.50 incl. 8.1 % VAT) · 87.42"
+    # 20 / 1.081 = 18.501…
+    assert (material.text, material.amount) == (
+        "Material · 23.11.2026 (CHF 20.00 incl. 8.1 % VAT)",
+        D("18.50"),
+    )
 
 
 def test_expenses_split_by_tax_and_follow_the_grouping() -> None:
     result = build([], [expense(1, tax_kind="UR"), expense(2)])
     assert [(line.tax, line.expense_ids) for line in result.lines] == [(UN81, (2,)), (UR26, (1,))]
     per_entry = build([], [expense(1, note="train")], grouping=Grouping.PER_ENTRY)
-    assert only(per_entry.lines).text == "Reisekosten · 23.11.2026: train"
+    assert only(per_entry.lines).text == "Reisekosten · 23.11.2026: train (CHF 84.50 incl. 8.1 % VAT)"
 
 
 def test_expense_without_account_names_the_category() -> None:
