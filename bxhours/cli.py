@@ -27,6 +27,7 @@ from bxhours.commands import (
     demo,
     export,
     invoice,
+    reminders,
     sandbox,
     server,
     sync,
@@ -36,7 +37,19 @@ from bxhours.commands import (
 from bxhours.logs import configure_logging
 from bxhours.settings import ConfigError, Settings, load_settings
 
-COMMAND_MODULES = (server, admin, sandbox, sync, export, categories, invoice, demo, try_, workspaces)
+COMMAND_MODULES = (
+    server,
+    admin,
+    sandbox,
+    sync,
+    export,
+    categories,
+    invoice,
+    demo,
+    try_,
+    workspaces,
+    reminders,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -40,6 +40,7 @@ from core.reminder_rules import (
 )
 from services.entry_outcomes import Refusal
 from services.notifier import MessageRef, Notifier
+from services.recents import recent_combinations
 from services.settings import SettingsService, TenantSettings
 from services.time_entries import HoursRequest, StoredEntry, TimeEntryService
 from storage.db import TENANT_KEY, Database
@@ -60,7 +61,6 @@ TICK_SECONDS = 300.0
 SNOOZE_SECONDS = 3600
 MAX_OFFERS = 3
 """Combinations offered as buttons (each a row of 1 h / 2 h / Other…)."""
-RECENT_DAYS = 14
 ZONE_TTL = 3600.0
 
 OPEN, SNOOZED, COVERED, DAY_OFF, SENDING = "open", "snoozed", "covered", "day_off", "sending"
@@ -282,7 +282,10 @@ class RemindersService:
         stamp = self.now()
         try:
             async with self.db.session(tenant_id) as session:
-                offers = await _recent_offers(session, person.id, day)
+                recent = await recent_combinations(
+                    self.db, tenant_id, slack_id, day, limit=MAX_OFFERS, session=session
+                )
+                offers = [Offer(c.project_id, c.activity_id, c.label) for c in recent]
                 nudge = Nudge(
                     slack_user_id=slack_id,
                     kind=REMINDER,
@@ -609,27 +612,6 @@ async def _minutes(session: AsyncSession, user_id: int, day: date) -> int:
         )
     )
     return int(total or 0)
-
-
-async def _recent_offers(session: AsyncSession, user_id: int, day: date) -> list[Offer]:
-    """The person's project/activity combinations of the last two weeks, most recent first."""
-    rows = (
-        await session.execute(
-            select(TimeEntry.project_id, TimeEntry.activity_id, func.max(TimeEntry.created_at))
-            .join(Project, Project.id == TimeEntry.project_id)
-            .join(Activity, Activity.id == TimeEntry.activity_id)
-            .where(
-                TimeEntry.user_id == user_id,
-                TimeEntry.day >= day - timedelta(days=RECENT_DAYS),
-                Project.active.is_(True),
-                Activity.active.is_(True),
-            )
-            .group_by(TimeEntry.project_id, TimeEntry.activity_id)
-            .order_by(func.max(TimeEntry.created_at).desc(), TimeEntry.project_id, TimeEntry.activity_id)
-            .limit(MAX_OFFERS)
-        )
-    ).all()
-    return await _offers_of(session, [[p, a] for p, a, _last in rows])
 
 
 async def _offers_of(session: AsyncSession, pairs: list[Any]) -> tuple[Offer, ...]:
