@@ -20,6 +20,7 @@ from core.customers_rule import DEFAULT_CATEGORY_NAMES, parse_category_names
 from core.dates import DateError, parse_iso_date
 from core.errors import DomainError
 from core.i18n import N_, _, normalise_language
+from core.invoice_lines import Grouping
 from core.money import AmountError, parse_amount
 from core.numbering import DEFAULT_INVOICE_NUMBER_FORMAT, validate_invoice_number_format
 from core.time_rounding import parse_time_rounding
@@ -139,6 +140,13 @@ def parse_invoice_number_format(text: str) -> str:
     return validate_invoice_number_format(text.strip())
 
 
+def parse_grouping(text: str) -> Grouping:
+    try:
+        return Grouping(text.strip().casefold())
+    except ValueError:
+        raise ValueError(_("expects activity, day or entry")) from None
+
+
 def parse_hours_setting(text: str) -> Decimal:
     """``1``, ``1.5`` or ``0.75`` hours (more than 0, at most 24), stored as written."""
     raw = text.strip().replace(",", ".")
@@ -211,6 +219,15 @@ SETTINGS: dict[str, SettingSpec] = {
             N_("bxhours' own invoice numbers: {year} and {seq}, e.g. RE-{year}-{seq:04}."),
             DEFAULT_INVOICE_NUMBER_FORMAT,
             parse_invoice_number_format,
+        ),
+        SettingSpec(
+            "invoice_grouping",
+            N_(
+                "How a new invoice groups its hours at first: activity (one line per project and "
+                "activity), day (per day) or entry (one line per entry)."
+            ),
+            Grouping.BY_ACTIVITY.value,
+            parse_grouping,
         ),
         SettingSpec(
             "time_rounding",

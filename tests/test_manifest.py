@@ -42,3 +42,10 @@ def test_every_setting_is_documented_in_env_example_and_the_readme() -> None:
     assert INSTALL_PATH in readme
     for variable in ("PUBLIC_URL", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_AUTHORIZE_URL"):
         assert variable in EXPECTATIONS
+
+
+def test_the_manifest_declares_log_absence_with_escaped_mentions() -> None:
+    """`/log-absence @person …` (admins) needs Slack to send mentions as `<@U…>` (issue 16 §6)."""
+    commands = {entry["command"]: entry for entry in manifest()["features"]["slash_commands"]}
+    assert commands["/log-absence"]["should_escape"] is True
+    assert commands["/log-absence"]["url"] == commands["/log-hours"]["url"]
