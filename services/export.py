@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from core.durations import hours_decimal
 from core.errors import DomainError
 from core.money import quantize_money
+from services.invoicing.customers import customer_name
 from storage.db import Database
 from storage.models import (
     Activity,
@@ -138,7 +139,8 @@ class ExportService:
                 waiting = next(pending, None)
 
     async def _names(self, session: Any) -> _Names:
-        customers = dict((await session.execute(select(Customer.id, Customer.name))).all())
+        # The customer named as everywhere else (a person with first and last name), issue 15 §8.
+        customers = {c.id: customer_name(c) for c in await session.scalars(select(Customer))}
         projects = {
             pid: (nr, name, customers.get(customer_id))
             for pid, nr, name, customer_id in await session.execute(

@@ -27,6 +27,7 @@ from bot.views.form_state import ModalContext
 from core.i18n import N_, _
 from services.container import Services
 from services.entry_outcomes import FieldErrors, Refusal, Removed
+from services.project_picker import search_projects
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +69,12 @@ def on_submission(
 
 
 def register_project_options(surfaces: Surfaces, deps: BotDeps, action_id: str, surface: Surface) -> None:
-    """The project type-ahead of a form: active projects by number or name."""
+    """The project type-ahead of a form: active projects by number, name or customer, each shown
+    with its customer ("Website Relaunch · Steiner AG")."""
 
     @surfaces.options(action_id, surface)
     async def project_options(ack: AsyncAck, body: dict[str, Any], tenant_id: int) -> None:
-        found = await deps.services.time_entries.search_projects(tenant_id, body["value"][:200])
+        found = await search_projects(deps.services.db, tenant_id, body["value"][:200])
         await ack(options=[option(choice.label, str(choice.id)) for choice in found])
 
 

@@ -371,9 +371,7 @@ def _header_text(data: ModalData) -> str:
     state = data.state
     period = period_text(state.period_from, state.period_to)
     if data.preview is not None:
-        return _(
-            "*{customer}* · unbilled work {period}.", customer=data.preview.customer.label, period=period
-        )
+        return _("*{customer}* · unbilled work {period}.", customer=data.preview.customer.name, period=period)
     if data.unbilled is not None:
         count, total = data.unbilled
         return ngettext(
@@ -452,7 +450,7 @@ def _customer_input(preview: Preview | None) -> Block:
         "min_query_length": 0,
     }
     if preview is not None:
-        element["initial_option"] = option(preview.customer.label, f"{CUSTOMER_PREFIX}{preview.customer.id}")
+        element["initial_option"] = option(preview.customer.name, f"{CUSTOMER_PREFIX}{preview.customer.id}")
     return _input(CUSTOMER_BLOCK, _("Customer"), element, dispatch=True)
 
 
@@ -797,12 +795,12 @@ def _swiss(day: date) -> str:
 
 def customer_option_groups(choices: Sequence[CustomerChoice]) -> list[dict[str, Any]]:
     with_work = [
-        option(f"{c.customer.label} · {format_money(c.unbilled)}", f"{CUSTOMER_PREFIX}{c.customer.id}")
+        option(f"{c.customer.name} · {format_money(c.unbilled)}", f"{CUSTOMER_PREFIX}{c.customer.id}")
         for c in choices
         if c.unbilled is not None
     ]
     others = [
-        option(c.customer.label, f"{CUSTOMER_PREFIX}{c.customer.id}") for c in choices if c.unbilled is None
+        option(c.customer.name, f"{CUSTOMER_PREFIX}{c.customer.id}") for c in choices if c.unbilled is None
     ]
     groups = []
     if with_work:

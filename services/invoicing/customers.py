@@ -34,6 +34,12 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CENT = Decimal("0.01")
 
 
+def customer_name(customer: Customer) -> str:
+    """The one way people read a customer's name — modal, App Home, DM, CSV, project picker
+    (issue 15 §8): the company's name, or a person's first and last name."""
+    return customer_ref(customer).name
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerChoice:
     customer: CustomerRef

@@ -363,7 +363,7 @@ async def load_outcome(session: AsyncSession, invoice_id: int) -> DraftOutcome:
     return DraftOutcome(
         invoice_id=invoice.id,
         uuid=invoice.uuid,
-        customer=customer_ref(customer).label,
+        customer=customer_ref(customer).name,
         title=invoice.title,
         created=invoice.status == "created",
         bexio_id=invoice.bexio_id,

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.invoice_status import invoice_status_label
+from services.invoicing.customers import customer_name
 from services.invoicing.drafts import invoice_url
 from storage.db import Database
 from storage.models import Customer, Invoice
@@ -40,7 +41,7 @@ class RecentInvoices:
         """The last ``limit`` invoices the person started, newest first."""
         async with self.db.session(tenant_id) as session:
             rows = await session.execute(
-                select(Invoice, Customer.name)
+                select(Invoice, Customer)
                 .join(Customer, Customer.id == Invoice.customer_id)
                 .where(Invoice.created_by == slack_user_id)
                 .order_by(Invoice.created_at.desc(), Invoice.id.desc())
@@ -49,12 +50,12 @@ class RecentInvoices:
             return tuple(
                 RecentInvoice(
                     number=invoice.document_nr or invoice.own_number or f"#{invoice.id}",
-                    customer=name,
+                    customer=customer_name(customer),
                     status=invoice_status_label(invoice.status, invoice.bexio_status_id),
                     total=invoice.bexio_total if invoice.bexio_total is not None else invoice.total,
                     url=invoice_url(invoice.bexio_id)
                     if invoice.bexio_id is not None and invoice.status == "created"
                     else None,
                 )
-                for invoice, name in rows
+                for invoice, customer in rows
             )

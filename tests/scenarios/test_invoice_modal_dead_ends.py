@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bexio.sandbox import RunningSandbox
-from bot.views import invoice_modal
+from bot.views import hours_modal, invoice_modal
 from bxhours.fakes.invoicing_seed import SeededCompany
 from bxhours.fakes.slack_client import option, text_value
 from bxhours.fakes.stack import ANDREA, MIA, Stack
-from storage.models import Activity, AuditLog, ExpenseCategory, Invoice
+from services.export import ExportFilter, ExportService
+from storage.models import Activity, AuditLog, Customer, ExpenseCategory, Invoice
 from tests.scenarios.test_invoice_modal import (
     InvoiceModal,
     _customer_of,
@@ -344,3 +345,34 @@ async def test_an_edited_text_too_long_is_a_field_error_and_loses_nothing(
     assert "at most 1000 characters" in json.dumps(body["errors"])
     async with stack.runtime.db.session(stack.tenant_id) as session:
         assert list(await session.scalars(select(Invoice))) == []
+
+
+async def test_the_customer_is_named_the_same_way_everywhere(
+    stack: Stack, sandbox: RunningSandbox, company: SeededCompany
+) -> None:
+    """Modal, project picker, DM, App Home and CSV: a person customer by first and last name."""
+    customer_id = _customer_of(sandbox, company, 1)
+    async with stack.runtime.db.session(stack.tenant_id) as session:
+        customer = await session.get(Customer, customer_id)
+        assert customer is not None
+        customer.contact_type, customer.name_2 = 2, "Ursula"
+        name = f"Ursula {customer.name}"
+    first, _last = _last_month(stack)
+    await _log(stack, company, 1, first, 60)
+    modal = InvoiceModal(stack)
+    await modal.open()
+    options = await modal.customer_options("ursula")
+    assert options[0]["text"]["text"].startswith(f"{name} · CHF")
+    await modal.choose_customer(customer_id)
+    assert f"*{name}* · unbilled work" in modal.view["blocks"][0]["text"]["text"]
+    hours_form = {"id": "V0HOURS", "type": "modal", "callback_id": hours_modal.CALLBACK_ID, "blocks": []}
+    response = await stack.slack.options(ANDREA, hours_modal.PROJECT_ACTION, "ursula", view=hours_form)
+    assert f"Website Relaunch 1 · {name}" in [o["text"]["text"] for o in response.json["options"]]
+    await modal.submit()
+    await modal.result()
+    dm = await stack.fake.wait_for("chat.postMessage", lambda c: "Draft" in c.params.get("text", ""))
+    assert f"{name} · " in json.dumps(dm[0].params.get("blocks"), ensure_ascii=False)
+    await stack.slack.open_home(ANDREA)
+    await stack.fake.wait_for("views.publish", lambda c: name in json.dumps(c.params, ensure_ascii=False))
+    rows = [row async for row in ExportService(stack.runtime.db).rows(stack.tenant_id, ExportFilter())]
+    assert {row["customer"] for row in rows} == {name}

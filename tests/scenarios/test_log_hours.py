@@ -369,7 +369,10 @@ async def test_form_opens_at_once_then_fills_in_the_activities(ls: LoggingStack)
 async def test_form_project_type_ahead_lists_active_projects(ls: LoggingStack) -> None:
     view = await _open_form(ls, ANDREA)
     response = await ls.stack.slack.options(ANDREA, hours_modal.PROJECT_ACTION, "web", view=view)
-    assert [o["text"]["text"] for o in response.json["options"]] == ["Website Relaunch · 000042"]
+    # Shown with its customer (issue 15 §8), and found by the customer's name too.
+    assert [o["text"]["text"] for o in response.json["options"]] == ["Website Relaunch · Alpen Bau AG"]
+    response = await ls.stack.slack.options(ANDREA, hours_modal.PROJECT_ACTION, "alpen bau", view=view)
+    assert "Website Relaunch · Alpen Bau AG" in [o["text"]["text"] for o in response.json["options"]]
     response = await ls.stack.slack.options(ANDREA, hours_modal.PROJECT_ACTION, "42", view=view)
     assert [o["value"] for o in response.json["options"]] == [str(ls.company.projects["Website Relaunch"])]
     response = await ls.stack.slack.options(ANDREA, hours_modal.PROJECT_ACTION, "intra", view=view)
