@@ -403,6 +403,8 @@ class TimerService:
             row = await _job_timer(session, job)
             if row is None or not row.running or row.warned_at is not None:
                 return {"skipped": "no such running timer"}
+            if rules.past_midnight(row.started_at, self.now(), self.timezone):
+                return {"skipped": "its day ended: the midnight question asks instead"}
             row.warned_at = self.now()
             view = await self._view(session, row)
             with language_scope(language or current_language.get()):
