@@ -30,6 +30,7 @@ from bxhours.commands import (
     reminders,
     sandbox,
     server,
+    summary,
     sync,
     try_,
     workspaces,
@@ -49,6 +50,7 @@ COMMAND_MODULES = (
     try_,
     workspaces,
     reminders,
+    summary,
 )
 
 

@@ -39,6 +39,7 @@ from storage.tenant_context import working_for
 log = logging.getLogger(__name__)
 
 SUMMARY = "summary"
+TEAM = "team"
 FALLBACK_NORM_MINUTES = 504
 """8.4 h: the day's norm when ``services.norm`` cannot say (it is the same default)."""
 
@@ -226,7 +227,6 @@ class SummaryService:
                     .order_by(User.id)
                 )
             )
-        summaries: list[WeekSummary] = []
         for slack_id in linked:
             assert slack_id is not None
             week_of = monday
@@ -242,7 +242,6 @@ class SummaryService:
             summary = await self._in_language(tenant_id, slack_id, self.person(tenant_id, slack_id, week_of))
             if summary is None:
                 continue
-            summaries.append(summary)
             try:
                 result.charts += await self._send_person(tenant_id, summary)
             except Exception as exc:  # one person we cannot reach must not stop the others
@@ -252,19 +251,23 @@ class SummaryService:
                     await self._unclaim(tenant_id, slack_id, week_of)
                 continue
             result.sent.append(slack_id)
-        if summaries:
-            week_of = summaries[0].monday
-            for admin in await self.people.admins(tenant_id):
-                if due_only and not await self._claim(tenant_id, admin, week_of, kind="team"):
+        for admin in await self.people.admins(tenant_id):
+            team_week = monday or self.last_week()
+            if due_only:
+                local = to_local(self.now(), await self._zone(tenant_id, admin))
+                team_week = last_week_monday(local.date())
+                if not summary_due(local) or not await self._claim(tenant_id, admin, team_week, kind=TEAM):
                     continue
-                try:
-                    await self._send_team(tenant_id, admin, week_of, summaries)
-                except Exception as exc:
-                    log.warning("the team summary for %s could not be sent", admin, exc_info=True)
-                    result.failed[admin] = f"{type(exc).__name__}: {exc}"[:200]
-                    continue
-                if admin not in result.sent:
-                    result.sent.append(admin)
+            try:
+                await self._send_team(tenant_id, admin, team_week, linked)
+            except Exception as exc:
+                log.warning("the team summary for %s could not be sent", admin, exc_info=True)
+                result.failed[admin] = f"{type(exc).__name__}: {exc}"[:200]
+                if due_only:
+                    await self._unclaim(tenant_id, admin, team_week, kind=TEAM)
+                continue
+            if admin not in result.sent:
+                result.sent.append(admin)
         return result
 
     async def _in_language(self, tenant_id: int, slack_user_id: str, work: Any) -> Any:
@@ -323,12 +326,19 @@ class SummaryService:
             ref: MessageRef = await self.notifier.direct_message(summary.slack_user_id, text, blocks)
             if self.upload is None or not ref.channel:
                 return 0
-            await self.upload(ref.channel, filename, png, title)
+            try:
+                await self.upload(ref.channel, filename, png, title)
+            except Exception:  # the summary reached them; a second DM next time would be worse
+                log.warning("the chart for %s could not be uploaded", summary.slack_user_id, exc_info=True)
+                return 0
         return 1
 
-    async def _send_team(self, tenant_id: int, admin: str, monday: date, people: list[WeekSummary]) -> None:
+    async def _send_team(self, tenant_id: int, admin: str, monday: date, linked: list[str | None]) -> None:
         language = await self.language_of(tenant_id, admin) if self.language_of else None
         with language_scope(language):
+            people = [
+                p for slack_id in linked if slack_id and (p := await self.person(tenant_id, slack_id, monday))
+            ]
             team = await self.team(tenant_id, monday, people)
             text, blocks = self.messages.team(team)
         with working_for(tenant_id):
