@@ -81,6 +81,7 @@ from services.reminders import (
     NUDGES_TICK,
     REMINDER_REFRESH,
     REMINDER_WAKE,
+    BookedAbsences,
     RemindersService,
     schedule_nudges,
 )
@@ -653,6 +654,7 @@ def _reminders(
         timezone,
         messages=SlackReminderMessages(),
         zones=slack_zone,
+        absences=BookedAbsences(services.db, lambda: services.absences),
         language_of=languages.for_person,
     )
     services.time_entries.hours_stored = reminders.hours_stored

@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.absences import AbsenceKind
 from core.clock import to_local, zone
 from core.i18n import _, language_scope
 from core.reminder_rules import (
@@ -38,6 +39,7 @@ from core.reminder_rules import (
     reminder_due,
     skip_reason,
 )
+from services.absences import AbsenceRequest, AbsenceService, is_full_day_absent
 from services.entry_outcomes import Refusal
 from services.notifier import MessageRef, Notifier
 from services.recents import recent_combinations
@@ -91,6 +93,26 @@ class NoAbsences:
 
     async def log_day_off(self, tenant_id: int, slack_user_id: str, day: date) -> str | None:
         return _("Absences cannot be logged in this workspace yet, so nothing was changed.")
+
+
+class BookedAbsences:
+    """``Absences`` as ``services.absences`` keeps them: "Day off" logs a whole-day absence of
+    kind "other" for the reminder's day (sent on to bexio payroll like any other absence)."""
+
+    def __init__(self, db: Database, service: Callable[[], AbsenceService | None]) -> None:
+        self.db = db
+        self.service = service
+
+    async def is_full_day_absent(self, tenant_id: int, user_id: int, day: date) -> bool:
+        async with self.db.session(tenant_id) as session:
+            return await is_full_day_absent(session, user_id, day)
+
+    async def log_day_off(self, tenant_id: int, slack_user_id: str, day: date) -> str | None:
+        service = self.service()
+        if service is None:
+            return await NoAbsences().log_day_off(tenant_id, slack_user_id, day)
+        outcome = await service.log(tenant_id, slack_user_id, AbsenceRequest(AbsenceKind.OTHER, day, day))
+        return outcome.message if isinstance(outcome, Refusal) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from core.clock import to_local
 from core.dates import format_day
 from core.i18n import _, language_scope
 from core.reminder_rules import is_holiday, last_week_monday, summary_due
+from services import norm
 from services.charts import ChartTexts, week_chart
 from services.notifier import MessageRef, Notifier
 from services.people import PeopleService
@@ -40,8 +41,6 @@ log = logging.getLogger(__name__)
 
 SUMMARY = "summary"
 TEAM = "team"
-FALLBACK_NORM_MINUTES = 504
-"""8.4 h: the day's norm when ``services.norm`` cannot say (it is the same default)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,15 +122,8 @@ class SummaryRun:
         return {"sent": self.sent, "charts": self.charts}
 
 
-ExpectedMinutes = Callable[[AsyncSession, int, date, bool], Any]
-
-
 async def expected_minutes(session: AsyncSession, user_id: int, day: date, holiday: bool) -> int:
     """The day's norm from ``services.norm`` (absences, payroll contract, ``daily_norm_hours``)."""
-    try:
-        from services import norm
-    except ImportError:  # pragma: no cover - until the norm is built: 8.4 h on working days
-        return 0 if holiday or day.weekday() >= 5 else FALLBACK_NORM_MINUTES
     return int(await norm.expected_minutes(session, user_id, day, holiday=holiday))
 
 
@@ -348,13 +340,13 @@ class SummaryService:
 def _summary(slack_user_id: str, name: str, view: WeekView, expected: list[int]) -> WeekSummary:
     days = []
     projects: dict[str, int] = {}
-    for week_day, norm in zip(view.days, expected, strict=True):
+    for week_day, day_norm in zip(view.days, expected, strict=True):
         by_project: dict[str, int] = {}
         for item in week_day.items:
             if item.kind == "time" and item.minutes:
                 by_project[item.project] = by_project.get(item.project, 0) + item.minutes
                 projects[item.project] = projects.get(item.project, 0) + item.minutes
-        days.append(DayFigures(week_day.day, week_day.minutes, norm, by_project))
+        days.append(DayFigures(week_day.day, week_day.minutes, day_norm, by_project))
     return WeekSummary(
         slack_user_id=slack_user_id,
         name=name,

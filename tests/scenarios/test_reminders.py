@@ -15,6 +15,8 @@ from bot.views import hours_modal
 from bot.views import reminder as reminder_view
 from bxhours.fakes.slack_client import text_value
 from bxhours.fakes.stack import ANDREA, MIA, NOAH
+from core.absences import AbsenceKind, Half
+from services.absences import AbsenceRequest
 from services.reminders import REMINDER_WAKE, RemindersService
 from storage.db import Database
 from storage.models import Job, Nudge
@@ -346,3 +348,30 @@ async def test_the_app_home_sets_the_time_and_opts_out(ls: LoggingStack) -> None
     assert response.status == 200
     await ls.stack.fake.wait_for("chat.postMessage", lambda c: "not one bxhours offers" in str(c.params))
     assert await reminders(ls).preference(ls.tenant_id, MIA) == (datetime(1, 1, 1, 18, 30).time(), False)
+
+
+async def test_day_off_logs_an_absence_and_an_absent_day_is_skipped(ls: LoggingStack) -> None:
+    absences = ls.stack.runtime.services.absences
+    assert absences is not None
+    await absences.log(ls.tenant_id, MIA, AbsenceRequest(AbsenceKind.VACATION, THURSDAY, THURSDAY))
+    result = await reminders(ls).run(ls.tenant_id, THURSDAY)
+    assert result.skipped[MIA] == "absent" and NOAH in result.sent
+
+    message = await dm(ls, NOAH)
+    await click(ls, NOAH, buttons(message)["reminder_day_off"], message["channel"])
+    updated = await update_of(ls, "day off")
+    assert updated["text"] == "🌴 Thu 26.11. is logged as a day off."
+    assert await absences.is_full_day_absent(ls.tenant_id, NOAH, THURSDAY)
+    assert (await _nudge(ls, NOAH)).state == "day_off"
+    assert (await reminders(ls).run(ls.tenant_id, THURSDAY, dry_run=True)).skipped[NOAH] == "absent"
+    # A second click (an old copy of the message) changes nothing and says why.
+    await click(ls, NOAH, buttons(message)["reminder_day_off"], message["channel"])
+    await ls.stack.fake.wait_for_hook(lambda body: "day off already" in str(body.get("text")))
+
+
+async def test_a_half_day_absence_still_gets_a_reminder(ls: LoggingStack) -> None:
+    absences = ls.stack.runtime.services.absences
+    assert absences is not None
+    half = AbsenceRequest(AbsenceKind.VACATION, THURSDAY, THURSDAY, Half.MORNING)
+    await absences.log(ls.tenant_id, MIA, half)
+    assert MIA in (await reminders(ls).run(ls.tenant_id, THURSDAY, dry_run=True)).sent
