@@ -129,8 +129,25 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
             raise PayloadError(_(DAMAGED_RECENT), "a recent combination value that names none")
         state = hours_modal.current(body["view"], services.time_entries.today())
         picked = await services.recents.combination(tenant_id, *pair)
-        if isinstance(picked, Refusal):
-            new_view = notice_modal(_(TITLE), picked.message)
+        recents_now = tuple(await services.recents.of(tenant_id, user_id))
+        if isinstance(picked, Refusal):  # the form stays as filled in, the reason under the list
+            kept = await services.time_entries.form_defaults(
+                tenant_id, user_id, state.project.id if state.project else None, state.activity_id
+            )
+            new_view = (
+                notice_modal(_(TITLE), kept.message)
+                if isinstance(kept, Refusal)
+                else hours_modal.build(
+                    dataclasses.replace(
+                        state,
+                        activities=kept.activities,
+                        activity_id=state.activity_id or kept.activity_id,
+                        recents=recents_now,
+                        recent_problem=picked.message,
+                        context=modal_flow.next_version(state.context),
+                    )
+                )
+            )
         else:
             project, activity_id = picked
             defaults = await services.time_entries.form_defaults(tenant_id, user_id, project.id, activity_id)
@@ -144,7 +161,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
                         activities=defaults.activities,
                         activity_id=defaults.activity_id,
                         billable=defaults.billable,
-                        recents=tuple(await services.recents.of(tenant_id, user_id)),
+                        recents=recents_now,
                         project_picked=True,
                         context=modal_flow.next_version(state.context),
                     )

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.views import entry_form, form_state
-from bot.views.blocks import Block, option, section, static_select, text_input
+from bot.views.blocks import Block, context, option, section, static_select, text_input
 from bot.views.form_state import ModalContext, versioned
 from core.i18n import _
 from services.entry_outcomes import Choice
@@ -58,6 +58,8 @@ class HoursModal:
     """Offered first when there are any (issue 17 §3)."""
     project_picked: bool = False
     """The project was just set from a recent combination: a new block id makes Slack show it."""
+    recent_problem: str | None = None
+    """Why a picked recent combination filled in nothing (archived in bexio meanwhile)."""
 
 
 def recent_block(recents: tuple[RecentCombination, ...]) -> Block:
@@ -76,6 +78,7 @@ def build(state: HoursModal) -> dict[str, Any]:
         project["block_id"] = versioned(PROJECT_BLOCK, version)
     blocks: list[Block] = [
         *([recent_block(state.recents)] if state.recents else []),
+        *([context(f"⚠️ {state.recent_problem}")] if state.recent_problem else []),
         entry_form.day_block(_("Date"), state.day),
         project,
         entry_form.choice_block(
