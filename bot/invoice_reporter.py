@@ -13,8 +13,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.views import invoice_modal
 from bot.views.blocks import section
-from core.i18n import language_scope
+from core.i18n import _, language_scope
 from services.invoicing import DraftOutcome
+from services.invoicing.reporting import ReportFile
 from services.languages import LanguageService
 from services.notifier import Notifier
 
@@ -42,6 +43,16 @@ class SlackInvoiceReporter:
                 blocks = [section(line) for line in invoice_modal.result_lines(outcome)]
                 text = invoice_modal.dm_text(outcome)
             await self.notifier.direct_message(slack_user_id, text, blocks)
+            if outcome.report is not None:
+                with _speaking(language):
+                    comment = _(
+                        "The timesheet report of draft {number} for {customer} — to check, or to send "
+                        "along with the invoice: {url}",
+                        number=outcome.document_nr,
+                        customer=outcome.customer,
+                        url=outcome.url,
+                    )
+                await self._upload(slack_user_id, outcome.report, comment)
 
     async def waiting(
         self, tenant_id: int, invoice_id: int, reason: str, *, slack_user_id: str | None, view_id: str | None
@@ -59,6 +70,16 @@ class SlackInvoiceReporter:
         except Exception:  # the result must reach the person, in whatever language
             log.warning("could not tell the language of %s", slack_user_id, exc_info=True)
             return None
+
+    async def _upload(self, slack_user_id: str, report: ReportFile, comment: str) -> None:
+        """The report after the DM (issue 15 §3); a refused upload leaves the DM with the link, and
+        `bxhours invoice report` makes the report again."""
+        try:
+            await self.notifier.upload_file(
+                slack_user_id, report.filename, report.content, title=report.title, initial_comment=comment
+            )
+        except Exception:
+            log.warning("could not upload the timesheet report %s", report.filename, exc_info=True)
 
     async def _update(self, view_id: str, view: dict[str, object]) -> None:
         try:

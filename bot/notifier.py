@@ -32,6 +32,26 @@ class SlackNotifier:
         posted = await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
         return MessageRef(str(posted["channel"]), str(posted["ts"]))
 
+    async def upload_file(
+        self,
+        user_id: str,
+        filename: str,
+        content: bytes,
+        *,
+        title: str,
+        initial_comment: str | None = None,
+    ) -> None:
+        """Slack's three-step upload (``files_upload_v2``: an upload URL, the bytes, completing it
+        into the DM), which needs the ``files:write`` scope."""
+        channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
+        await self.client.files_upload_v2(
+            channel=channel,
+            filename=filename,
+            content=content,
+            title=title,
+            initial_comment=initial_comment,
+        )
+
     async def update(self, ref: MessageRef, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         await self.client.chat_update(channel=ref.channel, ts=ref.ts, text=text, blocks=blocks)
 

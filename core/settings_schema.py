@@ -90,11 +90,18 @@ def parse_tax_code(text: str) -> str:
     return code
 
 
+_SWISS_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
+
+
 def parse_date_setting(text: str) -> date:
+    """`31.12.2026` as people write dates here, or `2026-12-31`; stored as the ISO form."""
+    swiss = _SWISS_DATE.fullmatch(text.strip())
     try:
+        if swiss is not None:
+            return date(int(swiss[3]), int(swiss[2]), int(swiss[1]))
         return parse_iso_date(text)
-    except DateError:
-        raise ValueError(_("expects a date as YYYY-MM-DD, e.g. 2026-01-01")) from None
+    except (DateError, ValueError):
+        raise ValueError(_("expects a date as 31.12.2026 (or 2026-12-31)")) from None
 
 
 def parse_category_setting(text: str) -> tuple[str, ...]:

@@ -25,6 +25,18 @@ class Notifier(Protocol):
     async def update(self, ref: MessageRef, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Replace a message posted earlier (progress updates)."""
 
+    async def upload_file(
+        self,
+        user_id: str,
+        filename: str,
+        content: bytes,
+        *,
+        title: str,
+        initial_comment: str | None = None,
+    ) -> None:
+        """Share a file in the person's DM with the app (a report, a chart), introduced by
+        ``initial_comment``. Raises when Slack refused it: the caller decides whether that matters."""
+
     async def refresh_home(self, tenant_id: int, user_id: str) -> None:
         """Re-render the person's App Home after something they see there changed.
 
@@ -41,6 +53,17 @@ class NullNotifier:
         return MessageRef("", "")
 
     async def update(self, ref: MessageRef, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        return None
+
+    async def upload_file(
+        self,
+        user_id: str,
+        filename: str,
+        content: bytes,
+        *,
+        title: str,
+        initial_comment: str | None = None,
+    ) -> None:
         return None
 
     async def refresh_home(self, tenant_id: int, user_id: str) -> None:

@@ -1,4 +1,8 @@
-"""`bxhours invoice preview|create`: the invoicing service from the command line (the monthly run).
+"""`bxhours invoice preview|create|report`: the invoicing service from the command line (the monthly run).
+
+`preview` and `create` group the hours as ``--group`` says (default: the workspace setting
+``invoice_grouping``); `preview --json` names what blocks the draft in ``"problems"`` (the same
+sentences the modal shows). `report NUMBER` writes a draft's timesheet report (PDF) to stdout.
 
 `create` waits until the draft exists in bexio or bexio refused it for good, running the push
 jobs in this process (a `bxhours serve` running elsewhere may take them too: the queue's lease
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 
 DEFAULT_WAIT_SECONDS = 300.0
 LAST_MONTH = "last-month"
+GROUPINGS = ("activity", "day", "entry")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +40,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     actions = invoice.add_subparsers(dest="invoice_command", required=True, metavar="ACTION")
     preview = actions.add_parser("preview", help="show the lines and totals a draft would have")
     create = actions.add_parser("create", help="create the draft in bexio and wait for it")
+    report = actions.add_parser(
+        "report", help="write a draft's timesheet report (PDF) to stdout, e.g. `... report RE-00042 > r.pdf`"
+    )
+    report.add_argument("number", metavar="NUMBER", help="bexio's document number or bxhours' own number")
     for parser in (preview, create):
         who = parser.add_mutually_exclusive_group(required=True)
         who.add_argument("--customer", metavar="NR-OR-NAME", help="bexio customer number or name")
@@ -51,6 +60,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         )
         parser.add_argument(
             "--period", choices=(LAST_MONTH,), help="last-month: from its first to its last day"
+        )
+        parser.add_argument(
+            "--group",
+            choices=GROUPINGS,
+            help="one line per project and activity, per day, or per entry (default: invoice_grouping)",
         )
         numbering = parser.add_mutually_exclusive_group()
         numbering.add_argument(
@@ -88,6 +102,8 @@ async def invoice_command(args: argparse.Namespace, settings: Settings) -> int:
 
     runtime = await Runtime.create(settings)
     try:
+        if args.invoice_command == "report":
+            return await _report(runtime, args.number)
         period = _period(args, runtime.services.invoicing)
         if args.invoice_command == "preview":
             return await _preview(runtime, args, period)
@@ -128,10 +144,15 @@ def _period(args: argparse.Namespace, invoicing: InvoicingService) -> Period:
 async def _selection(
     runtime: Runtime, args: argparse.Namespace, period: Period, customer_id: int
 ) -> Selection:
+    from core.invoice_lines import Grouping
     from services.invoicing import Selection
 
     project_id = await _project(runtime, customer_id, args.project) if args.project else None
-    return Selection(customer_id, project_id, period.start, period.end)
+    if args.group:
+        grouping = Grouping(args.group)
+    else:
+        grouping = await runtime.services.invoicing.default_grouping(runtime.tenant_id)
+    return Selection(customer_id, project_id, period.start, period.end, grouping)
 
 
 async def _project(runtime: Runtime, customer_id: int, text: str) -> int:
@@ -171,23 +192,21 @@ async def _preview(runtime: Runtime, args: argparse.Namespace, period: Period) -
     accounts = await invoicing.account_numbers(
         runtime.tenant_id, {line.account_id for line in preview.lines if line.account_id is not None}
     )
-    problems = [message for messages in preview.problems_by_line().values() for message in messages]
+    problems = await invoicing.problems(runtime.tenant_id, preview, use_bexio_numbering=args.bexio_number)
     if args.json:
-        _print_json(_preview_json(preview, accounts))
+        _print_json(_preview_json(preview, accounts, problems))
     else:
         _print_preview(preview, accounts)
     if problems:
-        print(
-            "bxhours: this draft cannot be created yet: " + "; ".join(dict.fromkeys(problems)),
-            file=sys.stderr,
-        )
+        print("bxhours: this draft cannot be created yet: " + " ".join(problems), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
 
-def _preview_json(preview: Preview, accounts: dict[int, str]) -> dict[str, Any]:
+def _preview_json(preview: Preview, accounts: dict[int, str], problems: Sequence[str]) -> dict[str, Any]:
     totals = preview.totals
     return {
+        "problems": list(problems),
         "invoice_id": None,
         "bexio_id": None,
         "document_nr": None,
@@ -370,3 +389,22 @@ def _refusal_line(outcome: DraftOutcome) -> str:
 
 def _print_json(payload: dict[str, Any]) -> None:
     print(json.dumps(payload, ensure_ascii=False))
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+async def _report(runtime: Runtime, number: str) -> int:
+    """The timesheet report of a draft, as PDF bytes on stdout (redirect it into a file)."""
+    from services.invoicing.report_pdf import UnknownInvoice
+
+    try:
+        report = await runtime.services.invoicing.report(runtime.tenant_id, number)
+    except UnknownInvoice as exc:
+        raise CommandError(exc.message) from None
+    if sys.stdout.isatty():
+        raise CommandError(f"the report is a PDF: redirect it into a file, e.g. > {report.filename}")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(report.content)
+    sys.stdout.buffer.flush()
+    return EXIT_OK

@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -51,7 +51,7 @@ from services.invoicing.drafts import DraftLine, draft_payload, invoice_url
 from services.invoicing.items import move_items
 from services.invoicing.numbering import assign_own_number, release_own_number
 from services.invoicing.preview import customer_ref, invoice_currency
-from services.invoicing.reporting import DraftOutcome, InvoiceReporter, LineSummary
+from services.invoicing.reporting import DraftOutcome, InvoiceReporter, LineSummary, ReportFile
 from services.invoicing.selection import BILLED, OPEN, RESERVED
 from services.invoicing.units import DraftUnits, draft_units
 from services.settings import SettingsService, TenantSettings
@@ -320,10 +320,26 @@ class Pusher:
 
     async def _report(self, tenant_id: int, outcome: DraftOutcome, view_id: str | None) -> None:
         person = await self._person(tenant_id, outcome.invoice_id)
+        if outcome.created and person is not None:
+            outcome = replace(outcome, report=await self._report_file(tenant_id, outcome.invoice_id))
         try:
             await self.reporter.finished(tenant_id, outcome, slack_user_id=person, view_id=view_id)
         except Exception:  # telling people must never undo or repeat the push
             log.exception("could not report the outcome of invoice %s", outcome.invoice_id)
+
+    async def _report_file(self, tenant_id: int, invoice_id: int) -> ReportFile | None:
+        """The draft's timesheet report for the biller (issue 15 §3); None when it cannot be made —
+        the draft exists, and ``bxhours invoice report`` makes the report again any time."""
+        from services.invoicing.report_pdf import load_report, report_file  # it reads outcomes from here
+
+        try:
+            async with self.db.session(tenant_id) as session:
+                settings = await self.settings.load(tenant_id, session=session)
+                report = await load_report(session, settings, invoice_id)
+            return await asyncio.to_thread(report_file, report)
+        except Exception:
+            log.exception("could not make the timesheet report of invoice %s", invoice_id)
+            return None
 
     async def _report_waiting(
         self, job: ClaimedJob, invoice_id: int, reason: str, view_id: str | None

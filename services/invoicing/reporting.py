@@ -14,6 +14,15 @@ from core.invoice_totals import VatLine
 
 
 @dataclass(frozen=True, slots=True)
+class ReportFile:
+    """A file to hand to people with the outcome: the draft's timesheet report (PDF)."""
+
+    filename: str
+    title: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class LineSummary:
     text: str
     quantity: Decimal
@@ -48,6 +57,8 @@ class DraftOutcome:
     """bexio's own error messages, verbatim, when it refused the draft."""
     hint: str | None = None
     """What to fix before invoicing again."""
+    report: ReportFile | None = None
+    """The timesheet report of a created draft, when the push made one for the people it tells."""
 
     @property
     def difference(self) -> Decimal | None:

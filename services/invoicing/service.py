@@ -6,6 +6,7 @@ customers, account mapping) and opens the unit of work for each call; the rules 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,8 +21,10 @@ from services.invoicing.bexio_customers import BexioCustomers
 from services.invoicing.document_language import document_language
 from services.invoicing.numbering import bexio_numbers_automatically, next_own_number, numbering_problem
 from services.invoicing.preview import CustomerRef, Preview, build_preview, customer_ref
+from services.invoicing.problems import draft_problems
 from services.invoicing.push import ClientFactory, Pusher, account_numbers, load_outcome
-from services.invoicing.reporting import DraftOutcome, InvoiceReporter
+from services.invoicing.report_pdf import find_invoice, load_report, report_file
+from services.invoicing.reporting import DraftOutcome, InvoiceReporter, ReportFile
 from services.invoicing.selection import Selection, default_grouping, default_period
 from services.invoicing.submit import InvoiceRequest, Submitted, Submitter
 from services.people import PeopleService
@@ -93,6 +96,25 @@ class InvoicingService:
             settings = await self.settings.load(tenant_id, session=session)
             return await build_preview(session, settings, selection, ticked=ticked)
 
+    async def problems(
+        self,
+        tenant_id: int,
+        preview: Preview,
+        *,
+        invoice_date: date | None = None,
+        use_bexio_numbering: bool | None = None,
+    ) -> tuple[str, ...]:
+        """What blocks the preview's draft, one sentence each (``services.invoicing.problems``)."""
+        async with self.db.session(tenant_id) as session:
+            settings = await self.settings.load(tenant_id, session=session)
+            return await draft_problems(
+                session,
+                settings,
+                preview,
+                invoice_date=invoice_date or self.today(),
+                use_bexio_numbering=use_bexio_numbering,
+            )
+
     async def document_language(self, tenant_id: int, customer_id: int | None) -> str:
         """The language the customer's draft is written in (its title, header and positions)."""
         async with self.db.session(tenant_id) as session:
@@ -157,6 +179,18 @@ class InvoicingService:
     async def outcome(self, tenant_id: int, invoice_id: int) -> DraftOutcome:
         async with self.db.session(tenant_id) as session:
             return await load_outcome(session, invoice_id)
+
+    async def report(self, tenant_id: int, number: str) -> ReportFile:
+        """The timesheet report (PDF) of the invoice with this bexio or own number (issue 15 §3);
+        raises ``report_pdf.UnknownInvoice``."""
+        async with self.db.session(tenant_id) as session:
+            return await self.report_of(tenant_id, await find_invoice(session, number))
+
+    async def report_of(self, tenant_id: int, invoice_id: int) -> ReportFile:
+        async with self.db.session(tenant_id) as session:
+            settings = await self.settings.load(tenant_id, session=session)
+            report = await load_report(session, settings, invoice_id)
+        return await asyncio.to_thread(report_file, report)
 
     async def status(self, tenant_id: int, invoice_id: int) -> str | None:
         async with self.db.session(tenant_id) as session:

@@ -25,6 +25,7 @@ EXPECTED_DEFAULTS = {
     "invoice_imported_hours_since": None,
     "use_bexio_numbering": "true",
     "invoice_number_format": "RE-{year}-{seq:04}",
+    "invoice_grouping": "activity",
     "time_rounding": None,
     "billing_users": "",
     "write_back_hours": "false",
@@ -58,8 +59,11 @@ def test_every_default_is_itself_valid(key: str) -> None:
         ("default_activity", "  Projekt   Management ", "Projekt Management"),
         ("default_sales_tax", "un81", "UN81"),
         ("invoice_imported_hours_since", "2026-01-01", "2026-01-01"),
+        ("invoice_imported_hours_since", "01.12.2026", "2026-12-01"),  # as people write dates
+        ("invoice_imported_hours_since", " 1.2.2026 ", "2026-02-01"),
         ("invoice_number_format", " R-{seq:05} ", "R-{seq:05}"),
         ("time_rounding", "15:UP", "15:up"),
+        ("invoice_grouping", " Day ", "day"),
         ("time_rounding", "none", "none"),
         ("billing_users", "U01AB, <@U02CD|bob> W333", "U01AB,U02CD,W333"),
         ("billing_users", "", ""),
@@ -83,8 +87,8 @@ def test_values_are_normalised(key: str, value: str, stored: str) -> None:
         ("default_sales_tax", "8.1%", "default_sales_tax: expects a bexio sales tax code"),
         (
             "invoice_imported_hours_since",
-            "1.1.2026",
-            "invoice_imported_hours_since: expects a date as YYYY-MM-DD",
+            "31.13.2026",
+            "invoice_imported_hours_since: expects a date as 31.12.2026 (or 2026-12-31)",
         ),
         (
             "invoice_number_format",
