@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import _
 from core.settings_schema import SETTINGS, SettingError, normalise_setting_key, spec_for, validate_setting
 from storage.db import Database
-from storage.models import AuditLog, TenantSetting
+from storage.models import Activity, AuditLog, TenantSetting
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,11 @@ class SettingsService:
         async with self.db.session(tenant_id) as own:
             return TenantSettings(await _values(own))
 
+    async def activity_choices(self, tenant_id: int) -> list[str]:
+        """What the Settings modal offers for ``default_activity``."""
+        async with self.db.session(tenant_id) as session:
+            return (await activity_names(session))[:ACTIVITY_CHOICES]
+
     async def list(self, tenant_id: int) -> list[SettingRow]:
         async with self.db.session(tenant_id) as session:
             stored = await _values(session)
@@ -99,6 +105,8 @@ class SettingsService:
         key = normalise_setting_key(key)
         now = self.now()
         async with self.db.session(tenant_id) as session:
+            if key == DEFAULT_ACTIVITY:
+                normalised = await _existing_activity(session, normalised)
             row = await session.scalar(select(TenantSetting).where(TenantSetting.key == key))
             old = row.value if row is not None else _default(key)
             if row is None:
@@ -136,6 +144,36 @@ class SettingsService:
                 )
             )
         await self._changed(tenant_id, key, old if old is not None else _default(key), _default(key), actor)
+
+
+DEFAULT_ACTIVITY = "default_activity"
+ACTIVITY_CHOICES = 100
+"""Activities a select offers (Slack's limit)."""
+
+
+async def activity_names(session: AsyncSession) -> list[str]:
+    """The active imported activities, by name: what ``default_activity`` can be."""
+    rows = await session.scalars(
+        select(Activity.name).where(Activity.active.is_(True)).order_by(Activity.name, Activity.id)
+    )
+    return list(dict.fromkeys(rows))
+
+
+async def _existing_activity(session: AsyncSession, name: str) -> str:
+    """``default_activity`` names an imported activity (spelt as bexio does), or is refused."""
+    names = await activity_names(session)
+    folded = name.casefold()
+    found = next((known for known in names if known.casefold() == folded), None)
+    if found is None:
+        shown = ", ".join(names[:10]) or _("none yet — import from bexio first")
+        raise SettingError(
+            _(
+                "default_activity: there is no active activity {name} (imported: {known}).",
+                name=repr(name),
+                known=shown,
+            )
+        )
+    return found
 
 
 def _default(key: str) -> str | None:

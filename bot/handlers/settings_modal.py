@@ -12,11 +12,13 @@ from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import settings_modal
 from core.errors import DomainError
 from core.i18n import N_, _
+from core.settings_schema import SettingError, validate_setting
 from services.container import Services
 
 
 async def _settings_modal(services: Services, tenant_id: int) -> dict[str, Any]:
-    return settings_modal.build(await services.settings.list(tenant_id))
+    settings = services.settings
+    return settings_modal.build(await settings.list(tenant_id), await settings.activity_choices(tenant_id))
 
 
 ONLY_ADMINS = N_("Only admins can change settings.")
@@ -42,7 +44,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
                 continue
             key = block_id.removeprefix(settings_modal.SETTING_BLOCK_PREFIX)
             row = current.get(key)
-            if row is None or (row.is_set and value == row.value) or (not row.is_set and value is None):
+            if row is None or (value is None and not row.is_set) or _unchanged(key, value, row.value):
                 continue
             changes.append((key, value))
         new_key = values.get(settings_modal.NEW_KEY_BLOCK)
@@ -67,3 +69,14 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
             return
         await ack()
         await services.notifier.refresh_home(tenant_id, user_id)
+
+
+def _unchanged(key: str, value: str | None, current: str | None) -> bool:
+    """Whether ``value`` is what applies now (stored or default): a checkbox or a select always
+    sends a value, which must not turn a default into a stored setting."""
+    if value is None:
+        return False
+    try:
+        return validate_setting(key, value) == current
+    except (SettingError, DomainError):
+        return False  # saving it reports the error under its field

@@ -286,6 +286,12 @@ def _element(element: dict[str, Any]) -> dict[str, Any]:
             out[key] = [o for o in map(_option, value) if o is not None] if isinstance(value, list) else []
             for chosen in out[key]:
                 _no_nul(chosen["value"])
+        elif key in ("selected_users", "selected_conversations", "selected_channels"):
+            # A multi-select of people (the setting billing_users) or channels: Slack ids, strings only.
+            items = value if isinstance(value, list) else []
+            out[key] = [item for item in items if isinstance(item, str)][:100]
+            for chosen in out[key]:
+                _no_nul(chosen)
         elif isinstance(value, str) or value is None:
             _no_nul(value)
             out[key] = value
