@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bexio.client import BexioClient
@@ -537,11 +538,18 @@ class AbsenceService:
     async def _employee_for(
         self, client: BexioClient, tenant_id: int, *, row_user_id: int, email: str | None
     ) -> str | None:
-        """Read the employees once: every linked person's employee and norm figures are kept (the
-        day's norm reads them), and this person's employee id is returned."""
+        """Read the employees once: this person's employee id is returned, and every linked
+        person's employee and norm figures are kept (the day's norm reads them)."""
         employees: list[PayrollEmployee] = await client.payroll.employees()
         by_email = {e.email.strip().casefold(): e for e in employees if e.email}
-        found: str | None = None
+        found = by_email.get((email or "").strip().casefold()) if email else None
+        try:
+            await self._keep_links(tenant_id, by_email)
+        except IntegrityError:  # another job kept the same links at the same moment: theirs stand
+            log.info("payroll employee links were refreshed concurrently; keeping the other refresh")
+        return found.id if found is not None else None
+
+    async def _keep_links(self, tenant_id: int, by_email: dict[str, PayrollEmployee]) -> None:
         async with self.db.session(tenant_id) as session:
             people = await session.scalars(select(User).where(User.email.is_not(None)))
             links = {link.user_id: link for link in await session.scalars(select(PayrollEmployeeLink))}
@@ -561,9 +569,6 @@ class AbsenceService:
                 link.hours_per_week = _decimal(employee.hours_per_week)
                 link.employment_level = _decimal(employee.employment_level)
                 link.fetched_at = self.now()
-                if user.id == row_user_id:
-                    found = employee.id
-        return found
 
     async def _find_sent(
         self, client: BexioClient, tenant_id: int, employee_id: str, body: dict[str, Any]

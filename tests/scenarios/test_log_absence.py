@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from bxhours.fakes.master_data import seed_master_data
 from bxhours.fakes.slack_client import date_value, select_value
 from bxhours.fakes.stack import ANDREA, MIA, NOAH, run_stack
 from core.clock import ManualClock
+from services.norm import day_norm_minutes
 from storage.db import Database
 from storage.models import Absence, AuditLog, Job
 from tests.factories import MONDAY_MORNING, LoggingStack, Reply, click, send
@@ -269,3 +271,74 @@ async def test_a_typing_mistake_stores_nothing_and_says_how(ls: LoggingStack) ->
     half_range = await send(ls, MIA, "/log-absence", "vacation 24.11.2026-25.11.2026 morning")
     assert half_range.inline == "Only a single day can be a half day."
     assert await _absences(ls) == []
+
+
+async def _until_no_job_waits(ls: LoggingStack) -> None:
+    """Retries wait on the stack's clock: move it to the next retry (never further, so no running
+    job's lease expires under it) until no absence job is left."""
+    for _attempt in range(400):
+        async with ls.db.system_session() as session:
+            jobs = list(
+                await session.scalars(
+                    select(Job).where(Job.kind.like("absence_%"), Job.status.in_(("queued", "running")))
+                )
+            )
+        if not jobs:
+            return
+        waiting = [job.run_at for job in jobs if job.status == "queued" and job.run_at > ls.clock.now()]
+        if len(waiting) == len(jobs):
+            ls.clock.set(min(waiting))
+        await asyncio.sleep(0.025)
+    raise AssertionError("absence jobs did not finish")
+
+
+async def test_a_create_whose_answer_was_lost_is_found_again_not_sent_twice(
+    ls: LoggingStack, sandbox: RunningSandbox
+) -> None:
+    mia = _employee_of(sandbox, "mia.schmid@alpenblick.example")
+    sandbox.state.faults.script("POST /4.0/payroll/employees/{employee_id}/absences", ["partial"])
+    await send(ls, MIA, "/log-absence", "vacation 21.12.2026-23.12.2026")
+    await _until_no_job_waits(ls)
+    posts = _writes(sandbox, "POST")
+    assert [call.fault for call in posts] == ["partial"], "the retry must not create it again"
+    created = [a for a in sandbox.state.payroll_absences[mia].values() if a["start_date"] == "2026-12-21"]
+    assert len(created) == 1
+    [row] = await _absences(ls)
+    assert (row.bexio_absence_id, row.sync_state) == (created[0]["id"], "sent")
+    searched = [c for c in sandbox.state.calls if c.method == "GET" and c.path.endswith("/absences")]
+    assert searched and searched[-1].query == {"businessYear": "2026"}
+
+
+async def test_the_week_counts_absences_and_hours_beyond_the_norm_get_a_warning(
+    ls: LoggingStack, sandbox: RunningSandbox
+) -> None:
+    await ls.stack.runtime.services.settings.set(ls.tenant_id, "allow_future_dates", "true", actor="test")
+    await send(ls, NOAH, "/log-absence", "vacation today")
+    await send(ls, NOAH, "/log-absence", "sick 24.11.2026 morning")
+    await _settled(ls)  # the sync read payroll: Noah works 60 % of 42 h → 5:02 h a day
+    async with ls.db.session(ls.tenant_id) as session:
+        [row, _half] = await _absences(ls)
+        assert await day_norm_minutes(session, row.user_id) == 302
+
+    warned = await send(ls, NOAH, "/log-hours", "1h Website Relaunch / Umsetzung")
+    assert warned.text.endswith(
+        "⚠️ You are marked absent on Mon 23.11. (Vacation): 1:00 h logged that day is more than the 0:00 h "
+        "left of your working day."
+    )
+    half_day = await send(ls, NOAH, "/log-hours", "2h 24.11.2026 Website Relaunch / Umsetzung")
+    assert "⚠️" not in half_day.text  # 2:00 h fit into the 2:31 h the afternoon leaves
+    more = await send(ls, NOAH, "/log-hours", "1h 24.11.2026 Website Relaunch / Umsetzung")
+    assert "3:00 h logged that day is more than the 2:31 h left" in more.text
+    plain = await send(ls, MIA, "/log-hours", "1h Website Relaunch / Umsetzung")
+    assert "⚠️" not in plain.text
+
+    week = ls.stack.runtime.services.week
+    view = await week.load(ls.tenant_id, NOAH)
+    assert view is not None
+    monday, tuesday = view.days[0], view.days[1]
+    assert not monday.working and tuesday.working and view.absent_days == Decimal("1.5")
+    shown = await send(ls, NOAH, "/log-hours", "week")
+    text = str(shown.hook)
+    assert "🌴 Vacation · no working day" in text
+    assert "🌴 Sick (morning)" in text
+    assert "absent 1.5 working days" in text
