@@ -315,7 +315,7 @@ class Runtime:
             services.recents = services.home.recents = RecentsService(db, services.time_entries)
             services.home.onboarding = OnboardingService(db, sync_status, now)
             services.reminders = _reminders(services, slack, languages, settings.bxhours_timezone)
-            services.summaries = _summaries(services, slack, languages, settings.bxhours_timezone)
+            services.summaries = _summaries(services, languages, settings.bxhours_timezone)
             if multi:
                 services.home.webhook_secret = installations.webhook_secret
                 services.home.public_url = settings.base_url
@@ -661,13 +661,8 @@ def _reminders(
     return reminders
 
 
-def _summaries(
-    services: Services, slack: AsyncWebClient, languages: LanguageService, timezone: str
-) -> SummaryService:
+def _summaries(services: Services, languages: LanguageService, timezone: str) -> SummaryService:
     """Weekly summaries (issue 17 §5): the chart goes into the DM with ``files_upload_v2``."""
-
-    async def upload(channel: str, filename: str, content: bytes, title: str) -> None:
-        await slack.files_upload_v2(channel=channel, content=content, filename=filename, title=title)
 
     async def unbilled(session: AsyncSession, settings: TenantSettings, until: date) -> dict[int, Decimal]:
         return await unbilled_by_customer(session, settings, period_from=None, period_to=until)
@@ -682,7 +677,6 @@ def _summaries(
         services.now,
         timezone,
         messages=SlackSummaryMessages(),
-        upload=upload,
         zones=reminders.zones if reminders is not None else None,
         language_of=languages.for_person,
         unbilled=unbilled,

@@ -104,12 +104,6 @@ class SummaryMessages(Protocol):
     def team(self, team: TeamSummary) -> tuple[str, list[dict[str, Any]]]: ...
 
 
-class ChartUpload(Protocol):
-    """Uploads a file into a conversation (Slack: ``files_upload_v2``)."""
-
-    async def __call__(self, channel: str, filename: str, content: bytes, title: str) -> None: ...
-
-
 @dataclass
 class SummaryRun:
     """``bxhours summary run --json``."""
@@ -139,7 +133,7 @@ class SummaryService:
         timezone: str,
         *,
         messages: SummaryMessages,
-        upload: ChartUpload | None = None,
+        charts: bool = True,
         zones: SlackZones | None = None,
         language_of: Callable[[int, str], Any] | None = None,
         unbilled: Callable[[AsyncSession, Any, date], Any] | None = None,
@@ -152,7 +146,7 @@ class SummaryService:
         self.now = now
         self.timezone = timezone
         self.messages = messages
-        self.upload = upload
+        self.charts = charts
         self.zones = zones
         self.language_of = language_of
         self.unbilled = unbilled
@@ -316,10 +310,10 @@ class SummaryService:
             filename = f"week-{summary.monday:%G-W%V}.png"
         with working_for(tenant_id):
             ref: MessageRef = await self.notifier.direct_message(summary.slack_user_id, text, blocks)
-            if self.upload is None or not ref.channel:
+            if not self.charts or not ref.channel:
                 return 0
-            try:
-                await self.upload(ref.channel, filename, png, title)
+            try:  # Slack's three-step upload (files_upload_v2) into the same DM
+                await self.notifier.upload_file(summary.slack_user_id, filename, png, title=title)
             except Exception:  # the summary reached them; a second DM next time would be worse
                 log.warning("the chart for %s could not be uploaded", summary.slack_user_id, exc_info=True)
                 return 0
