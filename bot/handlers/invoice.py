@@ -189,7 +189,10 @@ async def _rerender(
     services: Services, client: AsyncWebClient, body: dict[str, Any], tenant_id: int, user_id: str
 ) -> None:
     view = body["view"]
-    rendered = await render(services, tenant_id, user_id, invoice_modal.read_state(view))
+    state = invoice_modal.read_state(view)
+    rendered = await render(
+        services, tenant_id, user_id, state, tick_new=set(invoice_modal.shown_lines(view))
+    )
     await _update(client, payload.view_id(body), None, rendered)
 
 
@@ -220,9 +223,12 @@ async def render(
     state: ModalState,
     *,
     seen: dict[str, str] | None = None,
+    tick_new: set[str] | None = None,
 ) -> dict[str, Any]:
     """The modal for the person's current choices, loaded fresh from the invoicing service.
-    ``seen``: the lines of a preview whose submit was refused because they changed since."""
+    ``seen``: the lines of a preview whose submit was refused because they changed since.
+    ``tick_new``: the lines shown before an account was chosen — a line that is new since (its
+    key names its account) is ticked, as the line it replaces was."""
     invoicing = services.invoicing
     state = await _resolved(services, tenant_id, state)
     today = invoicing.today()
@@ -234,6 +240,11 @@ async def render(
     is_admin = await services.people.is_admin(tenant_id, user_id)
     if state.customer_id is not None:
         preview = await invoicing.preview(tenant_id, selection_of(state), ticked=state.ticked)
+    if preview is not None and tick_new is not None and state.ticked is not None:
+        appeared = {line.key for line in preview.lines} - tick_new
+        if appeared:
+            state = dataclasses.replace(state, ticked=state.ticked | appeared)
+            preview = await invoicing.preview(tenant_id, selection_of(state), ticked=state.ticked)
     if preview is not None:
         accounts = await invoicing.account_numbers(
             tenant_id, {line.account_id for line in preview.lines if line.account_id is not None}

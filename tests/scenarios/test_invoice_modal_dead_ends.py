@@ -96,6 +96,7 @@ async def test_a_category_without_account_is_fixed_in_the_preview_with_one_click
     assert accounts == {confirm_account(sandbox)} and audit and audit[0].actor == ANDREA
     assert _blocks_with(modal.view, invoice_modal.ACCOUNT_BLOCK_PREFIX) == []
     assert "no income account" not in _texts(modal.view)
+    assert "2 lines ticked" in _texts(modal.view)  # the expense, now booked, stays ticked
     response = await modal.submit()
     assert response.json["response_action"] == "update"
     assert "Draft" in _texts(await modal.result())
