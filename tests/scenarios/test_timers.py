@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.views import log_hours
 from bot.views import timers as timer_views
 from bxhours.fakes.slack_client import text_value
 from bxhours.fakes.stack import MIA, NOAH
 from storage.db import Database
-from storage.models import Job, Timer
+from storage.models import Activity, Job, Timer
 from tests.factories import LoggingStack, add_entry, entries, logging_stack, send, user_id
 
 MONDAY = date(2026, 11, 23)
@@ -306,3 +307,33 @@ async def test_timers_speak_german_and_french(ls: LoggingStack) -> None:
     assert asked["text"].startswith(
         "⏱ Dein Timer auf *Website Relaunch / Umsetzung* startete um 10:00 am Mo 23.11."
     )
+
+
+async def test_another_persons_stop_button_stops_nothing(ls: LoggingStack) -> None:
+    await send(ls, MIA, "/log-hours", "start Website Relaunch / Umsetzung")
+    [timer] = await _timers(ls)
+    before = len(ls.stack.fake.hooks)
+    await ls.stack.slack.block_action(NOAH, timer_views.STOP_ACTION, value=str(timer.id))
+    answer = await ls.stack.fake.wait_for_hook(
+        lambda b: any(b is h for _p, h in ls.stack.fake.hooks[before:])
+    )
+    assert answer["text"].startswith("No timer is running.")
+    [still] = await _timers(ls)
+    assert still.running is True and await entries(ls.db, ls.tenant_id) == []
+
+
+async def test_a_stop_the_rules_refuse_keeps_the_minutes_in_the_form(ls: LoggingStack) -> None:
+    await send(ls, MIA, "/log-hours", "start Website Relaunch / Umsetzung: deploy")
+    async with ls.db.session(ls.tenant_id) as session:
+        activity = await session.get(Activity, ls.company.activities["Umsetzung"])
+        assert activity is not None
+        activity.active = False  # archived in bexio while the timer ran
+    ls.clock.advance(30 * 60)
+    reply = await send(ls, MIA, "/log-hours", "stop")
+    assert "no longer an active business activity" in reply.text
+    form = reply.button(log_hours.OPEN_FORM_ACTION, "Open the form")
+    assert await _timers(ls) == [] and await entries(ls.db, ls.tenant_id) == []
+    await ls.stack.slack.block_action(MIA, form["action_id"], value=form["value"])
+    await ls.stack.fake.wait_for("views.update")
+    shown = str(ls.stack.fake.modal()["blocks"])
+    assert "'initial_value': '0:30'" in shown and "'initial_value': 'deploy'" in shown
