@@ -56,7 +56,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             "--from", dest="period_from", metavar="DATE", help="first day (default: all unbilled)"
         )
         parser.add_argument(
-            "--to", dest="period_to", metavar="DATE", help="last day (default: end of last month)"
+            "--to",
+            dest="period_to",
+            metavar="DATE",
+            help="last day (default: last month when it has unbilled work, else today)",
         )
         parser.add_argument(
             "--period", choices=(LAST_MONTH,), help="last-month: from its first to its last day"
@@ -105,6 +108,8 @@ async def invoice_command(args: argparse.Namespace, settings: Settings) -> int:
         if args.invoice_command == "report":
             return await _report(runtime, args.number)
         period = _period(args, runtime.services.invoicing)
+        if not (args.period or args.period_from or args.period_to):  # the modal's default (issue 15 §6)
+            period = Period(*await runtime.services.invoicing.default_period(runtime.tenant_id))
         if args.invoice_command == "preview":
             return await _preview(runtime, args, period)
         if args.all:
