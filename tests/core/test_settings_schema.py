@@ -30,6 +30,9 @@ EXPECTED_DEFAULTS = {
     "billing_users": "",
     "write_back_hours": "false",
     "language": None,  # unset: BXHOURS_LANGUAGE
+    "reminders_enabled": "true",
+    "reminder_min_hours": "1",
+    "holidays_canton": None,  # unset: the holidays all of Switzerland keeps
     "poll_contacts_seconds": "60",
     "poll_full_minutes": "15",
     "poll_timesheets_full_hours": "24",
@@ -58,6 +61,8 @@ def test_every_default_is_itself_valid(key: str) -> None:
         ("customer_category", " Kunden ,, customers, KUNDEN", "Kunden, customers"),
         ("default_activity", "  Projekt   Management ", "Projekt Management"),
         ("default_sales_tax", "un81", "UN81"),
+        ("reminder_min_hours", " 1,5 ", "1.5"),
+        ("holidays_canton", " zh ", "ZH"),
         ("invoice_imported_hours_since", "2026-01-01", "2026-01-01"),
         ("invoice_imported_hours_since", "01.12.2026", "2026-12-01"),  # as people write dates
         ("invoice_imported_hours_since", " 1.2.2026 ", "2026-02-01"),
