@@ -29,6 +29,7 @@ EXPECTED_DEFAULTS = {
     "time_rounding": None,
     "billing_users": "",
     "write_back_hours": "false",
+    "daily_norm_hours": "8.4",  # issue 16 §8: the day's norm for people payroll does not know
     "language": None,  # unset: BXHOURS_LANGUAGE
     "reminders_enabled": "true",
     "reminder_min_hours": "1",
