@@ -190,6 +190,12 @@ class TimerService:
         """Start a timer on the project and activity a request names (typed or clicked), resolved
         as a typed line is: one active project (or the choice), the named activity, else the one
         the person last logged there, else `default_activity`, else the choice."""
+        try:
+            return await self._start(tenant_id, slack_user_id, request)
+        except IntegrityError:  # a concurrent start won: answer as a second start does
+            return await self._already_running(tenant_id, slack_user_id)
+
+    async def _start(self, tenant_id: int, slack_user_id: str, request: HoursRequest) -> StartOutcome:
         async with self.db.session(tenant_id) as session:
             person = await self.entries.owned.person(session, slack_user_id)
             if isinstance(person, Refusal):
@@ -222,17 +228,15 @@ class TimerService:
                 day=rules.local_day(now, self.timezone),
             )
             session.add(timer)
-            try:
-                await session.flush()
-            except IntegrityError:  # a concurrent start won: answer as a second start does
-                await session.rollback()
-                return await self._already_running(tenant_id, person.id)
+            await session.flush()  # the unique constraint: one running timer per person
             await self._schedule(session, tenant_id, timer)
             return Started(await self._view(session, timer))
 
-    async def _already_running(self, tenant_id: int, person_id: int) -> StartOutcome:
+    async def _already_running(self, tenant_id: int, slack_user_id: str) -> StartOutcome:
         async with self.db.session(tenant_id) as session:
-            running = await self._running_row(session, person_id)
+            running = await session.scalar(
+                select(Timer).where(Timer.slack_user_id == slack_user_id, Timer.running.is_(True))
+            )
             if running is None:
                 return Refusal(_("Another timer was just started or stopped — try again."))
             return AlreadyRunning(await self._view(session, running))

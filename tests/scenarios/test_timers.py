@@ -17,6 +17,7 @@ from bot.views import log_hours
 from bot.views import timers as timer_views
 from bxhours.fakes.slack_client import text_value
 from bxhours.fakes.stack import MIA, NOAH
+from services.time_entries import HoursRequest
 from storage.db import Database
 from storage.models import Activity, Job, Timer
 from tests.factories import LoggingStack, add_entry, entries, logging_stack, send, user_id
@@ -337,3 +338,20 @@ async def test_a_stop_the_rules_refuse_keeps_the_minutes_in_the_form(ls: Logging
     await ls.stack.fake.wait_for("views.update")
     shown = str(ls.stack.fake.modal()["blocks"])
     assert "'initial_value': '0:30'" in shown and "'initial_value': 'deploy'" in shown
+
+
+async def test_two_starts_at_once_leave_one_running_timer(ls: LoggingStack) -> None:
+    """The database keeps one running timer per person, however the requests interleave."""
+    timers = ls.stack.runtime.services.timers
+    assert timers is not None
+    request = HoursRequest(
+        1,
+        MONDAY,
+        None,
+        "",
+        project_id=ls.company.projects["Website Relaunch"],
+        activity_id=ls.company.activities["Umsetzung"],
+    )
+    outcomes = await asyncio.gather(*(timers.start(ls.tenant_id, MIA, request) for _n in range(4)))
+    assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyRunning"] * 3 + ["Started"]
+    assert len(await _timers(ls)) == 1
