@@ -378,3 +378,42 @@ async def test_a_half_day_absence_still_gets_a_reminder(ls: LoggingStack) -> Non
     half = AbsenceRequest(AbsenceKind.VACATION, THURSDAY, THURSDAY, Half.MORNING)
     await absences.log(ls.tenant_id, MIA, half)
     assert MIA in (await reminders(ls).run(ls.tenant_id, THURSDAY, dry_run=True)).sent
+
+
+@pytest.mark.parametrize(
+    ("language", "headline", "buttons_"),
+    [
+        (
+            "de",
+            "Stunden fehlen: 0:30 h erfasst am Do 26.11.",
+            ["1 h", "2 h", "Andere…", "1 h später", "Freier Tag"],
+        ),
+        (
+            "fr",
+            "Heures manquantes : 0:30 h saisies le jeu. 26.11.",
+            ["1 h", "2 h", "Autre…", "Dans 1 h", "Jour de congé"],
+        ),
+        (
+            "it",
+            "Ore mancanti: 0:30 h registrate il gio 26.11.",
+            ["1 h", "2 h", "Altro…", "Tra 1 h", "Giorno libero"],
+        ),
+    ],
+)
+async def test_the_reminder_speaks_the_persons_language(
+    ls: LoggingStack, language: str, headline: str, buttons_: list[str]
+) -> None:
+    languages = ls.stack.runtime.services.languages
+    assert languages is not None
+    await languages.choose(ls.tenant_id, NOAH, language)
+    await worked(ls, "noah.keller@alpenblick.example", THURSDAY, 30)
+    await reminders(ls).run(ls.tenant_id, THURSDAY)
+    message = await dm(ls, NOAH)
+    assert message["text"] == headline
+    assert [b["text"]["text"] for b in buttons(message).values()] == buttons_
+    rendered = str(message["blocks"])
+    for english in ("logged on", "expected on a working day", "recent combinations", "turn reminders off"):
+        assert english not in rendered, english
+    await send(ls, NOAH, "/log-hours", "8h 26.11. Website Relaunch / Umsetzung")
+    covered = await ls.stack.fake.wait_for("chat.update", lambda c: "✓ 8:30 h" in str(c.params.get("text")))
+    assert "logged" not in covered[-1].params["text"]

@@ -175,3 +175,47 @@ async def test_the_scheduler_sends_from_monday_eight_on_each_persons_clock_once(
     later = await summaries(ls).run(ls.tenant_id, due_only=True)
     assert later.sent == [MIA]
     assert len(dms(ls, NOAH)) == 1 and len(dms(ls, MIA)) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "headline", "team_line"),
+    [
+        (
+            "de",
+            "Deine Woche Mo 23.11. – So 29.11.: 30:00 h erfasst",
+            "davon 87 % verrechenbar",
+            "Noah Keller: 30:00 h von 42:00 h",
+        ),
+        (
+            "fr",
+            "Ta semaine lun. 23.11. – dim. 29.11. : 30:00 h saisies",
+            "dont 87 % facturables",
+            "Noah Keller : 30:00 h sur 42:00 h",
+        ),
+        (
+            "it",
+            "La tua settimana lun 23.11. – dom 29.11.: 30:00 h registrate",
+            "di cui 87 % fatturabili",
+            "Noah Keller: 30:00 h su 42:00 h",
+        ),
+    ],
+)
+async def test_the_summary_speaks_the_persons_language(
+    ls: LoggingStack, language: str, text: str, headline: str, team_line: str
+) -> None:
+    languages = ls.stack.runtime.services.languages
+    assert languages is not None
+    for person in (NOAH, ANDREA):
+        await languages.choose(ls.tenant_id, person, language)
+    await noahs_week(ls)
+    await summaries(ls).run(ls.tenant_id, WEEK_48)
+    [noahs] = dms(ls, NOAH)
+    assert noahs["text"] == text
+    rendered = str(noahs["blocks"])
+    assert headline in rendered
+    for english in ("logged", "billable", "below the norm", "Per project"):
+        assert english not in rendered, english
+    team = next(m for m in dms(ls, ANDREA) if "Noah Keller" in str(m["blocks"]))
+    assert team_line in str(team["blocks"])
+    [chart] = ls.stack.fake.uploaded_files("D03NOAH")
+    assert chart.title is not None and not chart.title.startswith("Hours per day")
