@@ -298,7 +298,15 @@ class Runtime:
             sync_status.writeback_counts = writeback.counts
             services.writeback = services.time_entries.writeback = writeback
             services.absences = AbsenceService(
-                db, queue, bexio, people, notifier, now, settings.bxhours_timezone, settings.admin_ids
+                db,
+                queue,
+                bexio,
+                people,
+                notifier,
+                now,
+                settings.bxhours_timezone,
+                settings.admin_ids,
+                language_of=languages.for_person,
             )
             services.home.connect = connect
             services.home.languages = services.languages

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -51,7 +51,7 @@ from core.absences import (
 )
 from core.clock import to_local
 from core.dates import format_day
-from core.i18n import N_, _, current_language
+from core.i18n import N_, _, current_language, language_scope
 from core.quick_entry import ParseError
 from services.bexio_access import BexioAccess
 from services.entry_lookup import linked_person
@@ -179,7 +179,10 @@ class AbsenceService:
         now: Callable[[], datetime],
         timezone: str,
         admin_ids: Collection[str] = (),
+        language_of: Callable[[int, str], Awaitable[str]] | None = None,
     ) -> None:
+        self.language_of = language_of
+        """The language a person reads (``LanguageService.for_person``), for the job's DM."""
         self.db = db
         self.queue = queue
         self.bexio = bexio
@@ -503,7 +506,7 @@ class AbsenceService:
         except BexioPermissionError as exc:
             await self._settle(tenant_id, absence_id, version, NOT_SENT, NO_PAYROLL)
             if await self._refused(tenant_id, str(exc)) and created_by:
-                await self._tell(tenant_id, created_by, _(PAYROLL_REFUSED))
+                await self._tell(tenant_id, created_by, PAYROLL_REFUSED)
             return {"not_sent": "bexio payroll refused (403)"}
         except (BexioRateLimited, BexioUnavailable):
             raise  # retried with a backoff; a lost create is found again next time
@@ -620,8 +623,12 @@ class AbsenceService:
                 row.sync_state, row.sync_error = SENT, None
             return True
 
-    async def _tell(self, tenant_id: int, slack_user_id: str, text: str) -> None:
+    async def _tell(self, tenant_id: int, slack_user_id: str, message: str) -> None:
+        """A DM in the recipient's own language (the job runs in the workspace's)."""
         try:
+            language = await self.language_of(tenant_id, slack_user_id) if self.language_of else None
+            with language_scope(language or current_language.get()):
+                text = _(message)
             await self.notifier.direct_message(slack_user_id, text)
         except Exception:  # the absence is stored and its state says why; a DM is best effort
             log.warning("could not tell %s that bexio payroll refused absences", slack_user_id, exc_info=True)

@@ -342,3 +342,24 @@ async def test_the_week_counts_absences_and_hours_beyond_the_norm_get_a_warning(
     assert "🌴 Vacation · no working day" in text
     assert "🌴 Sick (morning)" in text
     assert "absent 1.5 working days" in text
+
+
+async def test_payroll_lost_later_is_told_once_by_dm_in_the_persons_language(
+    ls: LoggingStack, sandbox: RunningSandbox
+) -> None:
+    await ls.stack.runtime.services.languages.choose(ls.tenant_id, NOAH, "fr")  # type: ignore[union-attr]
+    reply = await send(ls, NOAH, "/log-absence", "vacances 28.12.2026")
+    await _settled(ls)
+    sandbox.state.settings.payroll_enabled = False  # the module was cancelled meanwhile
+    await _edit_in_the_form(ls, NOAH, reply, last="2026-12-29")
+    await _settled(ls)
+    await ls.stack.fake.wait_for(
+        "chat.postMessage", lambda call: call.params.get("channel") == "D" + NOAH or True
+    )
+    [dm] = ls.stack.fake.dm_messages(NOAH)
+    assert dm["text"].startswith("Les salaires bexio n'acceptent pas les absences de bxhours")
+    [row] = await _absences(ls)
+    assert (row.last_day, row.sync_state, row.sync_error) == (date(2026, 12, 29), "not_sent", "no_payroll")
+    await _edit_in_the_form(ls, NOAH, reply, last="2026-12-30")
+    await _settled(ls)
+    assert len(ls.stack.fake.dm_messages(NOAH)) == 1, "said once"
