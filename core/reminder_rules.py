@@ -140,8 +140,9 @@ def parse_reminder_time(text: str | None) -> time | None:
 
 
 def summary_due(local_now: datetime) -> bool:
-    """The weekly summary: from Monday 08:00 on the person's clock (and later that week, once)."""
-    return local_now.weekday() > 0 or local_now.time().replace(tzinfo=None) >= SUMMARY_TIME
+    """The weekly summary: on Monday from 08:00 on the person's clock (a worker that was down in
+    the morning catches up that day; a summary of last week on a Thursday would only confuse)."""
+    return local_now.weekday() == 0 and local_now.time().replace(tzinfo=None) >= SUMMARY_TIME
 
 
 def last_week_monday(today: date) -> date:

@@ -112,6 +112,7 @@ def test_the_summary_is_due_from_monday_eight_for_last_week() -> None:
     zone = ZoneInfo("Europe/Zurich")
     assert not summary_due(datetime(2026, 11, 30, 7, 59, tzinfo=zone))
     assert summary_due(datetime(2026, 11, 30, 8, 0, tzinfo=zone))
-    assert summary_due(datetime(2026, 12, 1, 0, 5, tzinfo=zone))  # a worker that was down catches up
+    assert summary_due(datetime(2026, 11, 30, 23, 59, tzinfo=zone))  # a worker that was down catches up
+    assert not summary_due(datetime(2026, 12, 1, 0, 5, tzinfo=zone))  # … that day only
     assert last_week_monday(date(2026, 11, 30)) == date(2026, 11, 23)
     assert last_week_monday(date(2026, 12, 6)) == date(2026, 11, 23)

@@ -4,6 +4,7 @@ logged by any path, snooze, and the App Home's time and opt-out."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from bxhours.fakes.slack_client import text_value
 from bxhours.fakes.stack import ANDREA, MIA, NOAH
 from core.absences import AbsenceKind, Half
 from services.absences import AbsenceRequest
-from services.reminders import REMINDER_WAKE, RemindersService
+from services.reminders import NUDGES_TICK, REMINDER_WAKE, TICK_SECONDS, RemindersService, schedule_nudges
 from storage.db import Database
 from storage.models import Job, Nudge
 from tests.factories import LoggingStack, add_entry, entries, logging_stack, send
@@ -417,3 +418,25 @@ async def test_the_reminder_speaks_the_persons_language(
     await send(ls, NOAH, "/log-hours", "8h 26.11. Website Relaunch / Umsetzung")
     covered = await ls.stack.fake.wait_for("chat.update", lambda c: "✓ 8:30 h" in str(c.params.get("text")))
     assert "logged" not in covered[-1].params["text"]
+
+
+async def test_the_scheduler_is_a_tick_on_the_job_queue_that_queues_the_next_one(ls: LoggingStack) -> None:
+    queue = ls.stack.runtime.queue
+    await schedule_nudges(queue, ls.tenant_id)
+    await schedule_nudges(queue, ls.tenant_id)  # a second start: absorbed by the dedup key
+    ls.stack.runtime.worker.wake()
+    await dm(ls, NOAH)  # 17:30 in Zurich: everyone's 17:00 has come
+
+    async def ticks() -> list[Job]:
+        async with ls.db.system_session() as session:
+            return list(await session.scalars(select(Job).where(Job.kind == NUDGES_TICK).order_by(Job.id)))
+
+    for _ in range(200):
+        found = await ticks()
+        if [j.status for j in found] == ["done", "queued"]:
+            break
+        await asyncio.sleep(0.05)
+    done, following = await ticks()
+    assert done.result is not None and done.result["sent"] == 3
+    assert following.run_at == THURSDAY_EVENING + timedelta(seconds=TICK_SECONDS)
+    assert len(posted(ls, NOAH)) == 1
