@@ -363,7 +363,7 @@ def period_text(period_from: date | None, period_to: date | None) -> str:
         return _("up to {last}", last=_swiss(period_to))
     if period_from is not None:
         return _("from {first}", first=_swiss(period_from))
-    return _("all periods")
+    return _("in any period")
 
 
 def _header_text(data: ModalData) -> str:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
+import pytest
+
 from bot.views import account_mapping, invoice_modal
+from bxhours.fakes import block_kit
+from core.i18n import language_scope
 from core.invoice_totals import VatLine
 from services.invoicing import DraftOutcome, Field, InvoiceRefused
 from services.invoicing.accounts import AccountChoice, MappingRow
@@ -105,3 +110,104 @@ def test_account_mapping_pages_long_lists() -> None:
     assert len([b for b in second["blocks"] if b["type"] == "input"]) == 5
     assert "◀ Previous" in str(second["blocks"][-1])
     assert inputs[0]["element"]["initial_option"]["text"]["text"] == "3400 Dienstleistungserlöse"
+
+
+# --- the modal without dead ends, in every language (issue 15 §5–8) -------------------------
+
+
+def _modal_with_problems(*, admin: bool) -> dict[str, object]:
+    from datetime import date
+
+    from core.invoice_lines import Grouping, InvoiceLine, LineBuild, LineKind
+    from core.invoice_totals import compute_totals
+    from core.taxes import Tax
+    from services.invoicing import Numbering, Selection
+    from services.invoicing.accounts import MissingAccount
+    from services.invoicing.preview import Currency, CustomerRef, Preview
+
+    tax = Tax(1, "UN81", Decimal("8.1"), None, None, None, None, True, "sales_tax")
+    hours = InvoiceLine(
+        "h:1",
+        LineKind.HOURS,
+        "Umsetzung",
+        Decimal("2.5"),
+        "h",
+        Decimal("150"),
+        Decimal("375.00"),
+        tax,
+        7,
+        (1,),
+        (),
+        150,
+    )
+    expense = InvoiceLine(
+        "x:1",
+        LineKind.EXPENSE,
+        "Reisekosten",
+        Decimal(1),
+        "",
+        Decimal("78.17"),
+        Decimal("78.17"),
+        tax,
+        None,
+        (),
+        (1,),
+        0,
+    )
+    built = (hours, expense)
+    preview = Preview(
+        selection=Selection(1, None, date(2026, 11, 1), date(2026, 11, 30), Grouping.BY_ACTIVITY),
+        customer=CustomerRef(1, "Alpen Bau AG", "000012", 12, True),
+        build=LineBuild(built, ()),
+        ticked=frozenset({"h:1", "x:1"}),
+        totals=compute_totals(built, Decimal("0.05")),
+        currency=Currency("CHF", Decimal("0.05")),
+        projects=(),
+        held={},
+    )
+    state = invoice_modal.ModalState(
+        customer_id=1,
+        period_from=date(2026, 11, 1),
+        period_to=date(2026, 11, 30),
+        grouping=Grouping.BY_ACTIVITY,
+    )
+    return invoice_modal.build(
+        invoice_modal.ModalData(
+            state=state,
+            today=date(2026, 12, 5),
+            numbering=Numbering(True, True, "RE-2026-0001"),
+            preview=preview,
+            accounts={7: "3400"},
+            can_add_customer=admin,
+            missing=(MissingAccount("category", 3, "Reisekosten", ("x:1",)),),
+            proposal=AccountChoice(7, "3400", "Dienstleistungserlöse"),
+            admins=("U01ANDREA",),
+            numbering_problem=None,
+            changes=("New: Reisekosten",),
+        )
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "it"])
+@pytest.mark.parametrize("admin", [True, False])
+def test_the_modal_without_dead_ends_speaks_every_language(language: str, admin: bool) -> None:
+    with language_scope(language):
+        view = _modal_with_problems(admin=admin)
+    assert block_kit.view_problems(view) == []
+    shown = json.dumps(view, ensure_ascii=False)
+    expected = {
+        "en": ("Invoice November 2026", "VAT 8.1 %", "has no income account yet", "*Total: CHF"),
+        "de": ("Rechnung November 2026", "MWST 8.1 %", "hat noch kein Ertragskonto", "*Total: CHF"),
+        "fr": ("Facture novembre 2026", "TVA 8.1 %", "n’a pas encore de compte de produits", "*Total : CHF"),
+        "it": ("Fattura novembre 2026", "IVA 8.1 %", "non ha ancora un conto ricavi", "*Totale: CHF"),
+    }[language]
+    for text in expected:
+        assert text in shown, (language, text)
+    assert "UN81" not in shown
+    if admin:
+        assert invoice_modal.ACCOUNT_BLOCK_PREFIX in shown and "3400 Dienstleistungserlöse" in shown
+    if not admin:
+        assert "<@U01ANDREA>" in shown and invoice_modal.ACCOUNT_BLOCK_PREFIX not in shown
+    if language != "en":
+        for english in ("Customer and period", "Billable services", "The lines changed", "Proposed:"):
+            assert english not in shown, (language, english)

@@ -187,7 +187,9 @@ async def test_dates_typed_the_swiss_way_are_accepted(stack: Stack) -> None:
 
 @pytest.mark.parametrize("language", ["de", "fr", "it"])
 async def test_settings_labels_speak_the_admins_language(stack: Stack, language: str) -> None:
-    await stack.runtime.services.settings.set(stack.tenant_id, "language", language, actor="cli")
+    languages = stack.runtime.services.languages
+    assert languages is not None
+    await languages.choose(stack.tenant_id, ANDREA, language)  # Andrea's own choice in the App Home
     view = await _open_settings(stack, ANDREA)
     label = _block(view, "allow_future_dates")["label"]["text"]
     assert label != "Hours may be logged for days after today"
