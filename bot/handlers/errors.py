@@ -25,10 +25,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.inbox import NotTaken
 from bot.request_context import in_recovery, request_id, run_of
 from bot.requests import is_verified
-from core.i18n import _
+from core.i18n import _, language_scope
 from storage.inbox import AlreadyApplied
 
 log = logging.getLogger("bxhours.bot")
+
+SPOKEN = "bxhours_language"
+"""The context key under which ``bot.handlers.surfaces`` leaves the language of the person whose
+handler failed: the handler's language scope has ended by the time the apology is written."""
 
 
 def failure_text(reference: str, *, saved: bool = False, restarted: bool = False) -> str:
@@ -74,6 +78,17 @@ async def report_failure(
         return
     if isinstance(exc, NotTaken):  # a replay, or answered busy: its handler never ran
         return
+    with language_scope((context or {}).get(SPOKEN)):
+        await _apologise(exc, respond, body, client, context)
+
+
+async def _apologise(
+    exc: BaseException,
+    respond: AsyncRespond | None,
+    body: dict[str, Any],
+    client: AsyncWebClient | None,
+    context: Mapping[str, Any] | None,
+) -> None:
     req_id = request_id(context)
     if isinstance(exc, AlreadyApplied):
         log.info("request %s had been applied before a restart; telling the person", req_id)

@@ -44,6 +44,7 @@ from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from slack_bolt.response import BoltResponse
 
 from bot.deps import BotDeps
+from bot.handlers.errors import SPOKEN
 from bot.handlers.replies import Tell
 from bot.handlers.saved import LEDGER, Ledger
 from bot.views.blocks import notice_modal
@@ -253,6 +254,7 @@ class Surfaces:
                 await self._saved_but_failed(kind, args, tell, ledger, exc)
                 return
             await self._ack_blank(kind, args)
+            args.context[SPOKEN] = current_language.get()  # the apology speaks it too (report_failure)
             raise
         finally:
             LEDGER.reset(token)
