@@ -32,7 +32,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         words = command.get("text", "").split()
         sub = keyword(words[0]) if words else ""
         if sub == "help":
-            await ack(help_texts.BX_SYNC)
+            await ack(help_texts.text("/bx-sync"))
             return
         if sub not in ("", "status", "link"):
             await ack(help_texts.unknown_subcommand("/bx-sync", words[0]))

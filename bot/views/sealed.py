@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 from bot.views.payload import PayloadError
+from core.i18n import N_
 from storage.crypto import derive_key
 
 MAX_AGE_SECONDS = 24 * 3600
@@ -26,7 +27,9 @@ MAX_AGE_SECONDS = 24 * 3600
 _MAX_PLAIN = 64 * 1024
 _CONTEXT = b"bxhours pending choices v1"
 
-STALE = "That button is out of date or was not made for you, so nothing was logged. Send the command again."
+STALE = N_(
+    "That button is out of date or was not made for you, so nothing was logged. Send the command again."
+)
 
 
 class ChoiceSeal:
