@@ -123,8 +123,10 @@ async def _show_draft(stack: Stack, transcript: Transcript, sandbox: RunningSand
     taxes = {t["id"]: t["code"] for t in sandbox.state.tables["tax"].values()}
     for position in draft["positions"]:
         if position["type"] == "KbPositionCustom":
+            # The text on its own line: with its dates and notes (issue 15 §2) it is long.
+            transcript.note(position["text"])
             transcript.note(
-                f"{position['text']} · {format_amount(Decimal(position['amount']))} {position.get('unit_name') or ''} × "
+                f"  {format_amount(Decimal(position['amount']))} {position.get('unit_name') or ''} × "
                 f"{format_amount(Decimal(position['unit_price']))} = {format_amount(Decimal(position['position_total']))}"
                 f"   account {accounts.get(position['account_id'])} · {taxes.get(position['tax_id'])}"
             )
