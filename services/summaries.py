@@ -364,7 +364,7 @@ def chart_of(summary: WeekSummary) -> tuple[bytes, str]:
         project: [d.by_project.get(project, 0) / 60 for d in summary.days] for project, _m in summary.projects
     }
     png = week_chart(
-        [format_day(d.day) for d in summary.days],
+        [format_day(d.day).replace(" ", "\n", 1) for d in summary.days],  # weekday above the date
         hours,
         ChartTexts(title=title, y_label=_("hours"), norm_label=_("norm")),
         [d.expected / 60 for d in summary.days],
