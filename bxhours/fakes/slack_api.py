@@ -833,7 +833,12 @@ class FakeSlack(SlackIdentityProvider):
         shared = [upload.as_slack() for upload, _item in uploads]
         for channel in channels:
             ts = self._next_ts()
-            message = {"type": "message", "text": str(comment or ""), "files": shared, "ts": ts}
+            message: dict[str, Any] = {
+                "type": "message",
+                "text": str(comment or ""),
+                "files": shared,
+                "ts": ts,
+            }
             message.update({"user": caller.bot_user_id, "bot_id": caller.bot_id, "team": caller.team_id})
             self.messages[(channel, ts)] = message
         return {"ok": True, "files": shared}

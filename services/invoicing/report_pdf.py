@@ -122,7 +122,7 @@ async def find_invoice(session: AsyncSession, number: str) -> int:
             "or bxhours' own number of a draft bxhours created"
         )
     created = [row.id for row in rows if row.status == "created"]
-    return created[0] if created else rows[0].id
+    return int(created[0] if created else rows[0].id)
 
 
 async def load_report(session: AsyncSession, settings: TenantSettings, invoice_id: int) -> TimesheetReport:
