@@ -281,9 +281,11 @@ class WriteBack:
     # -- back-fill ------------------------------------------------------------------------------
 
     async def request_backfill(self, tenant_id: int, slack_user_id: str, start: date, end: date) -> int:
-        """Queue the back-fill of ``start``..``end`` (one job per workspace at a time)."""
+        """Queue the back-fill of ``start``..``end``: one job, whatever the period. Two back-fills
+        that overlap write each entry once (one write per entry at a time; a written entry is
+        edited, not created again)."""
         payload = {"start": start.isoformat(), "end": end.isoformat(), "admin": slack_user_id}
-        return await self.queue.enqueue(tenant_id, BACKFILL_JOB, payload, dedup_key="writeback:backfill")
+        return await self.queue.enqueue(tenant_id, BACKFILL_JOB, payload)
 
     async def run_backfill_job(self, job: ClaimedJob) -> dict[str, Any]:
         tenant_id = job.tenant_id
