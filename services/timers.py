@@ -259,7 +259,11 @@ class TimerService:
         )
 
     async def _running_row(self, session: AsyncSession, person_id: int) -> Timer | None:
-        return await session.scalar(select(Timer).where(Timer.user_id == person_id, Timer.running.is_(True)))
+        """Locked until the unit of work ends (PostgreSQL): a stop and the midnight job that meet
+        take turns, and the second finds it no longer running."""
+        return await session.scalar(
+            select(Timer).where(Timer.user_id == person_id, Timer.running.is_(True)).with_for_update()
+        )
 
     # -- stop -------------------------------------------------------------------------------------
 
@@ -431,7 +435,7 @@ class TimerService:
 
     async def _job_language(self, job: ClaimedJob) -> str | None:
         async with self.db.session(job.tenant_id) as session:
-            row = await _job_timer(session, job)
+            row = await _job_timer(session, job, lock=False)
             user = row.slack_user_id if row is not None else None
         return await self._language_of(job.tenant_id, user) if user else None
 
@@ -443,8 +447,9 @@ class TimerService:
         return await self.languages.for_person(tenant_id, slack_user_id)
 
 
-async def _job_timer(session: AsyncSession, job: ClaimedJob) -> Timer | None:
+async def _job_timer(session: AsyncSession, job: ClaimedJob, *, lock: bool = True) -> Timer | None:
+    """The timer a job names, locked (PostgreSQL) so that a stop at the same moment takes turns."""
     value = job.payload.get("timer") if isinstance(job.payload, dict) else None
     if not isinstance(value, int) or isinstance(value, bool):
         return None
-    return await session.get(Timer, value)
+    return await session.get(Timer, value, with_for_update=lock)

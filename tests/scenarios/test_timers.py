@@ -355,3 +355,21 @@ async def test_two_starts_at_once_leave_one_running_timer(ls: LoggingStack) -> N
     outcomes = await asyncio.gather(*(timers.start(ls.tenant_id, MIA, request) for _n in range(4)))
     assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyRunning"] * 3 + ["Started"]
     assert len(await _timers(ls)) == 1
+
+
+async def test_a_stop_after_midnight_asks_once_whoever_notices_first(ls: LoggingStack) -> None:
+    ls.clock.set(datetime(2026, 11, 23, 21, 0, tzinfo=UTC))  # 22:00
+    await send(ls, MIA, "/log-hours", "start Website Relaunch / Umsetzung")
+    ls.clock.set(datetime(2026, 11, 24, 6, 30, tzinfo=UTC))  # 07:30 next morning, worker or not
+    reply = await send(ls, MIA, "/log-hours", "stop")
+    assert "still running at midnight" in reply.text or "still waits for your answer" in reply.text
+    await _jobs_done(ls, "timer_midnight")
+    questions = [
+        m for m in ls.stack.fake.dm_messages(MIA) if "still running at midnight" in str(m.get("text"))
+    ]
+    assert len(questions) == 1
+    assert await entries(ls.db, ls.tenant_id) == []
+    home = await _home(ls, MIA)
+    answer = _button(home["blocks"], timer_views.ANSWER_ACTION)
+    [timer] = await _timers(ls)
+    assert answer["value"] == str(timer.id) and timer.running is None
