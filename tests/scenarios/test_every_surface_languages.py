@@ -12,6 +12,8 @@ checked:
 * Slack's limits hold in every language (German is longer): the strict fake's Block Kit rules
   (``bxhours.fakes.block_kit``), and explicitly modal titles and buttons ≤ 24, button and option
   texts ≤ 75, none of them cut with "…";
+* dates read `05.12.2026` and amounts `CHF 1'234.50` in every language (no ISO date but as
+  something to type, no typographic apostrophe);
 * in German, French and Italian no text is an English message the catalogs translate (a text shown
   without ``_()``), and no ``{placeholder}`` is left unfilled;
 * in German (and French and Italian) no English-only word appears (``ENGLISH_ONLY``; bexio's names
@@ -375,11 +377,16 @@ TEXT_KEYS = ("text", "title", "submit", "close", "label", "placeholder", "hint",
 NOT_READ = ("value", "url", "action_id", "block_id", "callback_id", "private_metadata", "id", "hash", "ts")
 
 
+def readable(seen: Seen) -> list[str]:
+    """Every text a person reads in what was seen: field errors are texts by themselves."""
+    if seen.kind == "errors" and isinstance(seen.body, dict):
+        return [text for text in seen.body.values() if isinstance(text, str)]
+    return list(texts(seen.body))
+
+
 def texts(value: Any) -> Iterator[str]:
-    """Every text a person reads in a view, message, options list or field errors."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
+    """Every text a person reads in a view, message or options list (not ids, values or urls)."""
+    if isinstance(value, dict):
         for key, inner in value.items():
             if key in TEXT_KEYS and isinstance(inner, str):
                 yield inner
@@ -467,6 +474,22 @@ def _limits(seen: Seen) -> list[str]:
     return problems
 
 
+ISO_DATE = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")
+CURLY_THOUSANDS = re.compile(r"\d[’‘]\d{3}")
+
+
+def _formats(text: str) -> list[str]:
+    """Swiss formats in every language (issue 14 §3): `05.12.2026`, `CHF 1'234.50` — an ISO date
+    is shown only as something to type (`code`), and thousands take the ASCII apostrophe."""
+    prose = _prose(text)
+    problems = [f"ISO date {found.group(0)!r} in {text!r}" for found in ISO_DATE.finditer(prose)]
+    problems += [
+        f"typographic apostrophe in {found.group(0)!r} in {text!r}"
+        for found in CURLY_THOUSANDS.finditer(text)
+    ]
+    return problems
+
+
 def _cut(text: str, limit: int) -> bool:
     """Shortened to fit (a label that ends in "…" on purpose, "Log…", is short)."""
     return text.endswith("…") and len(text) >= limit - 1
@@ -500,9 +523,10 @@ async def test_every_surface_in_every_language(stack: Stack, language: str) -> N
     problems: list[str] = []
     for seen in crawl.seen:
         problems += [f"{seen.where}: {problem}" for problem in _limits(seen)]
+        problems += [f"{seen.where}: {problem}" for text in readable(seen) for problem in _formats(text)]
         if language == "en":
             continue
-        for text in texts(seen.body):
+        for text in readable(seen):
             if re.search(r"\{[a-z_]+\}", text) and "{seq" not in text:  # {seq}: a number format
                 problems.append(f"{seen.where}: a placeholder left unfilled in {text!r}")
             if (english := _untranslated(language, text)) is not None:
