@@ -8,7 +8,7 @@ texts on it (title, axis, legend) are the caller's, already in the reader's lang
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -41,7 +41,7 @@ class ChartTexts:
 
 def week_chart(
     day_labels: Sequence[str],
-    hours_by_project: dict[str, Sequence[float]],
+    hours_by_project: Mapping[str, Sequence[float]],
     texts: ChartTexts,
     norm_hours: Sequence[float] | None = None,
 ) -> bytes:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time as monotonic
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -68,11 +68,9 @@ ZONE_TTL = 3600.0
 OPEN, SNOOZED, COVERED, DAY_OFF, SENDING = "open", "snoozed", "covered", "day_off", "sending"
 
 
-class SlackZones(Protocol):
-    """A person's time zone as their Slack profile says (``users.info`` ``tz``); implemented in
-    the composition root."""
-
-    async def __call__(self, tenant_id: int, slack_user_id: str) -> str | None: ...
+SlackZones = Callable[[int, str], Awaitable[str | None]]
+"""(tenant, Slack user id) → the person's time zone as their Slack profile says (``users.info``
+``tz``); implemented in the composition root."""
 
 
 class Absences(Protocol):
