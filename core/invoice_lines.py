@@ -632,4 +632,4 @@ def _missing_rate(entry: BillableEntry) -> str:
 
 
 def _missing_account(name: str) -> str:
-    return f"{name} has no bexio account — map it in Settings → Account mapping"
+    return f"{name} has no bexio account — map it in the App Home → Account mapping"

@@ -499,7 +499,7 @@ def refusal_hint(errors: Sequence[str]) -> str:
         )
     if "account_id" in text:
         return _(
-            "A line's account is not an active income account in bexio: fix it in Settings → Account mapping."
+            "A line's account is not an active income account in bexio: fix it in the App Home → Account mapping."
         )
     if "tax_id" in text:
         return _(

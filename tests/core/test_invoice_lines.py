@@ -274,7 +274,8 @@ def test_missing_rate_per_project_names_the_project() -> None:
 def test_missing_account_is_named_with_where_to_map_it() -> None:
     result = build([entry(1, account_id=None)])
     assert (
-        result.problems[0].message == "Umsetzung has no bexio account — map it in Settings → Account mapping"
+        result.problems[0].message
+        == "Umsetzung has no bexio account — map it in the App Home → Account mapping"
     )
 
 
@@ -297,7 +298,7 @@ def test_problems_for_only_the_ticked_lines_deduplicated() -> None:
     keys = [line.key for line in result.lines]
     assert len(result.problems) == 2
     assert result.problems_for(keys) == (
-        "Umsetzung has no bexio account — map it in Settings → Account mapping",
+        "Umsetzung has no bexio account — map it in the App Home → Account mapping",
     )
     assert result.problems_for([keys[2]]) == ()
 
@@ -390,7 +391,7 @@ def test_expense_without_account_names_the_category() -> None:
     result = build([], [expense(1, account_id=None)])
     assert (
         result.problems[0].message
-        == "Reisekosten has no bexio account — map it in Settings → Account mapping"
+        == "Reisekosten has no bexio account — map it in the App Home → Account mapping"
     )
 
 

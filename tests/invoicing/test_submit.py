@@ -69,7 +69,7 @@ async def test_unmapped_activity_blocks_its_line(invoicing: InvoicingEnv) -> Non
         activity.bexio_account_id = None
     await _entry(env)
     refused = await _refusal(env, _request(env))
-    message = "Umsetzung has no bexio account — map it in Settings → Account mapping"
+    message = "Umsetzung has no bexio account — map it in the App Home → Account mapping"
     assert refused.errors[Field.LINES] == message
     assert list(refused.line_errors.values()) == [message]
 

@@ -62,7 +62,7 @@ def test_refusal_quotes_bexio_and_says_what_to_fix() -> None:
         document_nr=None,
         url=None,
         errors=("positions: 0 [account_id [Diese Eingabe ist nicht korrekt.]]",),
-        hint="A line's account is not an active income account in bexio: fix it in Settings → Account mapping.",
+        hint="A line's account is not an active income account in bexio: fix it in the App Home → Account mapping.",
     )
     lines = invoice_modal.result_lines(outcome)
     assert lines[1] == "```positions: 0 [account_id [Diese Eingabe ist nicht korrekt.]]```"

@@ -211,7 +211,8 @@ async def test_whole_flow_with_bexio_numbering(
     texts = [o["text"]["text"] for o in lines["element"]["options"]]
     assert len(texts) == 3 and len(lines["element"]["initial_options"]) == 3
     assert any(
-        t.startswith("Website Relaunch 1 · Umsetzung") and t.endswith("2.50 h × 150.00 = 375.00") for t in texts
+        t.startswith("Website Relaunch 1 · Umsetzung") and t.endswith("2.50 h × 150.00 = 375.00")
+        for t in texts
     )
     assert any(t.startswith("Reisekosten · ") for t in texts)
     assert "*Total: CHF" in _texts(view) and "Grand total" not in _texts(view)
@@ -292,7 +293,7 @@ async def test_unmapped_activity_blocks_the_draft(
     body = response.json
     assert body["response_action"] == "errors"
     assert body["errors"] == {
-        lines["block_id"]: "Umsetzung has no bexio account — map it in Settings → Account mapping"
+        lines["block_id"]: "Umsetzung has no bexio account — map it in the App Home → Account mapping"
     }
     async with stack.runtime.db.session(stack.tenant_id) as session:
         assert list(await session.scalars(select(Invoice))) == []
