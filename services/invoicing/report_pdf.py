@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.durations import hours_decimal
 from core.errors import DomainError
-from core.i18n import in_language
+from core.i18n import N_, in_language
 from core.invoice_lines import format_rate, swiss_date
 from core.invoice_totals import service_period_text
 from core.money import format_amount, format_money, quantize_money
@@ -43,6 +43,28 @@ from storage.models import Activity, Expense, ExpenseCategory, Invoice, Project,
 
 PDF_MIME = "application/pdf"
 _FONT = "DejaVu"
+
+# What the report says, in the customer's language (``TimesheetReport.say``).
+_ACTIVITY = N_("Activity")
+_AMOUNT = N_("Amount")
+_CATEGORY = N_("Category")
+_CUSTOMER = N_("Customer")
+_DATE = N_("Date")
+_EXPENSES = N_("Expenses")
+_HOURS = N_("Hours")
+_INVOICE = N_("Invoice")
+_NET = N_("Net")
+_NOTE = N_("Note")
+_PERSON = N_("Person")
+_PROJECT = N_("Project")
+_RATE = N_("Rate")
+_RECEIPT_INCL_VAT = N_("Receipt (incl. VAT)")
+_ROUNDING = N_("Rounding")
+_TIMESHEET_REPORT = N_("Timesheet report")
+_TOTAL = N_("Total")
+_TOTALS_OF_THE_DRAFT = N_("Totals of the draft")
+_TOTAL_HOURS = N_("Total hours")
+_VAT_RATE_ON_BASE = N_("VAT {rate} % on {base}")
 
 
 class UnknownInvoice(DomainError):
@@ -91,12 +113,12 @@ class TimesheetReport:
     @property
     def filename(self) -> str:
         """`Leistungsrapport-RE-00042.pdf`: the report's name in its language, then the number."""
-        name = f"{self.say('Timesheet report')}-{self.number}"
+        name = f"{self.say(_TIMESHEET_REPORT)}-{self.number}"
         return re.sub(r"[^\w.-]+", "-", name, flags=re.ASCII).strip("-") + ".pdf"
 
     @property
     def title(self) -> str:
-        return f"{self.say('Timesheet report')} {self.number}"
+        return f"{self.say(_TIMESHEET_REPORT)} {self.number}"
 
     def say(self, message: str, /, **params: object) -> str:
         return in_language(self.language, message, **params)
@@ -213,8 +235,8 @@ def render_pdf(report: TimesheetReport) -> bytes:
     pdf.cell(0, 9, report.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(_FONT, "", 10)
     facts = [
-        f"{say('Customer')}: {outcome.customer}",
-        f"{say('Invoice')}: {report.number} · {outcome.title}",
+        f"{say(_CUSTOMER)}: {outcome.customer}",
+        f"{say(_INVOICE)}: {report.number} · {outcome.title}",
     ]
     if report.period is not None:
         facts.append(service_period_text(*report.period, report.language))
@@ -224,7 +246,7 @@ def render_pdf(report: TimesheetReport) -> bytes:
 
     heading = FontFace(emphasis="BOLD", fill_color=(230, 234, 240))
     if report.entries:
-        _section(pdf, say("Hours"))
+        _section(pdf, say(_HOURS))
         pdf.set_font(_FONT, "", 8.5)
         with pdf.table(
             col_widths=(20, 32, 40, 32, 85, 16, 22, 26),
@@ -234,14 +256,14 @@ def render_pdf(report: TimesheetReport) -> bytes:
         ) as table:
             table.row(
                 [
-                    say("Date"),
-                    say("Person"),
-                    say("Project"),
-                    say("Activity"),
-                    say("Note"),
-                    say("Hours"),
-                    say("Rate"),
-                    say("Amount"),
+                    say(_DATE),
+                    say(_PERSON),
+                    say(_PROJECT),
+                    say(_ACTIVITY),
+                    say(_NOTE),
+                    say(_HOURS),
+                    say(_RATE),
+                    say(_AMOUNT),
                 ]
             )
             for entry in report.entries:
@@ -257,10 +279,10 @@ def render_pdf(report: TimesheetReport) -> bytes:
                         format_amount(entry.amount) if entry.amount is not None else "—",
                     ]
                 )
-            table.row(["", "", "", "", say("Total hours"), format_amount(report.hours), "", ""])
+            table.row(["", "", "", "", say(_TOTAL_HOURS), format_amount(report.hours), "", ""])
         pdf.ln(3)
     if report.expenses:
-        _section(pdf, say("Expenses"))
+        _section(pdf, say(_EXPENSES))
         pdf.set_font(_FONT, "", 8.5)
         with pdf.table(
             col_widths=(20, 32, 40, 32, 117, 32),
@@ -270,12 +292,12 @@ def render_pdf(report: TimesheetReport) -> bytes:
         ) as table:
             table.row(
                 [
-                    say("Date"),
-                    say("Person"),
-                    say("Project"),
-                    say("Category"),
-                    say("Note"),
-                    say("Receipt (incl. VAT)"),
+                    say(_DATE),
+                    say(_PERSON),
+                    say(_PROJECT),
+                    say(_CATEGORY),
+                    say(_NOTE),
+                    say(_RECEIPT_INCL_VAT),
                 ]
             )
             for expense in report.expenses:
@@ -290,7 +312,7 @@ def render_pdf(report: TimesheetReport) -> bytes:
                     ]
                 )
         pdf.ln(3)
-    _section(pdf, say("Totals of the draft"))
+    _section(pdf, say(_TOTALS_OF_THE_DRAFT))
     pdf.set_font(_FONT, "", 9.5)
     with pdf.table(
         col_widths=(80, 40),
@@ -308,13 +330,13 @@ def totals_rows(report: TimesheetReport) -> Sequence[tuple[str, Decimal]]:
     """The draft's totals as the report lists them: net, VAT per rate, rounding, total."""
     outcome = report.outcome
     say = report.say
-    rows: list[tuple[str, Decimal]] = [(say("Net"), outcome.total_net)]
+    rows: list[tuple[str, Decimal]] = [(say(_NET), outcome.total_net)]
     for vat in outcome.vat:
         base = format_money(vat.base, outcome.currency)
-        rows.append((say("VAT {rate} % on {base}", rate=format_rate(vat.rate), base=base), vat.amount))
+        rows.append((say(_VAT_RATE_ON_BASE, rate=format_rate(vat.rate), base=base), vat.amount))
     if outcome.rounding:
-        rows.append((say("Rounding"), outcome.rounding))
-    rows.append((say("Total"), outcome.total))
+        rows.append((say(_ROUNDING), outcome.rounding))
+    rows.append((say(_TOTAL), outcome.total))
     return rows
 
 
