@@ -45,6 +45,8 @@ TIMERS = Surface("timers and recents", Permission.ANYONE, home=True, messages=Tr
 ANSWER_FORM = Surface(
     "the timer question's form", Permission.ANYONE, views=frozenset({views.ANSWER_CALLBACK_ID})
 )
+THE_TIMER = N_("the timer")
+"""What a damaged timer button names, in the reader's language."""
 _SEALED_FOR = "timer"
 """Marks a sealed start choice, so a log line's choice button cannot be replayed as one."""
 
@@ -220,7 +222,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tell: Tell, tenant_id: int, user_id: str
     ) -> None:
         await ack()
-        outcome = await timers.stop(tenant_id, user_id, payload.action_int(body, "the timer"))
+        outcome = await timers.stop(tenant_id, user_id, payload.action_int(body, THE_TIMER))
         await tell(**reply(outcome, seal=seal_for(user_id)))
         await show_home(client, tenant_id, user_id)
 
@@ -271,7 +273,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
     ) -> None:
         await ack()
-        found = await timers.question(tenant_id, user_id, payload.action_int(body, "the timer"))
+        found = await timers.question(tenant_id, user_id, payload.action_int(body, THE_TIMER))
         if isinstance(found, Refusal):
             await client.views_open(
                 trigger_id=payload.trigger_id(body), view=notice_modal(_("Timer"), found.message)
@@ -286,7 +288,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tell: Tell, tenant_id: int, user_id: str
     ) -> None:
         await ack()
-        found = await timers.discard(tenant_id, user_id, payload.action_int(body, "the timer"))
+        found = await timers.discard(tenant_id, user_id, payload.action_int(body, THE_TIMER))
         if isinstance(found, Refusal):
             await tell(**choices.refusal(found))
         else:
