@@ -28,18 +28,22 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from bexio.sandbox import build_state, serve_sandbox
 from bxhours.fakes import block_kit
 from bxhours.fakes.slack_client import SlackResponse
-from bxhours.fakes.stack import ANDREA, MIA, Stack
-from core.i18n import catalog_messages
+from bxhours.fakes.stack import ANDREA, MIA, Stack, run_stack
+from core.dates import format_date
+from core.i18n import catalog_messages, language_scope
+from storage.db import Database
 from storage.jobs import utcnow
 from storage.models import Activity, Job, Project
 from tests.surface_catalog import Entry, catalog
@@ -565,3 +569,28 @@ async def test_the_apology_for_a_failure_is_in_the_persons_language(
     assert response.status == 200
     said = await stack.fake.wait_for_hook(lambda body: "`" in str(body.get("text")))
     assert str(said["text"]).startswith(apology), said["text"]
+
+
+@pytest.fixture
+async def expired_stack(database_url: str, db: Database) -> AsyncIterator[Stack]:
+    """bxhours with a personal access token that expired yesterday."""
+    state = build_state("demo", timesheets=10)
+    token = state.issue_pat(lifetime=timedelta(days=-1))
+    async with (
+        serve_sandbox(state) as sandbox,
+        run_stack(database_url, bexio_url=sandbox.url, bexio_token=token) as running,
+    ):
+        yield running
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_expired_token_names_its_day_as_swiss_people_write_it(
+    expired_stack: Stack, language: str
+) -> None:
+    """The date stands alone in `/bx-sync status`: `04.12.2026` in every language, never ISO."""
+    with language_scope(language):
+        view = await expired_stack.runtime.services.sync_status.connection(expired_stack.tenant_id)
+    expired = (utcnow() - timedelta(days=1)).date()
+    assert view.state == "broken"
+    assert format_date(expired) in str(view.reason), view.reason
+    assert expired.isoformat() not in str(view.reason)
