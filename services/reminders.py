@@ -495,22 +495,18 @@ class RemindersService:
 
     async def form_request(
         self, tenant_id: int, slack_user_id: str, nudge_id: int, index: int | None
-    ) -> HoursRequest:
-        """What "Other…" opens the log form with: the day, the combination, the hours still missing."""
+    ) -> tuple[HoursRequest, tuple[int, int] | None]:
+        """What "Other…" opens the log form with: the day and the hours still missing, and the
+        offered combination (project id, activity id) when one was clicked."""
         nudge = await self._own_open(tenant_id, slack_user_id, nudge_id)
         view = await self._view(tenant_id, nudge_id)
         missing = max((view.min_minutes - view.logged_minutes) if view else 60, 15)
+        request = HoursRequest(minutes=missing, day=nudge.day, billable=None, note="")
         if index is None:
-            return HoursRequest(minutes=missing, day=nudge.day, billable=None, note="")
-        request = await self.offered(tenant_id, slack_user_id, nudge_id, index)
-        return HoursRequest(
-            minutes=missing,
-            day=request.day,
-            billable=None,
-            note="",
-            project_id=request.project_id,
-            activity_id=request.activity_id,
-        )
+            return request, None
+        offered = await self.offered(tenant_id, slack_user_id, nudge_id, index)
+        assert offered.project_id is not None and offered.activity_id is not None
+        return request, (offered.project_id, offered.activity_id)
 
     async def log_offer(
         self, tenant_id: int, slack_user_id: str, nudge_id: int, index: int, minutes: int

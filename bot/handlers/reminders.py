@@ -66,11 +66,13 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         nudge_id, index = view.parse_value(payload.action_value(body), with_index=with_index)
         trigger = payload.trigger_id(body)
         try:
-            request = await reminders().form_request(tenant_id, user_id, nudge_id, index)
+            request, combination = await reminders().form_request(tenant_id, user_id, nudge_id, index)
         except ReminderRefused as exc:
             await ephemeral(tell, exc.message)
             return
-        await hours_modal.open_modal(client, services, tenant_id, user_id, trigger, request=request)
+        await hours_modal.open_modal(
+            client, services, tenant_id, user_id, trigger, request=request, combination=combination
+        )
 
     @surfaces.action(view.SNOOZE_ACTION, REMINDER)
     async def snooze(ack: AsyncAck, body: dict[str, Any], tell: Tell, tenant_id: int, user_id: str) -> None:

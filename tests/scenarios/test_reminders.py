@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.views import hours_modal
+from bot.views import form_state, hours_modal
 from bot.views import reminder as reminder_view
 from bxhours.fakes.slack_client import text_value
 from bxhours.fakes.stack import ANDREA, MIA, NOAH
@@ -216,16 +216,31 @@ async def test_logging_by_command_updates_the_reminder_in_place(ls: LoggingStack
 
 
 async def test_logging_through_the_prefilled_form_updates_the_reminder(ls: LoggingStack) -> None:
-    await worked(ls, "noah.keller@alpenblick.example", date(2026, 11, 24), 30)
+    await worked(ls, "noah.keller@alpenblick.example", date(2026, 11, 20), 30)
+    await add_entry(
+        ls.db,
+        ls.tenant_id,
+        user=ls.company.users["noah.keller@alpenblick.example"],
+        project=ls.company.projects["Website Relaunch"],
+        activity=ls.company.activities["Meeting"],
+        day=date(2026, 11, 24),
+        minutes=30,
+    )
     await reminders(ls).run(ls.tenant_id, THURSDAY)
     message = await dm(ls, NOAH)
     await click(ls, NOAH, buttons(message)["reminder_other.0"], message["channel"])
     await ls.stack.fake.wait_for("views.update")
     view = ls.stack.fake.modal()
-    block = {b.get("block_id"): b for b in view["blocks"]}
+    block = {prefix: b for b in view["blocks"] for prefix in [str(b.get("block_id"))] if prefix}
+    block |= {
+        name: next(b for b in view["blocks"] if b.get("block_id") == form_state.block_id(view, name))
+        for name in (hours_modal.PROJECT_BLOCK, hours_modal.ACTIVITY_BLOCK)
+    }
     assert block[hours_modal.DURATION_BLOCK]["element"]["initial_value"] == "1:00"  # what is missing
     assert block[hours_modal.DAY_BLOCK]["element"]["initial_date"] == "2026-11-26"
     assert "Website Relaunch" in str(block[hours_modal.PROJECT_BLOCK])
+    activity = block[hours_modal.ACTIVITY_BLOCK]["element"]["initial_option"]["text"]["text"]
+    assert activity == "Meeting"  # the offered combination's, not the project's usual activity
     state = hours_modal_state(view, duration="3:15")
     response = await ls.stack.slack.submit_view(NOAH, view, state)
     assert response.status == 200, response.text
