@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 from sqlalchemy import select
 
 from bexio.sandbox import RunningSandbox
-from bot.views import invoice_modal
-from bxhours.fakes.stack import ANDREA, Stack
+from bot.views import account_mapping, invoice_modal
+from bxhours.fakes.stack import ANDREA, MIA, Stack
 from storage.models import ExpenseCategory, Invoice
 from tests.scenarios.test_invoice_modal import InvoiceModal, state_of
 
@@ -99,3 +100,79 @@ async def test_import_log_invoice_reaches_a_draft_with_one_confirmation_click(
     assert invoice.status == "created"
     draft = sandbox.state.tables["kb_invoice"][invoice.bexio_id]
     assert len(draft["positions"]) == 2  # the hours and the expense whose account was confirmed
+
+
+async def _home(stack: Stack) -> dict[str, Any]:
+    before = len([c for c in stack.fake.calls_to("views.publish") if c.params["user_id"] == ANDREA])
+    await stack.slack.open_home(ANDREA)
+    await stack.fake.wait_for("views.publish", lambda c: c.params["user_id"] == ANDREA, count=before + 1)
+    return stack.fake.home[ANDREA]
+
+
+async def _unbooked(stack: Stack) -> list[str]:
+    async with stack.runtime.db.session(stack.tenant_id) as session:
+        rows = await session.scalars(
+            select(ExpenseCategory.name).where(
+                ExpenseCategory.active.is_(True), ExpenseCategory.account_id.is_(None)
+            )
+        )
+        return list(rows)
+
+
+async def test_the_setup_checklist_confirms_the_proposed_account_in_one_click(
+    stack: Stack, sandbox: RunningSandbox
+) -> None:
+    await _import(stack)
+    home = await _home(stack)
+    proposal = next(b for b in home["blocks"] if b.get("block_id") == account_mapping.PROPOSAL_BLOCK)
+    assert "*3400 " in proposal["text"]["text"]  # the account the imported activities use
+    button = proposal["accessory"]
+    assert button["action_id"] == account_mapping.HOME_PROPOSAL_ACTION
+    assert await _unbooked(stack), "only a proposal until an admin confirms it"
+    # Someone who is not an admin cannot confirm it.
+    response = await stack.slack.block_action(
+        MIA, button["action_id"], value=button["value"], block_id=proposal["block_id"], view=home
+    )
+    assert response.status == 200
+    await stack.runtime.drain(5)
+    assert await _unbooked(stack)
+    published = len(stack.fake.calls_to("views.publish"))
+    response = await stack.slack.block_action(
+        ANDREA, button["action_id"], value=button["value"], block_id=proposal["block_id"], view=home
+    )
+    assert response.status == 200
+    await stack.fake.wait_for("views.publish", count=published + 1)
+    assert await _unbooked(stack) == []
+    home = stack.fake.home[ANDREA]
+    assert not any(b.get("block_id") == account_mapping.PROPOSAL_BLOCK for b in home["blocks"])
+
+
+async def test_a_changed_proposal_is_not_confirmed_blindly(stack: Stack, sandbox: RunningSandbox) -> None:
+    await _import(stack)
+    mapping = await _home(stack)
+    response = await stack.slack.block_action(ANDREA, account_mapping.OPEN_ACTION, value="open", view=mapping)
+    assert response.status == 200
+    await stack.fake.wait_for("views.open")
+    view = stack.fake.modal()
+    block = next(b for b in view["blocks"] if b.get("block_id") == account_mapping.PROPOSAL_BLOCK)
+    other = next(
+        a["id"]
+        for a in sandbox.state.tables["account"].values()
+        if a["account_type"] == 1 and str(a["id"]) != block["accessory"]["value"]
+    )
+    # A click whose account is not today's proposal (forged, or the proposal moved on) books nothing.
+    response = await stack.slack.block_action(
+        ANDREA, account_mapping.PROPOSAL_ACTION, value=str(other), block_id=block["block_id"], view=view
+    )
+    assert response.status == 200
+    await stack.fake.wait_for("views.update")
+    assert await _unbooked(stack)
+    response = await stack.slack.block_action(
+        ANDREA,
+        account_mapping.PROPOSAL_ACTION,
+        value=block["accessory"]["value"],
+        block_id=block["block_id"],
+        view=view,
+    )
+    await stack.fake.wait_for("views.update", count=2)
+    assert await _unbooked(stack) == []

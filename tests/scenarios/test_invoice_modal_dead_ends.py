@@ -377,3 +377,23 @@ async def test_the_customer_is_named_the_same_way_everywhere(
     await stack.fake.wait_for("views.publish", lambda c: name in json.dumps(c.params, ensure_ascii=False))
     rows = [row async for row in ExportService(stack.runtime.db).rows(stack.tenant_id, ExportFilter())]
     assert {row["customer"] for row in rows} == {name}
+
+
+async def test_the_modal_starts_with_the_workspace_grouping(
+    stack: Stack, sandbox: RunningSandbox, company: SeededCompany
+) -> None:
+    first, last = _last_month(stack)
+    await _log(stack, company, 1, first, 60)
+    await _log(stack, company, 1, last, 60)
+    await stack.runtime.services.settings.set(stack.tenant_id, "invoice_grouping", "day", actor="cli")
+    modal = InvoiceModal(stack)
+    await modal.open()
+    await modal.choose_customer(_customer_of(sandbox, company, 1))
+    grouping = next(b for b in modal.view["blocks"] if b.get("block_id") == invoice_modal.GROUPING_BLOCK)
+    assert grouping["element"]["initial_option"]["value"] == "day"
+    [lines] = modal.line_blocks()
+    assert len(lines["element"]["options"]) == 2  # one line per day
+    await modal.submit()
+    await modal.result()
+    [post] = sandbox.state.calls_to("POST", "/2.0/kb_invoice")
+    assert len(post.json_body["positions"]) == 2
