@@ -29,6 +29,7 @@ from typing import Any
 
 from bot.views.blocks import Block, actions, button, context, divider, option, plain, section
 from bot.views.payload import record_id
+from core import invoice_lines as core_lines
 from core.dates import month_name
 from core.i18n import N_, _, current_language, ngettext
 from core.invoice_lines import Grouping, InvoiceLine, LineKind, describe_line
@@ -572,7 +573,7 @@ def _problem_blocks(data: ModalData) -> list[Block]:
     missing = data.missing[:MAX_MISSING_SHOWN]
     for item in missing:
         blocks += _missing_account_blocks(item, data)
-    hidden = {_account_owner(item) for item in data.missing}
+    hidden = {_account_owner(item) for item in missing}
     others: list[str] = []
     for messages in preview.problems_by_line().values():
         for message in messages:
@@ -584,10 +585,9 @@ def _problem_blocks(data: ModalData) -> list[Block]:
 
 
 def _account_owner(item: MissingAccount) -> str:
-    """The sentence `core` writes for this missing account (it is shown here with its select)."""
-    from core import invoice_lines
-
-    written = getattr(invoice_lines, "_missing_account", None)
+    """The sentence `core` writes for this missing account: shown here as the line's select
+    instead (the sentence still answers a submit from a view without the select)."""
+    written = getattr(core_lines, "_missing_account", None)
     return written(item.name) if callable(written) else ""
 
 
