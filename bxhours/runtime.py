@@ -720,7 +720,7 @@ def _nudge_handlers(services: Services, handlers: dict[str, JobHandler]) -> dict
                 "summaries": len(weekly.sent) if weekly else 0,
             }
         finally:
-            await schedule_nudges(services.queue, job.tenant_id, delay=None)
+            await schedule_nudges(services.queue, job.tenant_id)
 
     def then_refresh(run: JobHandler) -> JobHandler:
         async def run_then_refresh(job: ClaimedJob) -> dict[str, Any] | None:

@@ -640,9 +640,9 @@ async def _offers_of(session: AsyncSession, pairs: list[Any]) -> tuple[Offer, ..
     return tuple(offers)
 
 
-async def schedule_nudges(queue: JobQueue, tenant_id: int, *, delay: float | None = 0.0) -> int:
-    """Queue the tenant's tick (``serve``/``worker`` start: now; a tick at its end: the next one in
-    ``TICK_SECONDS``); a tick queued already absorbs it, so there is one per tenant."""
-    return await queue.enqueue(
-        tenant_id, NUDGES_TICK, {}, dedup_key="nudges:tick", delay=TICK_SECONDS if delay is None else delay
-    )
+async def schedule_nudges(queue: JobQueue, tenant_id: int, *, delay: float = TICK_SECONDS) -> int:
+    """Queue the tenant's next tick in ``delay`` seconds (``serve``/``worker`` at start, and each
+    tick at its end); a tick queued already absorbs it, so there is one per tenant. The first tick
+    after a start also waits a full interval: a process that only lives for a moment (a one-shot
+    command, a test) never sends anything by the clock."""
+    return await queue.enqueue(tenant_id, NUDGES_TICK, {}, dedup_key="nudges:tick", delay=delay)

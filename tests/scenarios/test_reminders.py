@@ -437,8 +437,12 @@ async def test_the_reminder_speaks_the_persons_language(
 
 async def test_the_scheduler_is_a_tick_on_the_job_queue_that_queues_the_next_one(ls: LoggingStack) -> None:
     queue = ls.stack.runtime.queue
-    await schedule_nudges(queue, ls.tenant_id)
+    await ls.stack.runtime.schedule_polls()  # what serve and worker do at start
     await schedule_nudges(queue, ls.tenant_id)  # a second start: absorbed by the dedup key
+    async with ls.db.system_session() as session:
+        [seeded] = list(await session.scalars(select(Job).where(Job.kind == NUDGES_TICK)))
+    assert seeded.run_at == THURSDAY_EVENING + timedelta(seconds=TICK_SECONDS)  # not at once
+    ls.clock.advance(TICK_SECONDS)
     ls.stack.runtime.worker.wake()
     await dm(ls, NOAH)  # 17:30 in Zurich: everyone's 17:00 has come
 
@@ -453,5 +457,5 @@ async def test_the_scheduler_is_a_tick_on_the_job_queue_that_queues_the_next_one
         await asyncio.sleep(0.05)
     done, following = await ticks()
     assert done.result is not None and done.result["sent"] == 3
-    assert following.run_at == THURSDAY_EVENING + timedelta(seconds=TICK_SECONDS)
+    assert following.run_at == THURSDAY_EVENING + timedelta(seconds=2 * TICK_SECONDS)
     assert len(posted(ls, NOAH)) == 1
