@@ -206,3 +206,11 @@ def problem_of(exc: ValidationError) -> Problem:
     value = first.get("input")
     shown = None if kind == "missing" or isinstance(value, dict | list) else repr(value)[:VALUE_LIMIT]
     return Problem(".".join(str(part) for part in first["loc"]), kind, shown, exc.error_count() - 1)
+
+
+def problem_of_row(exc: Exception) -> Problem:
+    """A record that was read but whose values bxhours cannot use (converting it into a row
+    raised): a missing key names its field; any other detail stays in the English reason."""
+    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str):
+        return Problem(exc.args[0], "missing")
+    return Problem("", "value")

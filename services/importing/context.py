@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from bexio.client import BexioClient
-from bexio.reading import PageReader, Problem, Unreadable, record_id
+from bexio.reading import PageReader, Problem, Unreadable, problem_of_row, record_id
 from services.importing.staging import ImportWorkspace, Stage
 from services.importing.summary import SkippedRecord
 from services.settings import TenantSettings
@@ -183,7 +183,8 @@ class ImportContext:
             try:
                 row = to_row(record)
             except ROW_ERRORS as exc:
-                self.skip(resource, _id_of(record), f"{type(exc).__name__}: {exc}"[:200], stage)
+                reason = f"{type(exc).__name__}: {exc}"[:200]
+                self.skip(resource, _id_of(record), reason, stage, problem=problem_of_row(exc))
                 continue
             if row is not None:
                 rows.append(row)

@@ -30,6 +30,7 @@ from bexio.models import (
     Unit,
 )
 from bexio.models import Language as BexioLanguage
+from bexio.reading import Problem
 from core.i18n import N_, _
 from services.bexio_access import BexioAccess
 from services.importing.collector import older_objects_set_aside
@@ -240,7 +241,7 @@ class ImportService:
             try:
                 name = (await ctx.client.company_profile.current()).name
             except BexioUnexpectedResponse as exc:
-                ctx.skip("company", None, str(exc))
+                ctx.skip("company", None, str(exc), problem=Problem("", "shape"))
             try:
                 company_id = (await userinfo).company_id
             except BexioAuthError:

@@ -25,7 +25,7 @@ from typing_extensions import TypedDict
 
 from bexio.errors import BexioNotFound, BexioUnexpectedResponse
 from bexio.fields import as_flag, as_id, as_text, parse_minutes
-from bexio.reading import PageReader, Unreadable
+from bexio.reading import PageReader, Problem, Unreadable, problem_of_row
 from services.importing.context import ImportContext
 from services.importing.staging import AfterApply, Mirror, Stage, memoized
 from services.importing.summary import ResourceChanges
@@ -192,7 +192,7 @@ async def import_timesheet(ctx: ImportContext, timesheet_id: int) -> ResourceCha
         except BexioNotFound:
             found = []
         except BexioUnexpectedResponse as exc:  # unreadable is not gone: keep the entry as it is
-            ctx.skip(TIME_ENTRIES.resource, timesheet_id, str(exc), stage)
+            ctx.skip(TIME_ENTRIES.resource, timesheet_id, str(exc), stage, problem=Problem("", "shape"))
             found = []
         entry = to_entry(found[0], stage) if found else None
         if entry is not None:
@@ -281,7 +281,7 @@ async def _entry_builder(ctx: ImportContext) -> tuple[EntryBuilder, list[int]]:
             return entry(timesheet)
         except (ValueError, TypeError, KeyError) as exc:  # what pydantic would have refused: skip it
             reason = f"{type(exc).__name__}: {exc}"[:200]
-            ctx.skip(TIME_ENTRIES.resource, timesheet["id"], reason, stage)
+            ctx.skip(TIME_ENTRIES.resource, timesheet["id"], reason, stage, problem=problem_of_row(exc))
             return None
 
     def entry(timesheet: TimesheetFields) -> StagedEntry | None:

@@ -118,3 +118,25 @@ def test_a_summary_stored_before_the_parts_were_kept_still_reads() -> None:
         "skipped": [{"resource": "customers", "id": 3, "reason": "r", "problem": {"kind": "nonsense"}}]
     }
     assert ImportSummary.from_record(damaged).skipped[0].problem is None
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (KeyError("name_1"), "ID 4 — name_1: fehlt"),
+        (
+            ValueError("no such project state 7"),
+            "ID 4 — der Datensatz: ein Wert, den bxhours nicht lesen kann",
+        ),
+    ],
+)
+def test_a_record_whose_values_cannot_be_used_is_explained_in_the_language(
+    error: Exception, expected: str
+) -> None:
+    from bexio.reading import problem_of_row
+
+    skipped = SkippedRecord("projects", 4, f"{type(error).__name__}: {error}", problem_of_row(error))
+    with language_scope("de"):
+        [line] = skipped_lines([skipped])
+    assert line.endswith(expected)
+    assert skipped.to_json()["reason"].startswith(type(error).__name__), "the JSON keeps the detail"
