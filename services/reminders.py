@@ -388,20 +388,19 @@ class RemindersService:
         if user_id is None:
             return
         tenant_id = session.info.get(TENANT_KEY)
-        slack_id = await session.scalar(select(User.slack_user_id).where(User.id == user_id))
-        if tenant_id is None or slack_id is None:
+        if tenant_id is None:
             return
-        days = list(
-            await session.scalars(
-                select(Nudge.day).where(
-                    Nudge.slack_user_id == slack_id,
-                    Nudge.kind == REMINDER,
-                    Nudge.state.in_((OPEN, SNOOZED)),
-                    or_(Nudge.day == day, Nudge.extra_day == day),
-                )
+        rows = await session.execute(  # one query: the hook runs on every save
+            select(Nudge.slack_user_id, Nudge.day)
+            .join(User, User.slack_user_id == Nudge.slack_user_id)
+            .where(
+                User.id == user_id,
+                Nudge.kind == REMINDER,
+                Nudge.state.in_((OPEN, SNOOZED)),
+                or_(Nudge.day == day, Nudge.extra_day == day),
             )
         )
-        for reminded in days:
+        for slack_id, reminded in rows.all():
             await self.queue.enqueue(
                 tenant_id,
                 REMINDER_REFRESH,
