@@ -267,6 +267,12 @@ async def test_without_work_last_month_the_modal_opens_on_everything_up_to_today
     assert "initial_date" not in from_block["element"]
     options = await modal.customer_options()
     assert options[0]["value"] == f"c:{_customer_of(sandbox, company, 1)}"
+    # The command line's default is the same function's (bxhours invoice preview/create).
+    invoicing = stack.runtime.services.invoicing
+    assert await invoicing.default_period(stack.tenant_id) == (None, today)
+    first, last = _last_month(stack)
+    await _log(stack, company, 1, last, 30)
+    assert await invoicing.default_period(stack.tenant_id) == (first, last)
 
 
 async def test_lines_changed_since_the_preview_show_what_changed_and_submit_in_one_more_click(
