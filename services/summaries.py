@@ -11,6 +11,7 @@ the week's Monday) is written before it is sent, and its unique key keeps a seco
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -306,7 +307,9 @@ class SummaryService:
         language = await self.language_of(tenant_id, summary.slack_user_id) if self.language_of else None
         with language_scope(language):
             text, blocks = self.messages.person(summary)
-            png, title = chart_of(summary)
+            # Drawing takes a few hundred milliseconds of CPU: off the event loop, which serves
+            # Slack's requests in the same process (the thread gets this context: the language).
+            png, title = await asyncio.to_thread(chart_of, summary)
             filename = f"week-{summary.monday:%G-W%V}.png"
         with working_for(tenant_id):
             ref: MessageRef = await self.notifier.direct_message(summary.slack_user_id, text, blocks)
