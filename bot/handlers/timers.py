@@ -21,7 +21,7 @@ from bot.deps import BotDeps
 from bot.handlers import hours_modal, modal_flow, refresh
 from bot.handlers.replies import Tell
 from bot.handlers.surfaces import Permission, Surface, Surfaces
-from bot.views import choices, form_state, log_hours, payload
+from bot.views import choices, entry_form, form_state, log_hours, payload
 from bot.views import timers as views
 from bot.views import week as week_view
 from bot.views.blocks import notice_modal
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 START_WORD, STOP_WORD, AGAIN_WORD = "start", "stop", "again"
 DAMAGED = N_("That button is out of date or damaged, so nothing was done. Open the App Home again.")
 TIMERS = Surface("timers and recents", Permission.ANYONE, home=True, messages=True)
+START_FORM = Surface("the start-a-timer form", Permission.ANYONE, views=frozenset({views.START_CALLBACK_ID}))
 ANSWER_FORM = Surface(
     "the timer question's form", Permission.ANYONE, views=frozenset({views.ANSWER_CALLBACK_ID})
 )
@@ -295,6 +296,52 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
             text, blocks = views.discarded(found)
             await tell(**choices.reply(text, blocks, replace=True))
         await show_home(client, tenant_id, user_id)
+
+    @surfaces.action(views.START_FORM_ACTION, TIMERS)
+    async def open_start_form(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
+    ) -> None:
+        """“▶ Start a timer…”: any project and activity (the person's default preselected)."""
+        await ack()
+        defaults = await services.time_entries.form_defaults(tenant_id, user_id, None)
+        view = (
+            notice_modal(_("Start a timer"), defaults.message)
+            if isinstance(defaults, Refusal)
+            else views.start_modal(defaults.activities, defaults.activity_id)
+        )
+        await client.views_open(trigger_id=payload.trigger_id(body), view=view)
+
+    modal_flow.register_project_options(surfaces, deps, views.START_PROJECT_ACTION, START_FORM)
+
+    @modal_flow.on_submission(surfaces, deps, views.START_CALLBACK_ID, START_FORM)
+    async def start_from_form(submission: modal_flow.Submission) -> None:
+        """The form's project and activity are ids the service looks up again (active, this
+        workspace's); what it refuses is said in the form, nothing is started."""
+        values = submission.view.get("state", {}).get("values", {})
+        project_id = form_state.selected_id(values, entry_form.PROJECT_BLOCK, views.START_PROJECT_ACTION)
+        activity_id = form_state.selected_id(values, views.START_ACTIVITY_BLOCK, views.START_ACTIVITY_ACTION)
+        note = form_state.text(values, entry_form.NOTE_BLOCK, entry_form.NOTE_ACTION)
+        errors = {}
+        if project_id is None:
+            errors["project"] = _("Pick a project.")
+        if activity_id is None:
+            errors["activity"] = _("Pick an activity.")
+        placed = views.start_errors(errors)
+        if placed:
+            await submission.ack(response_action="errors", errors=placed)
+            return
+        request = start_request(services, None, None, note, project_id=project_id, activity_id=activity_id)
+        outcome = await timers.start(submission.tenant_id, submission.user_id, request)
+        if isinstance(outcome, Started):
+            text, _blocks = views.started(outcome)
+        elif isinstance(outcome, AlreadyRunning):
+            text, _blocks = views.already_running(outcome)
+        elif isinstance(outcome, Refusal):
+            text = outcome.message
+        else:  # a choice cannot come from two ids; say so rather than guess
+            text = _("Pick the activity in the form.")
+        await submission.ack(response_action="update", view=notice_modal(_("Start a timer"), text))
+        await show_home(submission.client, submission.tenant_id, submission.user_id)
 
     @modal_flow.on_submission(surfaces, deps, views.ANSWER_CALLBACK_ID, ANSWER_FORM)
     async def answer(submission: modal_flow.Submission) -> None:

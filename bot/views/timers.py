@@ -10,13 +10,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.views import choices, log_hours
-from bot.views.blocks import Block, actions, button, context, escape, modal, section, text_input
+from bot.views import choices, entry_form, log_hours
+from bot.views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    input_block,
+    modal,
+    option,
+    section,
+    static_select,
+    text_input,
+)
 from core.dates import format_day
 from core.durations import format_duration
 from core.i18n import _, ngettext
 from core.timers import minutes_left_in_day
-from services.entry_outcomes import ChooseOne, Invalid, Refusal
+from services.entry_outcomes import Choice, ChooseOne, Invalid, Refusal
 from services.recents import RecentCombination
 from services.time_entries import HoursRequest, StoredEntry
 from services.timers import (
@@ -43,6 +55,11 @@ PICK_ACTIVITY_ACTION = "timer_pick_activity"
 PICK_ACTIONS = {"project": PICK_PROJECT_ACTION, "activity": PICK_ACTIVITY_ACTION}
 ANSWER_CALLBACK_ID = "timer_answer_modal"
 DURATION_BLOCK, DURATION_ACTION = "timer_duration", "timer_duration"
+START_FORM_ACTION = "timer_start_form"
+"""“▶ Start a timer…” in the App Home: a form for any project and activity."""
+START_CALLBACK_ID = "timer_start_modal"
+START_PROJECT_ACTION = "timer_start_project"
+START_ACTIVITY_BLOCK, START_ACTIVITY_ACTION = "timer_activity", "timer_activity"
 HOME_BLOCK = "home_timer"
 MAX_HOME_QUESTIONS = 3
 
@@ -80,6 +97,7 @@ def home_blocks(
                     "`/log-hours start PROJECT / ACTIVITY`."
                 ),
                 block_id=HOME_BLOCK,
+                accessory=button(_("▶ Start a timer…"), START_FORM_ACTION, "open"),
             )
         )
     for question in waiting[:MAX_HOME_QUESTIONS]:
@@ -269,6 +287,33 @@ def answer_modal(timer: TimerView, timezone: str) -> dict[str, Any]:
         submit=_("Log"),
         private_metadata=str(timer.timer_id),
     )
+
+
+def start_modal(activities: tuple[Choice, ...], activity_id: int | None) -> dict[str, Any]:
+    """Any project (type-ahead) and activity, and a note: the timer starts when submitted."""
+    options = [option(a.label, str(a.id)) for a in activities]
+    initial = next((o for o in options if o["value"] == str(activity_id)), None)
+    activity: Block = (
+        input_block(
+            START_ACTIVITY_BLOCK,
+            _("Activity"),
+            static_select(START_ACTIVITY_ACTION, options, placeholder=_("Pick an activity"), initial=initial),
+        )
+        if options
+        else section(_("No active business activities are imported yet — run `/bx-sync` first."))
+    )
+    return modal(
+        _("Start a timer"),
+        [entry_form.project_block(START_PROJECT_ACTION, None), activity, entry_form.note_block("")],
+        callback_id=START_CALLBACK_ID,
+        submit=_("Start"),
+    )
+
+
+def start_errors(errors: dict[str, str]) -> dict[str, str]:
+    """Field errors of the start form by block (project, activity)."""
+    blocks = {"project": entry_form.PROJECT_BLOCK, "activity": START_ACTIVITY_BLOCK}
+    return {blocks[field]: message[:2000] for field, message in errors.items() if field in blocks}
 
 
 def answered_modal(outcome: Answered) -> dict[str, Any]:

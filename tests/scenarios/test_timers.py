@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.views import log_hours
 from bot.views import timers as timer_views
-from bxhours.fakes.slack_client import text_value
+from bxhours.fakes.slack_client import select_value, text_value
 from bxhours.fakes.stack import MIA, NOAH
 from services.time_entries import HoursRequest
 from storage.db import Database
@@ -373,3 +373,51 @@ async def test_a_stop_after_midnight_asks_once_whoever_notices_first(ls: Logging
     answer = _button(home["blocks"], timer_views.ANSWER_ACTION)
     [timer] = await _timers(ls)
     assert answer["value"] == str(timer.id) and timer.running is None
+
+
+async def test_the_app_home_starts_a_timer_on_any_project_from_its_form(ls: LoggingStack) -> None:
+    home = await _home(ls, NOAH)  # no recent hours: the form is the way in
+    assert not [b for b in home["blocks"] if str(b.get("block_id", "")).startswith("recent.")]
+    opener = _button(home["blocks"], timer_views.START_FORM_ACTION)
+    await ls.stack.slack.block_action(NOAH, opener["action_id"], value=opener["value"], view=home)
+    await ls.stack.fake.wait_for("views.open", lambda c: "Start a timer" in str(c.params["view"]))
+    form = ls.stack.fake.modal()
+    found = await ls.stack.slack.options(NOAH, timer_views.START_PROJECT_ACTION, "bern", view=form)
+    assert str(ls.company.projects["Schulung Bern"]) in [o["value"] for o in found.json["options"]]
+
+    missing = (await ls.stack.slack.submit_view(NOAH, form, {})).json
+    assert missing["response_action"] == "errors" and set(missing["errors"]) == {
+        "project",
+        timer_views.START_ACTIVITY_BLOCK,
+    }
+    state = {
+        "project": {
+            timer_views.START_PROJECT_ACTION: select_value(
+                str(ls.company.projects["Schulung Bern"]), kind="external_select"
+            )
+        },
+        timer_views.START_ACTIVITY_BLOCK: {
+            timer_views.START_ACTIVITY_ACTION: select_value(str(ls.company.activities["Meeting"]))
+        },
+        "note": {"note": text_value("Kursvorbereitung")},
+    }
+    body = (await ls.stack.slack.submit_view(NOAH, form, state)).json
+    assert body["response_action"] == "update"
+    assert "⏱ Timer started at 10:00: *Schulung Bern / Meeting*." in str(body["view"])
+    [timer] = await _timers(ls)
+    assert (timer.project_id, timer.activity_id, timer.note) == (
+        ls.company.projects["Schulung Bern"],
+        ls.company.activities["Meeting"],
+        "Kursvorbereitung",
+    )
+    again = (await ls.stack.slack.submit_view(NOAH, form, state)).json
+    assert "already running" in str(again["view"]) and len(await _timers(ls)) == 1
+    ls.clock.advance(5 * 60)
+    await send(ls, NOAH, "/log-hours", "stop")
+    # A forged, inactive activity in the same form starts nothing.
+    state[timer_views.START_ACTIVITY_BLOCK] = {
+        timer_views.START_ACTIVITY_ACTION: select_value(str(ls.company.activities["Support alt"]))
+    }
+    body = (await ls.stack.slack.submit_view(NOAH, form, state)).json
+    assert "Support alt is no longer an active business activity" in str(body["view"])
+    assert await _timers(ls) == []

@@ -82,7 +82,12 @@ def test_every_timer_view_is_accepted_by_slack(language: str) -> None:
             seal=seal,
         )
         assert _message(chosen["text"], chosen["blocks"]) == []
-        for view in (views.answer_modal(TIMER, ZURICH), views.answered_modal(Answered(TIMER, STORED))):
+        for view in (
+            views.answer_modal(TIMER, ZURICH),
+            views.answered_modal(Answered(TIMER, STORED)),
+            views.start_modal((Choice(2, "Umsetzung"), Choice(3, "Meeting")), 2),
+            views.start_modal((), None),
+        ):
             assert block_kit.view_problems(view) == []
         form = hours_modal.build(
             hours_modal.HoursModal(
