@@ -442,7 +442,8 @@ async def test_turning_on_offers_admins_a_backfill_of_a_period(
     [offer] = await ls.stack.fake.wait_for(
         "chat.postMessage", lambda c: "Write earlier hours" in str(c.params)
     )
-    assert offer.params["channel"] != "" and MIA not in str(offer.params.get("channel"))
+    assert [m for m in ls.stack.fake.dm_messages(ANDREA) if "Write earlier hours" in str(m)], "to the admin"
+    assert not [m for m in ls.stack.fake.dm_messages(MIA) if "Write earlier hours" in str(m)]
     button = next(
         e
         for b in offer.params["blocks"]
@@ -454,6 +455,7 @@ async def test_turning_on_offers_admins_a_backfill_of_a_period(
     assert refused.status == 200
     await ls.stack.slack.block_action(ANDREA, button["action_id"], value=button["value"])
     await ls.stack.fake.wait_for("views.open")
+    assert len(ls.stack.fake.calls_to("views.open")) == 1, "Mia is no admin: her click opens nothing"
     modal = ls.stack.fake.modal()
     assert modal["callback_id"] == write_back_views.CALLBACK_ID
 
