@@ -685,7 +685,7 @@ def _summaries(services: Services, languages: LanguageService, timezone: str) ->
         services.now,
         timezone,
         messages=SlackSummaryMessages(),
-        zones=reminders.zones if reminders is not None else None,
+        zones=reminders.zone_of if reminders is not None else None,  # remembered for an hour
         language_of=languages.for_person,
         unbilled=unbilled,
     )

@@ -275,6 +275,14 @@ class SummaryService:
 
     async def _claim(self, tenant_id: int, slack_user_id: str, monday: date, *, kind: str = SUMMARY) -> bool:
         """Record the summary as sent (before sending): False when it was already."""
+        async with self.db.session(tenant_id) as session:
+            sent = await session.scalar(  # the cheap look-up first: every tick of a Monday asks
+                select(Nudge.id).where(
+                    Nudge.slack_user_id == slack_user_id, Nudge.kind == kind, Nudge.day == monday
+                )
+            )
+        if sent is not None:
+            return False
         stamp = self.now()
         try:
             async with self.db.session(tenant_id) as session:
