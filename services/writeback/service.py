@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -48,6 +49,8 @@ DELETE_JOB = "writeback.delete"
 BACKFILL_JOB = "writeback.backfill"
 SETTING = "write_back_hours"
 IMPORTED = "bexio"
+ADVISORY_LOCK_BASE = -(2**62)
+"""Write-back's advisory lock keys on PostgreSQL: below this, one per entry (no other user of them)."""
 PROGRESS_EVERY = 25
 """Back-fill progress: the DM is updated after this many entries (and at the end)."""
 
@@ -195,9 +198,7 @@ class WriteBack:
     ) -> str:
         """Write one entry as it is now; returns what happened (written, not_in_bexio, gone, off,
         imported). Raises what the queue retries, or ``WriteRefused``."""
-        if len(self._locks) > 10_000:  # bounded: forget the locks nobody holds
-            self._locks = {key: held for key, held in self._locks.items() if held.locked()}
-        async with self._locks.setdefault(entry_id, asyncio.Lock()):
+        async with self._entry_lock(entry_id):
             try:
                 return await self._write(tenant_id, entry_id, client, search=search)
             except BexioError as exc:
@@ -208,6 +209,28 @@ class WriteBack:
                 if _retriable(exc):
                     raise
                 raise WriteRefused(reason) from None
+
+    @asynccontextmanager
+    async def _entry_lock(self, entry_id: int) -> AsyncIterator[None]:
+        """One write per entry at a time: in this process (a job and a back-fill may meet), and on
+        PostgreSQL across worker processes too (an advisory lock, held on its own connection while
+        bexio is called — no transaction stays open). Without it, an edit queued while the entry's
+        create is running could create a second timesheet."""
+        if len(self._locks) > 10_000:  # bounded: forget the locks nobody holds
+            self._locks = {key: held for key, held in self._locks.items() if held.locked()}
+        async with self._locks.setdefault(entry_id, asyncio.Lock()):
+            if not self.db.is_postgres:
+                yield  # SQLite: one worker process (``storage.worker_lock``)
+                return
+            key = ADVISORY_LOCK_BASE - entry_id
+            async with self.db.engine.connect() as connection:
+                await connection.execute(select(func.pg_advisory_lock(key)))
+                await connection.commit()
+                try:
+                    yield
+                finally:
+                    await connection.execute(select(func.pg_advisory_unlock(key)))
+                    await connection.commit()
 
     async def _write(self, tenant_id: int, entry_id: int, client: BexioClient, *, search: bool) -> str:
         async with self.db.session(tenant_id) as session:
