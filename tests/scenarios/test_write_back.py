@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from bexio.pacing import Pacer
 from bexio.sandbox import RunningSandbox, build_state
 from bexio.testing import FakeTime
-from bot.views import hours_modal, log_hours
+from bot.views import hours_modal, log_hours, settings_modal
 from bot.views import week as week_view
 from bot.views import write_back as write_back_views
 from bxhours.fakes.master_data import seed_master_data
@@ -494,3 +494,29 @@ async def test_turning_off_stops_writing_and_deletes_nothing(
     await settle(ls)
     assert writes(sandbox) == []
     assert sheet["id"] in sandbox.state.tables["timesheet"], "nothing written is deleted"
+
+
+async def test_turning_on_in_the_settings_modal_offers_the_backfill_in_the_admins_language(
+    ls: LoggingStack,
+) -> None:
+    languages = ls.stack.runtime.services.languages
+    assert languages is not None
+    await languages.choose(ls.tenant_id, ANDREA, "de")
+    published = len(ls.stack.fake.calls_to("views.publish"))
+    await ls.stack.slack.open_home(ANDREA)
+    await ls.stack.fake.wait_for("views.publish", count=published + 1)
+    await ls.stack.slack.block_action(
+        ANDREA, settings_modal.OPEN_ACTION, value="open", view=ls.stack.fake.home[ANDREA]
+    )
+    await ls.stack.fake.wait_for("views.open")
+    view = ls.stack.fake.modal()
+    assert "Advice: keep one leading system" not in str(view), "the description is translated"
+    assert "ein führendes System" in str(view)
+    state = {settings_modal.block_id_for("write_back_hours"): {"value": text_value("true")}}
+    response = await ls.stack.slack.submit_view(ANDREA, view, state)
+    assert response.status == 200
+    [offer] = await ls.stack.fake.wait_for(
+        "chat.postMessage", lambda c: write_back_views.OFFER_ACTION in str(c.params)
+    )
+    assert "Frühere Stunden schreiben…" in str(offer.params["blocks"])
+    assert "nie verrechenbar" in offer.params["text"]
