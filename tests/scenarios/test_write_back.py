@@ -520,3 +520,21 @@ async def test_turning_on_in_the_settings_modal_offers_the_backfill_in_the_admin
     )
     assert "Frühere Stunden schreiben…" in str(offer.params["blocks"])
     assert "nie verrechenbar" in offer.params["text"]
+
+
+async def test_a_timesheet_deleted_in_bexio_is_written_again_at_the_next_edit(
+    ls: LoggingStack, sandbox: RunningSandbox
+) -> None:
+    await turn_on(ls)
+    logged = await log(ls, ANDREA, "2h Website Relaunch / Umsetzung: first")
+    await settle(ls)
+    [sheet] = sheets(sandbox, logged.id)
+    del sandbox.state.tables["timesheet"][sheet["id"]]  # someone deletes it in bexio
+    sandbox.state.reset_calls()
+    await edit(ls, ANDREA, logged, day=MONDAY, project="Website Relaunch", minutes="2h30", note="again")
+    await settle(ls)
+    assert [route for route, _body in writes(sandbox)] == ["POST /2.0/timesheet/{id}", "POST /2.0/timesheet"]
+    [again] = sheets(sandbox, logged.id)
+    stored = await entry(ls, logged.id)
+    assert stored is not None and stored.bexio_timesheet_id == again["id"] != sheet["id"]
+    assert again["duration"] == "2:30" and again["text"] == f"again [bxhours #{logged.id}]"
