@@ -230,8 +230,8 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec(
             "invoice_grouping",
             N_(
-                "How a new invoice groups its hours at first: activity (one line per project and "
-                "activity), day (per day) or entry (one line per entry)."
+                "How a new invoice groups its hours at first: “activity” (one line per project and "
+                "activity), “day” (per day) or “entry” (one line per entry)."
             ),
             Grouping.BY_ACTIVITY.value,
             parse_grouping,

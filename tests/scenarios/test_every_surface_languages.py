@@ -402,8 +402,9 @@ def texts(value: Any) -> Iterator[str]:
 
 
 def _prose(text: str) -> str:
-    """What is written in the reader's language: without `code`, /commands, <links> and emoji codes."""
-    text = re.sub(r"```.*?```|`[^`]*`", " ", text, flags=re.DOTALL)
+    """What is written in the reader's language: without `code`, “what was typed” (``quote_input``),
+    /commands, <links> and emoji codes."""
+    text = re.sub(r"```.*?```|`[^`]*`|“[^”]*”", " ", text, flags=re.DOTALL)  # “typed”: as typed
     text = re.sub(r"<[^>]*>", " ", text)
     text = re.sub(r"(?<![\w.])/[a-z][\w-]*", " ", text)
     return re.sub(r":[a-z0-9_+-]+:", " ", text)
