@@ -234,11 +234,13 @@ class FakeSlack(SlackIdentityProvider):
             is_enterprise_install=False,
             bot_user_id=bot_user_id,
             bot_id="B0BOT",
-            bot_scopes=[*DEFAULT_BOT_SCOPES, FILES_WRITE],
+            bot_scopes=list(DEFAULT_BOT_SCOPES),
         )
         self.installations[installation.key] = installation
-        # The DM'd reports need ``files:write`` (manifest.yml asks for it); a test takes it away
-        # from ``grants[bot_token].scopes`` to see the refusal.
+        # The DM'd reports need ``files:write`` (manifest.yml asks for it), so the ready-made token
+        # has it; a test takes it away from ``grants[bot_token].scopes`` to see the refusal. (The
+        # installation keeps the older default list: installing through the authorize page grants
+        # what is asked there.)
         self.grants[bot_token] = Grant(
             bot_token, "bot", installation, bot_user_id, [*DEFAULT_BOT_SCOPES, FILES_WRITE]
         )
