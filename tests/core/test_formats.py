@@ -140,3 +140,21 @@ def test_a_record_whose_values_cannot_be_used_is_explained_in_the_language(
         [line] = skipped_lines([skipped])
     assert line.endswith(expected)
     assert skipped.to_json()["reason"].startswith(type(error).__name__), "the JSON keeps the detail"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("de", "Das Rechnungsnummern-Format '1' hat kein {seq}"),
+        ("fr", "Le format de numéro de facture '1' n’a pas de {seq}"),
+        ("it", "Il formato del numero di fattura '1' non ha {seq}"),
+        ("en", "Invoice number format '1' has no {seq}, so every number would repeat"),
+    ],
+)
+def test_an_unusable_invoice_number_format_is_refused_in_the_language(language: str, expected: str) -> None:
+    from core.numbering import validate_invoice_number_format
+
+    with language_scope(language), pytest.raises(ValueError, match="RE-") as refused:
+        validate_invoice_number_format("1")
+    assert str(refused.value).startswith(expected)
+    assert str(refused.value).endswith("RE-{year}-{seq:04}.")
