@@ -71,6 +71,7 @@ _REGISTERED_AS = {
 
 _LITERALS = re.compile(r"\(?[\w/:-]+(?:\|[\w/:-]+)*\)?")
 _NUMBERED = re.compile(r"(.+)\\\.\\d\+")
+_STEMS = re.compile(r"\(\?:([\w-]+(?:\|[\w-]+)+)\)")
 _UNESCAPE = re.compile(r"\\(.)")
 
 
@@ -283,6 +284,15 @@ def _pattern_label(pattern: re.Pattern[str], name: str) -> str:
     if _LITERALS.fullmatch(source):
         return name  # one of the alternatives the pattern spells out
     numbered = _NUMBERED.fullmatch(source)
-    if numbered and not re.search(r"[\[\]()*+?{}|^$]", _UNESCAPE.sub("", numbered.group(1))):
-        return _UNESCAPE.sub(r"\1", numbered.group(1)) + ".N"
+    if numbered is None:
+        return OTHER
+    stem = numbered.group(1)
+    if not re.search(r"[\[\]()*+?{}|^$]", _UNESCAPE.sub("", stem)):
+        return _UNESCAPE.sub(r"\1", stem) + ".N"
+    stems = _STEMS.fullmatch(stem)
+    if stems is not None:
+        # ``(?:a|b)\.\d+``: several numbered button families handled by one listener.
+        matched = name.rpartition(".")[0]
+        if matched in stems.group(1).split("|"):
+            return matched + ".N"
     return OTHER
