@@ -182,9 +182,9 @@ class Crawl:
         self.acknowledged(f"options {action_id} {value!r}", response)
         await self.settled()
 
-    async def submit(self, user: str, view: dict[str, Any]) -> None:
+    async def submit(self, user: str, view: dict[str, Any], state: dict[str, Any] | None = None) -> None:
         self.requests += 1
-        response = await self.stack.slack.submit_view(user, view, {})
+        response = await self.stack.slack.submit_view(user, view, state or {})
         self.reached.add(("view", str(view.get("callback_id"))))
         self.acknowledged(f"submit {view.get('callback_id')}", response)
         await self.settled()
@@ -202,11 +202,73 @@ class Crawl:
             self.done.add(key)
             await self._use(user, action_id, origin, element)
         for view in list(self.stack.fake.views.values()):
-            key = ("submit", view.get("callback_id"))
-            if view.get("type") == "modal" and view.get("submit") and key not in self.done:
+            if view.get("type") != "modal" or not view.get("submit"):
+                continue
+            for how in ("empty", "filled"):  # field errors first, then what a filled form answers
+                key = ("submit", how, view.get("callback_id"))
+                if key in self.done or self.requests >= MAX_REQUESTS:
+                    continue
                 self.done.add(key)
-                await self.submit(user, view)
+                state = {} if how == "empty" else await self._filled(user, view)
+                if state is not None:
+                    await self.submit(user, view, state)
         return self.requests - before
+
+    async def _filled(self, user: str, view: dict[str, Any]) -> dict[str, Any] | None:
+        """The state of the modal as a person leaves it after filling every input in the obvious
+        way: what was proposed, else the first choice, else "1"; None when some input cannot be."""
+        state: dict[str, Any] = {}
+        for block in view.get("blocks") or []:
+            element = (
+                block.get("element") if isinstance(block, dict) and block.get("type") == "input" else None
+            )
+            if not isinstance(element, dict) or not isinstance(element.get("action_id"), str):
+                continue
+            value = await self._value(user, view, element)
+            if value is None:
+                if block.get("optional"):
+                    continue
+                return None
+            state[str(block.get("block_id"))] = {element["action_id"]: {"type": element.get("type"), **value}}
+        return state
+
+    async def _value(self, user: str, view: dict[str, Any], element: dict[str, Any]) -> dict[str, Any] | None:
+        kind = element.get("type")
+        if kind in ("plain_text_input", "number_input", "email_text_input", "url_text_input"):
+            return {"value": element.get("initial_value") or "1"}
+        if kind in ("static_select", "radio_buttons", "external_select"):
+            chosen = element.get("initial_option") or next(
+                iter(await self._options(user, view, element)), None
+            )
+            return {"selected_option": chosen} if chosen is not None else None
+        if kind in ("checkboxes", "multi_static_select"):
+            return {"selected_options": list(element.get("initial_options") or [])}
+        if kind == "datepicker":
+            return {"selected_date": element.get("initial_date") or utcnow().date().isoformat()}
+        if kind == "timepicker":
+            return {"selected_time": element.get("initial_time") or "09:00"}
+        if kind == "users_select":
+            return {"selected_user": element.get("initial_user") or user}
+        if kind == "multi_users_select":
+            return {"selected_users": list(element.get("initial_users") or [user])}
+        if kind == "conversations_select" or kind == "channels_select":
+            found = element.get("initial_conversation") or element.get("initial_channel")
+            return {"selected_conversation": found, "selected_channel": found} if found else None
+        return None
+
+    async def _options(
+        self, user: str, view: dict[str, Any], element: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if element.get("type") != "external_select":
+            options = [o for group in element.get("option_groups") or [] for o in group.get("options", [])]
+            return options or list(element.get("options") or [])
+        self.requests += 1
+        response = await self.stack.slack.options(user, element["action_id"], "", view=view)
+        body = response.json if response.status == 200 and response.text.startswith("{") else {}
+        if not isinstance(body, dict):
+            return []
+        options = [o for group in body.get("option_groups") or [] for o in group.get("options", [])]
+        return options or list(body.get("options") or [])
 
     def _targets(self) -> Iterator[tuple[tuple[Any, ...], str, dict[str, Any] | None, dict[str, Any]]]:
         origins: list[tuple[str, dict[str, Any] | None, list[Any]]] = []
