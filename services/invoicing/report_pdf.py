@@ -11,6 +11,12 @@ Made with fpdf2 and DejaVu Sans (shipped with matplotlib, a dependency already):
 so notes in any language — and the "–" of a period — print as typed. Loading (``load_report``)
 and drawing (``render_pdf``) are apart: drawing is pure and runs in a thread, a large report
 takes a moment of CPU the event loop should not wait for.
+
+The report is not attached to the draft in bexio: bexio's API has a file manager (``/3.0/files``:
+upload, list, search, download, preview, the documents a file is used by; scope ``file``) and
+purchase documents that take ``attachment_ids``, but no documented field or route that attaches
+a file to a sales invoice (``kb_invoice``'s create and edit forms have none). So the biller gets
+the report in Slack, and ``bxhours invoice report`` prints it again.
 """
 
 from __future__ import annotations
