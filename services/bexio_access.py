@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bexio.auth import BexioAuth, OAuthAuth, OAuthTokens, StaticTokenAuth
 from bexio.client import BexioClient
 from bexio.pacing import Pacer
+from core.i18n import N_
 from storage.crypto import TokenCipher
 from storage.db import Database
 from storage.models import BexioConnection
@@ -43,8 +44,15 @@ class BexioConfig:
         return None
 
 
+NOT_CONNECTED = N_(
+    "bexio is not connected: set BEXIO_ACCESS_TOKEN to a personal access token "
+    "(developer.bexio.com → Personal Access Tokens) and restart bxhours"
+)
+
+
 class NotConnected(Exception):
-    """No bexio credentials are configured; the message says how to connect."""
+    """No bexio credentials are configured; the message (English, for the log) says how to connect:
+    people read ``NOT_CONNECTED`` in their language (``services.importing.errors``)."""
 
 
 class DatabaseTokenStore:
@@ -154,10 +162,7 @@ class BexioAccess:
             return OAuthAuth(
                 self.config.client_id, self.config.client_secret, self.config.auth_url, store, self._auth_http
             )
-        raise NotConnected(
-            "bexio is not connected: set BEXIO_ACCESS_TOKEN to a personal access token "
-            "(developer.bexio.com → Personal Access Tokens) and restart bxhours"
-        )
+        raise NotConnected(NOT_CONNECTED)
 
     async def connected(self, tenant_id: int) -> bool:
         """Whether there are credentials to call bexio with (not whether bexio still accepts them):

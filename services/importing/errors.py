@@ -11,7 +11,7 @@ from bexio.errors import (
     BexioUnexpectedResponse,
 )
 from core.i18n import N_, _
-from services.bexio_access import NotConnected
+from services.bexio_access import NOT_CONNECTED, NotConnected
 
 PAT_HELP = N_(
     "Create a new personal access token at developer.bexio.com → Personal Access Tokens, "
@@ -38,7 +38,7 @@ def explain(error: Exception, *, reading: str, auth_kind: str | None) -> ImportF
     if isinstance(error, ImportFailed):
         return error
     if isinstance(error, NotConnected):
-        return ImportFailed(str(error), connection_broken=True)
+        return ImportFailed(_(NOT_CONNECTED), connection_broken=True)
     if isinstance(error, BexioAuthError):
         help_text = _(OAUTH_HELP) if auth_kind == "oauth" else _(PAT_HELP)
         return ImportFailed(

@@ -158,3 +158,14 @@ def test_an_unusable_invoice_number_format_is_refused_in_the_language(language: 
         validate_invoice_number_format("1")
     assert str(refused.value).startswith(expected)
     assert str(refused.value).endswith("RE-{year}-{seq:04}.")
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "it"])
+def test_an_import_without_bexio_credentials_says_so_in_the_language(language: str) -> None:
+    from services.bexio_access import NOT_CONNECTED, NotConnected
+    from services.importing.errors import explain
+
+    with language_scope(language):
+        failed = explain(NotConnected(NOT_CONNECTED), reading="customers", auth_kind=None)
+    assert failed is not None and failed.connection_broken
+    assert "BEXIO_ACCESS_TOKEN" in failed.message and failed.message != NOT_CONNECTED
