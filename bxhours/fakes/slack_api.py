@@ -862,7 +862,7 @@ class FakeSlack(SlackIdentityProvider):
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        sockets = site._server.sockets if site._server else []  # type: ignore[attr-defined]
         bound = sockets[0].getsockname()[1]
         self.base_url = f"http://{host}:{bound}"
         return runner
