@@ -52,7 +52,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
     ) -> None:
         words = command.get("text", "").split()
         if words and keyword(words[0]) == "help":
-            await ack(help_texts.INVOICE)
+            await ack(help_texts.text("/invoice"))
             return
         if words:
             await ack(help_texts.unknown_subcommand("/invoice", words[0]))

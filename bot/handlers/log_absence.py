@@ -105,6 +105,10 @@ def _form_request(form: views.AbsenceForm) -> AbsenceRequest | dict[str, str]:
     return AbsenceRequest(AbsenceKind(kind), form.first_day, last, half, form.person)
 
 
+THE_ABSENCE = N_("the absence")
+"""What a damaged Edit/Delete button names (translated when read, like the other handlers' `what`)."""
+
+
 def register(surfaces: Surfaces, deps: BotDeps) -> None:
     services = deps.services
 
@@ -151,7 +155,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, tenant_id: int, user_id: str
     ) -> None:
         await ack()
-        absence_id = payload.action_int(body, "the absence")
+        absence_id = payload.action_int(body, THE_ABSENCE)
         await open_modal(
             client, services, tenant_id, user_id, payload.trigger_id(body), absence_id=absence_id
         )
@@ -159,7 +163,7 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
     @surfaces.action(views.DELETE_ACTION, REPLIES)
     async def delete(ack: AsyncAck, body: dict[str, Any], tell: Tell, tenant_id: int, user_id: str) -> None:
         await ack()
-        absence_id = payload.action_int(body, "the absence")
+        absence_id = payload.action_int(body, THE_ABSENCE)
         removed = await _service(services).delete(tenant_id, user_id, absence_id)
         if isinstance(removed, Refusal):
             await tell(**views.refusal(removed.message, replace=True))

@@ -13,6 +13,7 @@ from bot.deps import BotDeps
 from bot.handlers.surfaces import Permission, Surface, Surfaces
 from bot.views import form_state, payload
 from bot.views import write_back as views
+from bot.views.blocks import notice_modal
 from core.i18n import N_, _
 
 ONLY_ADMINS = N_("Only admins can write earlier hours to bexio.")
@@ -39,7 +40,17 @@ def register(surfaces: Surfaces, deps: BotDeps) -> None:
         if not errors and (writeback is None or not await writeback.enabled(tenant_id)):
             errors[views.TO_BLOCK] = _("Write-back is off: turn on the setting write_back_hours first.")
         if errors:
-            await ack(response_action="errors", errors=errors)
+            # Slack refuses errors under blocks the submitted view does not show (a forged or
+            # stale view): then the first problem is said in place of the form.
+            inputs = {b.get("block_id") for b in body["view"].get("blocks", []) if b.get("type") == "input"}
+            placed = {block: message for block, message in errors.items() if block in inputs}
+            if placed:
+                await ack(response_action="errors", errors=placed)
+            else:
+                await ack(
+                    response_action="update",
+                    view=notice_modal(_("Write earlier hours"), next(iter(errors.values()))),
+                )
             return
         assert start is not None and end is not None and writeback is not None
         await writeback.request_backfill(tenant_id, user_id, start, end)
