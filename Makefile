@@ -48,12 +48,16 @@ unit: $(STAMP) $(CATALOGS)
 # Scenarios that never read bexio (Slack's hostile input, permissions, the fuzz, logging forms) would
 # only repeat themselves: they are left out to keep CI well under 15 minutes. So are those about
 # tenancy and operating (uninstall, isolation, token rotation, metrics, log lines): they read bexio
-# only through the import, which test_bx_sync and test_workspaces run here. SQLite only.
+# only through the import, which test_bx_sync and test_workspaces run here. So are the texts in every
+# language, timers and recents (bxhours' own data) and the reminder/summary command processes. SQLite only.
 SLACK_ONLY_SCENARIOS := test_fuzz_payloads.py test_hostile_values.py test_permissions.py \
 	test_malformed_payloads.py test_true_apologies.py test_slack_plumbing.py test_settings_modal.py \
 	test_front_door_garbage.py test_front_door_inbox.py test_front_door_replays.py test_front_door_unverified.py \
 	test_workspace_lifecycle.py test_tenant_isolation.py test_slack_token_rotation.py test_metrics.py \
-	test_interaction_logs.py
+	test_interaction_logs.py \
+	test_every_surface_languages.py test_home_languages.py test_entries_languages.py test_languages.py \
+	test_write_back_languages.py test_timers_views.py test_timers.py test_recents.py \
+	test_reminders_cli.py test_summary_cli.py
 DOCUMENTED_SCENARIOS := $(filter-out $(addprefix tests/scenarios/,$(SLACK_ONLY_SCENARIOS)),$(wildcard tests/scenarios/test_*.py))
 unit-documented: $(STAMP) $(CATALOGS)
 	env -u TEST_DATABASE_URL BXHOURS_SANDBOX_SHAPES=documented \
