@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from setuptools import setup
@@ -11,6 +12,9 @@ from setuptools.command.build_py import build_py
 class BuildWithCatalogs(build_py):
     def run(self) -> None:
         super().run()
+        # The build runs setup.py from an isolated environment: the compiler is read from this
+        # source tree (it needs only Babel, a build requirement).
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
         from core.i18n import compile_catalogs
 
         for path in compile_catalogs(Path(self.build_lib) / "core" / "locale"):
