@@ -31,8 +31,10 @@ _ROUTE_SCOPES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
 #: for refresh tokens, ``company_profile`` so userinfo names the company; ``contact_edit`` because a
 #: customer unknown to bexio is created there when it is first invoiced; ``kb_invoice_edit`` for the
 #: drafts; ``monitoring_edit`` to write hours back (off by default); the payroll scopes to send
-#: absences to bexio payroll; ``file`` to attach the timesheet report to a draft. A connection granted
-#: fewer (an older version's list) is shown to admins as "Reconnect to allow …".
+#: absences to bexio payroll. Not ``file``: bexio documents no way to attach a file to an invoice
+#: (the timesheet report goes to the biller in Slack instead), and bxhours asks for nothing it does
+#: not use. A connection granted fewer (an older version's list) is shown to admins as "Reconnect to
+#: allow …".
 BXHOURS_SCOPES: tuple[str, ...] = (
     "openid",
     "profile",
@@ -51,7 +53,6 @@ BXHOURS_SCOPES: tuple[str, ...] = (
     "payroll_employee_show",
     "payroll_absence_show",
     "payroll_absence_edit",
-    "file",
 )
 
 
