@@ -61,10 +61,11 @@ async def _create_database(base_url: str, url: str) -> None:
 
 
 # What these prove happens on Slack's side of bxhours — signatures, hostile and malformed payloads,
-# permissions, texts in every language, Block Kit limits, log lines and metrics. The database is
-# incidental to them, so they run on SQLite only; everything about storing, locking, queueing and
+# permissions, texts in every language, Block Kit limits, log lines and metrics — or is the shape of
+# a command's output (the reminder and summary commands; tests marked ``sqlite_only``). The database
+# is incidental to them, so they run on SQLite only; everything about storing, locking, queueing and
 # tenancy runs on both databases. (Keeps CI under 15 minutes.)
-SLACK_SIDE_MODULES = frozenset(
+SQLITE_ONLY_MODULES = frozenset(
     {
         "test_fuzz_payloads.py",
         "test_hostile_values.py",
@@ -84,21 +85,23 @@ SLACK_SIDE_MODULES = frozenset(
         "test_metrics.py",
         "test_saved_languages.py",
         "test_sync_invoice_languages.py",
+        "test_reminders_cli.py",
+        "test_summary_cli.py",
     }
 )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    slack_side_on_postgres = [
+    on_postgres = [
         item
         for item in items
-        if item.path.name in SLACK_SIDE_MODULES
+        if (item.path.name in SQLITE_ONLY_MODULES or item.get_closest_marker("sqlite_only"))
         and getattr(getattr(item, "callspec", None), "params", {}).get("database_url") == "postgres"
     ]
-    if slack_side_on_postgres:
-        skipped = set(map(id, slack_side_on_postgres))
+    if on_postgres:
+        skipped = set(map(id, on_postgres))
         items[:] = [item for item in items if id(item) not in skipped]
-        config.hook.pytest_deselected(items=slack_side_on_postgres)
+        config.hook.pytest_deselected(items=on_postgres)
 
 
 @pytest.fixture(params=BACKENDS)

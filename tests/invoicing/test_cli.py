@@ -195,6 +195,7 @@ async def _log_day(operator: Operator, day: date, minutes: int, note: str) -> No
     )
 
 
+@pytest.mark.sqlite_only
 async def test_group_follows_the_flag_else_the_setting(operator: Operator) -> None:
     """Issue 15 §4: --group activity|day|entry, default the workspace setting invoice_grouping."""
     first = _first_of_last_month()
@@ -252,6 +253,7 @@ async def test_preview_json_names_what_blocks_the_draft(operator: Operator) -> N
     assert "cannot be created yet" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.sqlite_only
 async def test_report_prints_the_timesheet_report_of_a_draft(operator: Operator) -> None:
     first = _first_of_last_month()
     await _log_day(operator, first, 90, "Workshop mit Kunde")
