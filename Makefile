@@ -49,7 +49,8 @@ unit: $(STAMP) $(CATALOGS)
 # only repeat themselves: they are left out to keep CI well under 15 minutes. So are those about
 # tenancy and operating (uninstall, isolation, token rotation, metrics, log lines): they read bexio
 # only through the import, which test_bx_sync and test_workspaces run here. So are the texts in every
-# language, timers and recents (bxhours' own data) and the reminder/summary command processes. SQLite only.
+# language, timers, recents, reminders, summaries, the week and the setup checklist (bxhours' own data,
+# bexio read only through the import). SQLite only.
 SLACK_ONLY_SCENARIOS := test_fuzz_payloads.py test_hostile_values.py test_permissions.py \
 	test_malformed_payloads.py test_true_apologies.py test_slack_plumbing.py test_settings_modal.py \
 	test_front_door_garbage.py test_front_door_inbox.py test_front_door_replays.py test_front_door_unverified.py \
@@ -57,7 +58,8 @@ SLACK_ONLY_SCENARIOS := test_fuzz_payloads.py test_hostile_values.py test_permis
 	test_interaction_logs.py \
 	test_every_surface_languages.py test_home_languages.py test_entries_languages.py test_languages.py \
 	test_write_back_languages.py test_timers_views.py test_timers.py test_recents.py \
-	test_reminders_cli.py test_summary_cli.py
+	test_reminders_cli.py test_summary_cli.py test_app_home_week.py test_onboarding.py test_log_expense.py \
+	test_reminders.py test_summary.py test_language_choices.py test_jobs_languages.py
 DOCUMENTED_SCENARIOS := $(filter-out $(addprefix tests/scenarios/,$(SLACK_ONLY_SCENARIOS)),$(wildcard tests/scenarios/test_*.py))
 unit-documented: $(STAMP) $(CATALOGS)
 	env -u TEST_DATABASE_URL BXHOURS_SANDBOX_SHAPES=documented \

@@ -91,7 +91,27 @@ SQLITE_ONLY_MODULES = frozenset(
 )
 
 
+# The longest files (seconds on both databases, measured with --durations), started first: pytest-xdist
+# hands out whole files in collection order (--dist loadfile), and the top-level process tests sort
+# last, so one worker used to run them alone for minutes at the end. Longest first packs the workers.
+LONG_MODULES = {
+    "test_push_faults.py": 125,
+    "test_scale_out.py": 80,
+    "test_every_surface_languages.py": 65,
+    "test_cli.py": 60,
+    "test_cli_sync.py": 60,
+    "test_preview_matches_bexio.py": 58,
+    "test_crash.py": 47,
+    "test_tenant_isolation.py": 40,
+    "test_demo.py": 25,
+    "test_fuzz_payloads.py": 23,
+    "test_reminders_cli.py": 17,
+    "test_write_back_cli.py": 10,
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: -LONG_MODULES.get(item.path.name, 0))  # stable: files stay whole
     on_postgres = [
         item
         for item in items
