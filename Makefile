@@ -28,7 +28,11 @@ demo: $(STAMP) $(CATALOGS)
 try: $(STAMP) $(CATALOGS)
 	$(BIN)/bxhours try up
 
-test: $(STAMP) lint typecheck unit unit-documented
+# The two test runs at once: the suite mostly waits (HTTP round trips, subprocesses, the database),
+# its two workers keep about one core busy, so the documented-shapes run fits beside it. Each run's
+# output is shown whole when it ends.
+test: $(STAMP) lint typecheck
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit unit-documented
 
 lint: $(STAMP) $(CATALOGS)
 	$(BIN)/ruff check .
